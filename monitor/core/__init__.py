@@ -1,0 +1,1 @@
+"""Pure domain logic: vitals, readings, thresholds, the alarm engine, sessions. No UI, no plotting."""

@@ -1,0 +1,191 @@
+"""A reading, and the columnar in-memory store that holds a session's readings.
+
+The store keeps one numpy array per column with spare capacity (doubled when full), so appending
+one reading is amortised O(1) and a time window is two `searchsorted` calls on the time column.
+Times are float seconds: epoch seconds (UTC) for absolute clocks, or seconds since the start for
+relative ones; readings must be appended in non-decreasing time order (sources sort first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from monitor.core.vitals import NAN, VITALS, artifact_flags, mean_arterial_pressure
+
+_INITIAL_CAPACITY = 1024
+
+
+@dataclass(slots=True)
+class Reading:
+    """One time point; absent vitals are NaN."""
+
+    t: float
+    hr: float = NAN
+    sbp: float = NAN
+    dbp: float = NAN
+    map: float = NAN
+    spo2: float = NAN
+    temp: float = NAN
+    rr: float = NAN
+
+    def values(self) -> tuple[float, ...]:
+        return (self.hr, self.sbp, self.dbp, self.map, self.spo2, self.temp, self.rr)
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(VITALS, self.values()))
+
+
+@dataclass
+class Window:
+    """A read-only view of a time range of the store."""
+
+    t: np.ndarray
+    columns: dict[str, np.ndarray]
+    artifacts: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+class OutOfOrderError(ValueError):
+    pass
+
+
+@dataclass
+class VitalStore:
+    """Columnar store of a session's readings."""
+
+    _n: int = 0
+    _t: np.ndarray = field(default_factory=lambda: np.empty(_INITIAL_CAPACITY))
+    _cols: dict[str, np.ndarray] = field(default_factory=dict)
+    _art: dict[str, np.ndarray] = field(default_factory=dict)
+    _map_derived: np.ndarray = field(default_factory=lambda: np.zeros(_INITIAL_CAPACITY, bool))
+    _last_valid: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        cap = len(self._t)
+        for name in VITALS:
+            self._cols.setdefault(name, np.full(cap, np.nan))
+            self._art.setdefault(name, np.zeros(cap, bool))
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _reserve(self, extra: int) -> None:
+        need = self._n + extra
+        cap = len(self._t)
+        if need <= cap:
+            return
+        while cap < need:
+            cap *= 2
+        self._t = _grow(self._t, cap, np.nan)
+        self._map_derived = _grow(self._map_derived, cap, False)
+        for name in VITALS:
+            self._cols[name] = _grow(self._cols[name], cap, np.nan)
+            self._art[name] = _grow(self._art[name], cap, False)
+
+    def append(self, reading: Reading) -> None:
+        self.extend(np.array([reading.t]), {n: np.array([v]) for n, v in reading.as_dict().items()})
+
+    def extend(self, t: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        """Append many readings at once. `columns` may omit vitals (they stay NaN)."""
+        t = np.asarray(t, dtype=float)
+        k = len(t)
+        if k == 0:
+            return
+        if np.any(np.diff(t) < 0) or (self._n and t[0] < self._t[self._n - 1]):
+            raise OutOfOrderError("readings must be appended in time order")
+        cols = {n: np.asarray(columns[n], dtype=float) for n in VITALS if n in columns}
+        derived = np.zeros(k, bool)
+        if "sbp" in cols and "dbp" in cols:
+            m = cols.get("map", np.full(k, np.nan)).copy()
+            derived = np.isnan(m) & ~np.isnan(cols["sbp"]) & ~np.isnan(cols["dbp"])
+            m[derived] = mean_arterial_pressure(cols["sbp"][derived], cols["dbp"][derived])
+            cols["map"] = m
+        flags = artifact_flags(cols)
+        self._reserve(k)
+        lo, hi = self._n, self._n + k
+        self._t[lo:hi] = t
+        self._map_derived[lo:hi] = derived
+        for name, values in cols.items():
+            self._cols[name][lo:hi] = values
+            self._art[name][lo:hi] = flags[name]
+            valid = np.flatnonzero(~np.isnan(values) & ~flags[name])
+            if len(valid):
+                self._last_valid[name] = lo + int(valid[-1])
+        self._n = hi
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._t[: self._n]
+
+    def column(self, name: str) -> np.ndarray:
+        return self._cols[name][: self._n]
+
+    def artifacts(self, name: str) -> np.ndarray:
+        return self._art[name][: self._n]
+
+    def map_derived(self) -> np.ndarray:
+        return self._map_derived[: self._n]
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {n: self.column(n) for n in VITALS}
+
+    def present(self) -> list[str]:
+        """Vitals with at least one value in the store."""
+        return [n for n in VITALS if np.any(~np.isnan(self.column(n)))]
+
+    def span(self) -> tuple[float, float] | None:
+        return (float(self._t[0]), float(self._t[self._n - 1])) if self._n else None
+
+    def index_range(self, t0: float, t1: float) -> tuple[int, int]:
+        """Row indices [i, j) of readings with t0 <= t <= t1."""
+        t = self.t
+        return int(np.searchsorted(t, t0, "left")), int(np.searchsorted(t, t1, "right"))
+
+    def window(self, t0: float, t1: float) -> Window:
+        i, j = self.index_range(t0, t1)
+        return Window(
+            self.t[i:j],
+            {n: self.column(n)[i:j] for n in VITALS},
+            {n: self.artifacts(n)[i:j] for n in VITALS},
+        )
+
+    def last_valid(self, name: str) -> tuple[float, float] | None:
+        """(time, value) of the newest plausible value of a vital, or None."""
+        i = self._last_valid.get(name)
+        if i is None:
+            return None
+        return float(self._t[i]), float(self._cols[name][i])
+
+    def previous_valid(self, name: str) -> tuple[float, float] | None:
+        """The plausible value before the newest one (for a tile's trend arrow)."""
+        i = self._last_valid.get(name)
+        if i is None:
+            return None
+        col, art = self._cols[name][:i], self._art[name][:i]
+        ok = np.flatnonzero(~np.isnan(col) & ~art)
+        if not len(ok):
+            return None
+        k = int(ok[-1])
+        return float(self._t[k]), float(col[k])
+
+    def artifact_count(self) -> dict[str, int]:
+        return {n: int(self.artifacts(n).sum()) for n in VITALS}
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame({"time": self.t, **self.columns()})
+
+
+def _grow(a: np.ndarray, cap: int, fill) -> np.ndarray:
+    out = np.full(cap, fill, dtype=a.dtype)
+    out[: len(a)] = a
+    return out
