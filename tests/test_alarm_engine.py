@@ -1,0 +1,189 @@
+"""Every rule of the alarm engine, one transition at a time."""
+
+from monitor.core.alarms import AlarmEngine
+from monitor.core.readings import Reading
+from tests.engine_helpers import hr_series, rules, states
+
+
+def feed(values, engine=None, **kw):
+    e = engine or AlarmEngine(rules(**kw))
+    start = e.t + 1 if engine is not None else 0.0
+    for r in hr_series(values, start=start):
+        e.feed(r)
+    return e
+
+
+def test_condition_shorter_than_delay_is_cancelled():
+    e = feed([80] * 5 + [115] * 5 + [80] * 5)
+    assert [s for _, _, s, _ in states(e, "hr.upper")] == ["pending", "cancelled"]
+
+
+def test_condition_held_for_delay_becomes_active_with_priority_and_limit():
+    e = feed([80] * 5 + [115] * 15)
+    ev = [x for x in e.log if x.alarm == "hr.upper"]
+    assert [x.state for x in ev] == ["pending", "active"]
+    assert ev[1].t == 15.0 and ev[1].priority == "medium" and ev[1].limit == 110 and ev[1].value == 115
+
+
+def test_escalation_and_de_escalation_after_acknowledgement():
+    e = feed([115] * 12 + [135] * 3)
+    assert states(e, "hr.upper")[-1][2:] == ("escalated", "high")
+    # Unacknowledged high priority holds its priority while the value eases...
+    feed([120] * 3, e)
+    assert e.status()[0].priority == "high"
+    # ...and follows the value once acknowledged.
+    e.acknowledge(e.t, "therapist")
+    assert [s[2:] for s in states(e, "hr.upper")][-2:] == [("acknowledged", "high"), ("de-escalated", "medium")]
+
+
+def test_hysteresis_needs_value_back_inside_by_the_margin():
+    e = feed([115] * 12 + [108] * 5)  # 108 is below 110 but within the 5 bpm margin
+    assert states(e, "hr.upper")[-1][2] == "active"
+    feed([104], e)
+    assert states(e, "hr.upper")[-1][2] == "cleared"
+
+
+def test_medium_alarm_clears_by_itself():
+    e = feed([115] * 12 + [90])
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "cleared"]
+
+
+def test_high_priority_latches_until_acknowledged():
+    e = feed([135] * 12 + [90] * 5)
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "latched"]
+    assert e.status()[0].state == "latched" and e.audible_rank(e.t) == 3
+    e.acknowledge(e.t)
+    assert [s[2] for s in states(e, "hr.upper")][-2:] == ["acknowledged", "cleared"]
+    assert e.status() == []
+
+
+def test_acknowledged_alarm_clears_when_value_recovers():
+    e = feed([115] * 12)
+    e.acknowledge(e.t)
+    feed([90], e)
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "acknowledged", "cleared"]
+
+
+def test_reminder_for_acknowledged_alarm_that_still_holds():
+    e = AlarmEngine(rules())
+    for r in hr_series([115] * 12):
+        e.feed(r)
+    e.acknowledge(11.0)
+    for r in hr_series([115] * 400, start=12):
+        e.feed(r)
+    rem = [x.t for x in e.log if x.state == "reminder"]
+    assert rem == [191.0, 371.0]
+
+
+def test_escalation_after_acknowledgement_sounds_again():
+    e = feed([115] * 12)
+    e.acknowledge(e.t)
+    assert e.audible_rank(e.t) == 0
+    feed([135], e)
+    assert e.status()[0].state == "active" and e.audible_rank(e.t) == 3
+
+
+def test_cuff_reading_is_one_event_without_delay_and_asks_for_a_repeat():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, sbp=165, dbp=90))
+    kinds = [(x.alarm, x.state) for x in e.log]
+    assert ("sbp.upper", "active") in kinds and ("bp.repeat", "repeat") in kinds
+    e.feed(Reading(300, sbp=150, dbp=85))
+    assert ("sbp.upper", "cleared") in [(x.alarm, x.state) for x in e.log]
+
+
+def test_stale_stream_is_a_technical_alarm_that_never_latches():
+    e = feed([80] * 5)
+    e.tick(20.0)
+    st = [x for x in e.log if x.alarm == "hr.stale"]
+    assert st[0].state == "active" and st[0].priority == "technical" and st[0].t == 14.0
+    e.feed(Reading(21, hr=80))
+    assert [x.state for x in e.log if x.alarm == "hr.stale"] == ["active", "cleared"]
+
+
+def test_stale_from_gap_in_event_time():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, hr=80))
+    e.feed(Reading(60, hr=80))
+    assert [(x.t, x.state) for x in e.log if x.alarm == "hr.stale"] == [(10.0, "active"), (60.0, "cleared")]
+
+
+def test_artifact_is_flagged_not_used_for_limits():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, hr=80))
+    e.feed(Reading(1, hr=0))
+    e.feed(Reading(2, sbp=11647, dbp=80))
+    art = [(x.alarm, x.state) for x in e.log]
+    assert ("hr.artifact", "active") in art and ("sbp.artifact", "active") in art
+    assert not any(x.alarm.startswith(("hr.lower", "sbp.upper")) for x in e.log)
+
+
+def test_sbp_below_dbp_is_an_artifact():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, sbp=70, dbp=90))
+    assert {x.alarm for x in e.log} >= {"sbp.artifact", "dbp.artifact"}
+    assert not any(x.alarm == "sbp.lower" for x in e.log)
+
+
+def test_audio_pause_counts_down_and_resumes():
+    e = feed([115] * 12)
+    until = e.pause_audio(e.t)
+    assert until == e.t + 120 and e.audible_rank(e.t) == 0
+    feed([115] * 200, e)
+    resumed = [x for x in e.log if x.state == "resumed"]
+    assert resumed and resumed[0].t == until
+
+
+def test_audio_pause_is_capped_by_the_maximum():
+    e = feed([80])
+    assert e.pause_audio(0, 10_000) == 300
+
+
+def test_higher_priority_breaks_through_a_pause():
+    e = feed([115] * 12)
+    e.pause_audio(e.t)
+    e.feed(Reading(e.t + 1, sbp=185, dbp=90))
+    assert any(x.state == "resumed" and "broken through" in x.message for x in e.log)
+    assert e.audible_rank(e.t) == 3
+
+
+def test_same_priority_does_not_break_through():
+    e = feed([115] * 12)
+    e.pause_audio(e.t)
+    e.feed(Reading(e.t + 1, sbp=165, dbp=90))
+    assert not any(x.state == "resumed" for x in e.log)
+
+
+def test_baseline_rule_after_initial_dose():
+    e = AlarmEngine(rules())
+    for i in range(6):
+        e.feed(Reading(i * 300.0, sbp=110, dbp=70))
+    e.dose(1500.0, "initial")
+    assert e.baseline["sbp"] == 110
+    e.feed(Reading(1800, sbp=155, dbp=80))  # below 160 but more than 40 above baseline 110
+    ev = [x for x in e.log if x.alarm == "sbp.upper"]
+    assert ev[0].state == "active" and ev[0].limit == 150 and "baseline" in ev[0].message
+
+
+def test_shock_index_alarm_from_hr_and_cuff_sbp():
+    e = AlarmEngine(rules())
+    for r in hr_series([105] * 5):
+        e.feed(r)
+    e.feed(Reading(5, hr=105, sbp=101, dbp=60))
+    assert any(x.alarm == "si.upper" and x.state == "active" and x.priority == "high" for x in e.log)
+
+
+def test_low_priority_lower_limit():
+    e = AlarmEngine(rules())
+    for i in range(15):
+        e.feed(Reading(i, spo2=95))
+    ev = [x for x in e.log if x.alarm == "spo2.lower"]
+    assert ev[-1].state == "active" and ev[-1].priority == "low"
+
+
+def test_every_event_carries_time_vital_priority_value_limit_state_message():
+    e = feed([115] * 12)
+    for x in e.log:
+        d = x.to_dict()
+        assert set(d) == {"t", "alarm", "vital", "priority", "state", "value", "limit", "message"}
+        assert x.message

@@ -1,0 +1,86 @@
+"""Properties of the alarm engine over open-ended inputs."""
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from monitor.core.alarms import AlarmEngine, Control
+from monitor.core.readings import Reading
+from tests.engine_helpers import rules, store_of
+
+NAN = math.nan
+
+
+@st.composite
+def sessions(draw):
+    """Readings with irregular gaps, partial rows, artifacts, plus doses, acks and pauses."""
+    n = draw(st.integers(1, 120))
+    t = 0.0
+    readings = []
+    for _ in range(n):
+        t += draw(st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 15.0, 200.0]))
+        hr = draw(st.one_of(st.just(NAN), st.floats(0, 300, allow_nan=False).map(round)))
+        if draw(st.integers(0, 5)) == 0:
+            sbp = float(draw(st.integers(0, 260)))
+            dbp = float(draw(st.integers(20, 130)))
+        else:
+            sbp = dbp = NAN
+        spo2 = draw(st.one_of(st.just(NAN), st.integers(80, 100).map(float)))
+        readings.append(Reading(t, hr=hr, sbp=sbp, dbp=dbp, spo2=spo2))
+    controls = []
+    for _ in range(draw(st.integers(0, 6))):
+        ct = draw(st.floats(0, t + 5, allow_nan=False))
+        kind = draw(st.sampled_from(["ack", "ack", "pause", "dose"]))
+        data = {"dose": "initial"} if kind == "dose" else {}
+        if kind == "pause":
+            data = {"seconds": draw(st.sampled_from([30.0, 120.0, 600.0]))}
+        controls.append(Control(ct, kind, data))
+    controls.sort(key=lambda c: c.t)
+    return readings, controls
+
+
+def feed_live(readings, controls):
+    e = AlarmEngine(rules())
+    ci = 0
+    for r in readings:
+        while ci < len(controls) and controls[ci].t < r.t:
+            e.apply(controls[ci])
+            ci += 1
+        e.feed(r)
+    for c in controls[ci:]:
+        e.apply(c)
+    return e.log
+
+
+def as_tuples(log):
+    return [(e.t, e.alarm, e.state, e.priority, e.value, e.limit, e.message) for e in log]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
+    readings, controls = session
+    live = feed_live(readings, controls)
+    batch = AlarmEngine(rules()).run(store_of(readings), controls)
+    assert as_tuples(batch) == as_tuples(live)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.integers(111, 250),
+    held=st.integers(10, 120),
+    before=st.integers(0, 30),
+)
+def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before):
+    e = AlarmEngine(rules())
+    t = 0
+    for _ in range(before):
+        e.feed(Reading(t, hr=80))
+        t += 1
+    for _ in range(held + 1):
+        e.feed(Reading(t, hr=value))
+        t += 1
+    st_ = {s.alarm: s for s in e.status()}
+    assert st_["hr.upper"].state == "active"
+    assert st_["hr.upper"].priority == ("high" if value >= 130 else "medium")
