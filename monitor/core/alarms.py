@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -124,7 +124,8 @@ class _Alarm:
 
 
 class _LimitAlarm(_Alarm):
-    __slots__ = ("direction", "rule", "limits", "sources", "level", "pending_deadline", "delay", "hyst")
+    __slots__ = ("direction", "rule", "limits", "sources", "level", "pending_deadline", "delay", "hyst",
+                 "sign", "quiet")
 
     def __init__(self, rule: VitalRule, direction: str) -> None:
         super().__init__(f"{rule.vital}.{direction}", rule.vital)
@@ -148,6 +149,9 @@ class _LimitAlarm(_Alarm):
         # Highest rank first: the level is the highest priority whose limit is crossed.
         self.limits = sorted(((r, v) for r, (v, _) in merged.items()), reverse=True)
         self.sources = {r: why for r, (_, why) in merged.items()}
+        # Below `quiet` (signed: values are negated for lower alarms) a normal alarm stays normal.
+        self.sign = 1.0 if self.direction == "upper" else -1.0
+        self.quiet = min((self.sign * v for _, v in self.limits), default=INF)
 
     def levels(self, v: float) -> tuple[int, int]:
         """(raise level, hold level): crossed limits, and limits not yet cleared by the margin."""
@@ -230,10 +234,12 @@ class AlarmEngine:
         # Audio pause.
         self.paused_until = -INF
         self._pause_rank = 0
+        self._global_due = -INF  # no silence or pause end can fall due before this time
         # Baseline.
         self._baseline_vitals = {r.vital for r in thresholds.baseline}
         self._baseline_window = max((r.window_s for r in thresholds.baseline), default=0.0)
         self._history: dict[str, deque] = {v: deque() for v in self._baseline_vitals}
+        self._history_by_pos = [self._history.get(n) for n in ROW_NAMES]
         self.baseline: dict[str, float] = {}
         self.initial_dose_t: float | None = None
         self._history_fn: Callable[[str, float, float], np.ndarray] | None = None
@@ -279,6 +285,7 @@ class AlarmEngine:
         audio = self.th.audio
         seconds = audio.pause_s if seconds is None else min(max(seconds, 0.0), audio.max_pause_s)
         self.paused_until = t + seconds
+        self._global_due = -INF
         self._pause_rank = max((s.rank for s in self.status()), default=0)
         self._emit_raw(AlarmEvent(t, "audio", "", "", "paused", None, None,
                                   f"audio paused for {seconds:g} s"))
@@ -308,6 +315,7 @@ class AlarmEngine:
                                       f"pre-dose baseline {vital} {format_value(vital, base)} "
                                       f"(median of {len(vals)} readings)"))
         self._history.clear()
+        self._history_by_pos = [None] * len(ROW_NAMES)
         self._apply_baseline()
 
     def apply(self, c: Control) -> None:
@@ -347,36 +355,43 @@ class AlarmEngine:
     # -- the row handler -----------------------------------------------------------------------
 
     def _row(self, t: float, values: list[float]) -> None:
+        """Handle one row. Hot path: keep attribute look-ups local."""
         self._globals(t)
         self.t = t
+        lo, hi = self._lo, self._hi
         sbp, dbp = values[1], values[2]
         if values[3] != values[3] and sbp == sbp and dbp == dbp:
             values[3] = (sbp + 2.0 * dbp) / 3.0
         inverted = sbp == sbp and dbp == dbp and sbp <= dbp
         hr = values[0]
-        if hr == hr and self._lo[0] <= hr <= self._hi[0]:
+        if hr == hr and lo[0] <= hr <= hi[0]:
             self._last_hr = (t, hr)
         si = math.nan
-        if sbp == sbp and not inverted and self._lo[1] <= sbp <= self._hi[1]:
+        if sbp == sbp and not inverted and lo[1] <= sbp <= hi[1]:
             ht, hv = self._last_hr
             if t - ht <= self._hr_max_age:
                 si = hv / sbp
         values.append(si)
+        remember = self._history_by_pos if self._history and self._history_fn is None else None
+        last_seen = self._last_seen
         repeat = None
         for pos, v in enumerate(values):
             if v != v:
                 continue
             for k in self._stream_of[pos]:
-                self._last_seen[k] = t
+                if last_seen[k] == -INF:
+                    self._global_due = -INF  # a new stream brings a deadline of its own
+                last_seen[k] = t
                 st = self._stale[k]
                 if st.state != "normal":
                     self._clear(t, st, "readings are back")
+                    self._global_due = -INF
             art = self._artifact[pos]
-            if not (self._lo[pos] <= v <= self._hi[pos]) or (inverted and pos in (1, 2, 3)):
+            plausible = lo[pos] <= v <= hi[pos]
+            if not plausible or (inverted and 0 < pos < 4):
                 if art.state == "normal":
                     art.value = v
-                    why = "at or below the diastolic" if inverted and (self._lo[pos] <= v <= self._hi[pos]) \
-                        else f"outside {self._lo[pos]:g}-{self._hi[pos]:g}"
+                    why = f"outside {lo[pos]:g}-{hi[pos]:g}" if not plausible else "at or below the diastolic"
                     self._activate(t, art, TECHNICAL_RANK, None,
                                    f"implausible {ROW_NAMES[pos]} {format_value(ROW_NAMES[pos], v)} ({why}): "
                                    "flagged as artifact, not used for limit alarms")
@@ -384,11 +399,16 @@ class AlarmEngine:
             if art.state != "normal":
                 art.value = v
                 self._clear(t, art, "plausible readings again")
-            if self._history and self._history_fn is None:
-                self._remember(t, ROW_NAMES[pos], v)
+            if remember is not None and remember[pos] is not None:
+                buf = remember[pos]
+                buf.append((t, v))
+                while buf[0][0] < t - self._baseline_window:
+                    buf.popleft()
             for a in self._limit[pos]:
+                if a.state == "normal" and a.sign * v < a.quiet:
+                    continue  # the common case: nothing near a limit
                 self._update(t, a, v)
-                if pos in (1, 2, 3) and a.state != "normal" and a.level:
+                if 0 < pos < 4 and a.state != "normal" and a.level:
                     repeat = repeat or (a, v)
         if repeat is not None:
             a, v = repeat
@@ -473,6 +493,8 @@ class AlarmEngine:
 
     def _globals(self, t: float) -> None:
         """Deadlines that do not wait for a reading of their own vital: silence and pause end."""
+        if t <= self._global_due:
+            return  # deadlines only move later as readings arrive, so none can be due yet
         due: list[tuple[float, int, int]] = []
         if self.paused_until > -INF and t >= self.paused_until and self.paused_until > self.t:
             due.append((self.paused_until, 0, -1))
@@ -480,6 +502,11 @@ class AlarmEngine:
             ls = self._last_seen[k]
             if ls > -INF and t > ls + after and self._stale[k].state == "normal":
                 due.append((ls + after, 1, k))
+        soonest = self.paused_until if self.paused_until > t else INF
+        for k, after in enumerate(self._after):
+            if self._stale[k].state == "normal":
+                soonest = min(soonest, self._last_seen[k] + after)
+        self._global_due = soonest
         for when, _, k in sorted(due):
             if k < 0:
                 self._emit_raw(AlarmEvent(when, "audio", "", "", "resumed", None, None, "audio pause ended"))
@@ -492,15 +519,6 @@ class AlarmEngine:
 
     def _alarms(self) -> list[_Alarm]:
         return [*self._all_limit, *self._stale, *self._artifact]
-
-    def _remember(self, t: float, vital: str, v: float) -> None:
-        """Keep pre-dose values of baseline vitals (live only; a batch run reads the store)."""
-        buf = self._history.get(vital)
-        if buf is None:
-            return
-        buf.append((t, v))
-        while buf[0][0] < t - self._baseline_window:
-            buf.popleft()
 
     def _apply_baseline(self) -> None:
         extra: dict[tuple[str, str], dict[int, tuple[float, str]]] = {}
@@ -543,179 +561,209 @@ class AlarmEngine:
             self._on_event(e)
 
 
+def _prev_index(mask: np.ndarray) -> np.ndarray:
+    """prev[i] = the last row < i where mask holds, or -1 (length n + 1)."""
+    idx = np.where(mask, np.arange(len(mask)), -1)
+    if len(idx):
+        idx = np.maximum.accumulate(idx)
+    return np.concatenate(([-1], idx))
+
+
 class _BatchRun:
-    """Drives `AlarmEngine._row` over the rows of a store where something can happen."""
+    """Drives `AlarmEngine._row` over the rows of a store where something can happen.
+
+    A row is visited when it can change some alarm: a level crossing that moves the alarm's
+    effective level (given its current level and hysteresis), a pending or reminder deadline, an
+    artifact starting or ending, the first row after a stream went silent and the row it resumed,
+    a cuff reading beyond a limit, and the end of an audio pause. Each alarm's next such row is
+    found by bisecting precomputed row lists, so the cost follows the number of transitions, not
+    the number of readings.
+    """
 
     def __init__(self, engine: AlarmEngine, store: VitalStore, controls: list[Control]):
         self.e = engine
-        self.t = store.t
-        self.n = len(self.t)
-        self.cols = [store.column(n) for n in VITALS]
-        self.flags = artifact_flags({n: c for n, c in zip(VITALS, self.cols)})
-        engine._history_fn = self._history
         self.controls = controls
-        self.present = [~np.isnan(c) for c in self.cols]
-        self.valid = [p & ~self.flags[n] for p, n in zip(self.present, VITALS)]
-        self._si_cache: np.ndarray | None = None
-        # Rows where each stream has a reading, for stale detection and last-seen bookkeeping.
-        self.stream_rows = []
+        t = self.t = store.t
+        n = self.n = len(t)
+        self.tl = t.tolist()
+        self.cols = [store.column(name) for name in VITALS]
+        flags = artifact_flags(dict(zip(VITALS, self.cols)))
+        present = [~np.isnan(c) for c in self.cols]
+        bad = [flags[name] for name in VITALS]
+        valid = [p & ~b for p, b in zip(present, bad)]
+        # The shock index per row exactly as the row handler derives it.
+        hr_prev = _prev_index(valid[0])[1:]  # last valid HR row <= i
+        safe = np.maximum(hr_prev, 0)
+        fresh = (hr_prev >= 0) & (t - np.where(hr_prev >= 0, t[safe], -np.inf) <= engine._hr_max_age)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            si = np.where(valid[1] & fresh, self.cols[0][safe] / self.cols[1], np.nan)
+        si_present = ~np.isnan(si)
+        si_bad = si_present & ((si < engine._lo[SI_INDEX]) | (si > engine._hi[SI_INDEX]))
+        self.values = self.cols + [si]
+        present.append(si_present)
+        bad.append(si_bad)
+        valid.append(si_present & ~si_bad)
+        self.valid = valid
+        self.valid_rows = [np.flatnonzero(v) for v in valid]
+        self.valid_rows_l = [r.tolist() for r in self.valid_rows]
+        self.valid_times_l = [t[r].tolist() for r in self.valid_rows]
+        self.valid_prev = [_prev_index(v) for v in valid]
+        self.hr_prev = self.valid_prev[0]
+        engine._history_fn = self._history
+        # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
+        self.stream_masks = []
         for s in engine._streams:
-            mask = np.zeros(self.n, bool)
+            mask = np.zeros(n, bool)
             for v in s.vitals:
-                if v in VITALS:
-                    mask |= self.present[VITALS.index(v)]
-                elif v == "si":
-                    mask |= ~np.isnan(self._si())
-            self.stream_rows.append(np.flatnonzero(mask))
+                if v in ROW_NAMES:
+                    mask |= present[ROW_NAMES.index(v)]
+            self.stream_masks.append(mask)
+        self.stream_prev = [_prev_index(m) for m in self.stream_masks]
+        self.static = self._static_rows(present, bad)
+        self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine._all_limit]
+        self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
 
     def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
         i = int(np.searchsorted(self.t, t0, "left"))
         j = int(np.searchsorted(self.t, t1, "right"))
         pos = VITALS.index(vital)
-        col, ok = self.cols[pos][i:j], self.valid[pos][i:j]
-        return col[ok]
+        return self.cols[pos][i:j][self.valid[pos][i:j]]
 
-    def _value(self, vital: str, row: int) -> float:
-        return self._si()[row] if vital == "si" else self.cols[VITALS.index(vital)][row]
-
-    def _si(self) -> np.ndarray:
-        """Shock index per row exactly as the row handler computes it."""
-        if self._si_cache is None:
-            hr_ok = self.valid[0]
-            idx = np.where(hr_ok, np.arange(self.n), -1)
-            idx = np.maximum.accumulate(idx) if self.n else idx
-            hr = np.where(idx >= 0, self.cols[0][np.maximum(idx, 0)], np.nan)
-            hr_t = np.where(idx >= 0, self.t[np.maximum(idx, 0)], -np.inf)
-            sbp_ok = self.valid[1]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                si = np.where(sbp_ok & (self.t - hr_t <= self.e._hr_max_age), hr / self.cols[1], np.nan)
-            self._si_cache = si
-        return self._si_cache
-
-    def _static_rows(self, lo: int, hi: int) -> np.ndarray:
-        """Rows in [lo, hi) where some alarm's level, artifact state or stream gap changes."""
-        e = self.e
-        parts: list[np.ndarray] = [np.array([lo], dtype=np.int64)] if lo < hi else []
-        for pos, name in enumerate(ROW_NAMES):
-            if pos < len(VITALS):
-                present = self.present[pos][lo:hi]
-                col = self.cols[pos][lo:hi]
-                bad = self.flags[name][lo:hi]
-            else:
-                col = self._si()[lo:hi]
-                present = ~np.isnan(col)
-                bad = present & ((col < e._lo[pos]) | (col > e._hi[pos]))
-            rows = np.flatnonzero(present)
-            if not len(rows):
-                continue
-            parts.append(rows[:1] + lo)
-            b = bad[rows]
-            ch = np.flatnonzero(b[1:] != b[:-1]) + 1
-            parts.append(rows[ch] + lo)
-            good = rows[~b]
-            if not len(good):
-                continue
-            parts.append(good[:1] + lo)
-            gv = col[good]
-            for a in e._limit[pos]:
-                r, h = a.level_arrays(gv)
-                ch = np.flatnonzero((r[1:] != r[:-1]) | (h[1:] != h[:-1])) + 1
-                parts.append(good[ch] + lo)
-                if not a.rule.continuous or a.delay == 0:
-                    parts.append(good[r > 0] + lo)  # each reading over a limit is an event
-                if pos in (1, 2, 3):
-                    parts.append(good[h > 0] + lo)  # cuff repeat requests
-        for rows in self.stream_rows:
-            r = rows[(rows >= lo) & (rows < hi)]
-            if len(r):
-                parts.append(r[:1])
-        return np.unique(np.concatenate(parts)) if parts else np.array([], np.int64)
-
-    def _stale_rows(self) -> np.ndarray:
-        """First row after each gap longer than a stream's stale limit, and the row that ends it."""
-        parts = []
-        for k, rows in enumerate(self.stream_rows):
+    def _static_rows(self, present: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
+        """Rows that matter whatever the limits: artifact changes and stream gaps."""
+        parts = [np.array([0], np.int64)] if self.n else []
+        for p, b in zip(present, bad):
+            rows = np.flatnonzero(p)
+            if len(rows):
+                fb = b[rows]
+                parts.append(rows[np.flatnonzero(np.diff(fb.astype(np.int8)) != 0) + 1])
+                parts.append(rows[:1])
+        for k, mask in enumerate(self.stream_masks):
+            rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
             after = self.e._after[k]
             ts = self.t[rows]
-            ends = np.append(ts[1:], np.inf)
-            gap = np.flatnonzero(ends - ts > after)
-            if len(gap):
-                first = np.searchsorted(self.t, ts[gap] + after, "right")
-                parts.append(first[first < self.n])
-                nxt = gap + 1
-                parts.append(rows[nxt[nxt < len(rows)]])
-        return np.concatenate(parts) if parts else np.array([], np.int64)
+            gap = np.flatnonzero(np.append(ts[1:], np.inf) - ts > after)
+            first = np.searchsorted(self.t, ts[gap] + after, "right")
+            parts.append(first[first < self.n])
+            nxt = gap + 1
+            parts.append(rows[nxt[nxt < len(rows)]])
+        return np.unique(np.concatenate(parts)).tolist() if parts else []
+
+    def _level_rows(self, lo: int, hi: int) -> None:
+        """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
+        self.levels = []
+        self.lists: dict[tuple[int, str, int], list[int]] = {}
+        for a, pos in zip(self.e._all_limit, self.alarm_pos):
+            rows = self.valid_rows[pos]
+            rows = rows[(rows >= lo) & (rows < hi)]
+            self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
+
+    def _rows(self, k: int, kind: str, rank: int) -> list[int]:
+        """Rows of alarm k with raise level >= rank ("ge") or hold level < rank ("lt"), built on
+        first use: most alarms never leave level 0 and need only their "ge 1" list."""
+        key = (k, kind, rank)
+        lst = self.lists.get(key)
+        if lst is None:
+            rows, r, h = self.levels[k]
+            lst = self.lists[key] = (rows[r >= rank] if kind == "ge" else rows[h < rank]).tolist()
+        return lst
+
+    def _next_for(self, k: int, i: int, hi: int) -> int:
+        """The next row after i (before hi) where alarm k can change, or hi."""
+        a = self.e._all_limit[k]
+        level = a.level
+        best = hi
+        if level < 3:
+            lst = self._rows(k, "ge", level + 1)
+            j = bisect_right(lst, i)
+            if j < len(lst):
+                best = lst[j]
+        if level > 0:
+            lst = self._rows(k, "lt", level)
+            j = bisect_right(lst, i)
+            if j < len(lst) and lst[j] < best:
+                best = lst[j]
+            if a.delay == 0:  # each reading beyond a limit is an event of its own (cuff)
+                lst = self._rows(k, "ge", 1)
+                j = bisect_right(lst, i)
+                if j < len(lst) and lst[j] < best:
+                    best = lst[j]
+        d = a.deadline
+        if d != INF:
+            pos = self.alarm_pos[k]
+            rows, times = self.valid_rows_l[pos], self.valid_times_l[pos]
+            j = max(bisect_left(times, d), bisect_right(rows, i))
+            if j < len(rows) and rows[j] < best:
+                best = rows[j]
+        return best
 
     def _sync(self, i: int) -> None:
-        """Set what the skipped rows before row i would have set: last-seen times and newest HR."""
-        e = self.e
-        for k, rows in enumerate(self.stream_rows):
-            j = bisect_left(rows, i) - 1 if len(rows) else -1
+        """Set what the skipped rows before row i would have set: last-seen times, newest HR,
+        and the current value of every alarm that is not normal."""
+        e, t = self.e, self.tl
+        e._global_due = -INF  # last-seen times are about to jump: look at every deadline
+        for k, prev in enumerate(self.stream_prev):
+            j = prev[i]
             if j >= 0:
-                e._last_seen[k] = float(self.t[rows[j]])
-        hr_rows = self._hr_rows
-        j = bisect_left(hr_rows, i) - 1
+                e._last_seen[k] = t[j]
+        j = self.hr_prev[i]
         if j >= 0:
-            r = hr_rows[j]
-            e._last_hr = (float(self.t[r]), float(self.cols[0][r]))
-        for a in e._all_limit:
+            e._last_hr = (t[j], float(self.cols[0][j]))
+        for a, pos in zip(e._all_limit, self.alarm_pos):
             if a.state != "normal":
-                rows = self._valid_rows[ROW_NAMES.index(a.vital)]
-                j = int(np.searchsorted(rows, i, "left")) - 1
+                j = self.valid_prev[pos][i]
                 if j >= 0:
-                    a.value = float(self._value(a.vital, int(rows[j])))
+                    a.value = float(self.values[pos][j])
 
     def run(self) -> None:
-        e = self.e
-        t = self.t
-        self._hr_rows = np.flatnonzero(self.valid[0]).tolist()
-        si_valid = ~np.isnan(self._si())
-        self._valid_rows = [np.flatnonzero(v) for v in self.valid] + [np.flatnonzero(si_valid)]
-        self._valid_times = [t[r] for r in self._valid_rows]
-        stale_rows = self._stale_rows()
-        # Controls split the rows into segments: a control at time c acts after the rows with t <= c.
-        bounds = [int(np.searchsorted(t, c.t, "right")) for c in self.controls] + [self.n]
+        e, t = self.e, self.tl
+        bounds = [bisect_right(t, c.t) for c in self.controls] + [self.n]
+        static = self.static
         lo = 0
-        for k, hi in enumerate(bounds):
-            heap = [int(i) for i in self._static_rows(lo, hi)]
-            heap += [int(i) for i in stale_rows[(stale_rows >= lo) & (stale_rows < hi)]]
-            heap += self._dynamic(lo - 1, hi)  # deadlines carried over or set by the last control
+        nalarms = len(e._all_limit)
+        for seg, hi in enumerate(bounds):
+            self._level_rows(lo, hi)
+            nxt = [self._next_for(k, lo - 1, hi) for k in range(nalarms)]
+            heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
+            s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
+            heap += [(r, -1) for r in static[s0:s1]]
+            pause_row = self._pause_row(lo - 1, hi)
+            if pause_row < hi:
+                heap.append((pause_row, -2))
             heapq.heapify(heap)
             done = lo - 1
             while heap:
-                i = heapq.heappop(heap)
+                i, k = heapq.heappop(heap)
+                if k >= 0 and nxt[k] != i:
+                    continue  # superseded
                 if i <= done:
                     continue
                 done = i
                 self._sync(i)
-                e._row(float(t[i]), [float(c[i]) for c in self.cols])
-                for d in self._dynamic(i, hi):
-                    heapq.heappush(heap, d)
-            if k < len(self.controls):
+                e._row(t[i], [float(c[i]) for c in self.cols])
+                for pos, ks in enumerate(self.by_pos):
+                    if ks and self.valid[pos][i]:
+                        for kk in ks:
+                            r = self._next_for(kk, i, hi)
+                            if r != nxt[kk]:
+                                nxt[kk] = r
+                                if r < hi:
+                                    heapq.heappush(heap, (r, kk))
+                if e.paused_until > e.t:
+                    r = self._pause_row(i, hi)
+                    if r < hi:
+                        heapq.heappush(heap, (r, -2))
+            if seg < len(self.controls):
                 self._sync(hi)
-                e.apply(self.controls[k])
+                e.apply(self.controls[seg])
             lo = hi
         e._history_fn = None
 
-    def _dynamic(self, i: int, hi: int) -> list[int]:
-        """Rows after row i (and before hi) where a deadline set so far falls due."""
+    def _pause_row(self, i: int, hi: int) -> int:
         e = self.e
-        out = []
-        t = self.t
-        for a in e._all_limit:
-            d = a.deadline
-            if d == INF:
-                continue
-            pos = ROW_NAMES.index(a.vital)
-            rows, times = self._valid_rows[pos], self._valid_times[pos]
-            j = max(int(np.searchsorted(times, d, "left")), int(np.searchsorted(rows, i, "right")))
-            if j < len(rows) and rows[j] < hi:
-                out.append(int(rows[j]))
-        if e.paused_until > e.t:
-            j = int(np.searchsorted(t, e.paused_until, "left"))
-            j = max(j, i + 1)
-            if j < hi:
-                out.append(j)
-        return out
+        if not e.paused_until > e.t:
+            return hi
+        j = max(bisect_left(self.tl, e.paused_until), i + 1)
+        return min(j, hi)
