@@ -31,6 +31,7 @@ import numpy as np
 
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import PRIORITY_RANK, Thresholds, VitalRule
+from monitor.core.durations import format_duration
 from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, format_value
 
 INF = math.inf
@@ -412,8 +413,9 @@ class AlarmEngine:
                     repeat = repeat or (a, v)
         if repeat is not None:
             a, v = repeat
-            self._emit_raw(AlarmEvent(t, "bp.repeat", "bp", RANK_NAME[a.rank], "repeat", v, a.limit,
-                                      f"cuff {a.vital} {format_value(a.vital, v)} beyond {a.limit:g}: "
+            limit = a.limit_for(a.level)
+            self._emit_raw(AlarmEvent(t, "bp.repeat", "bp", RANK_NAME[a.level], "repeat", v, limit,
+                                      f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: "
                                       "repeat the measurement"))
 
     def _update(self, t: float, a: _LimitAlarm, v: float) -> None:
@@ -767,3 +769,33 @@ class _BatchRun:
             return hi
         j = max(bisect_left(self.tl, e.paused_until), i + 1)
         return min(j, hi)
+
+
+def fit_stale_rules(th: Thresholds, store: VitalStore) -> tuple[Thresholds, list[str]]:
+    """Stale limits that make sense for a recording whose streams are slower than a monitor's.
+
+    A chart of hourly nurse-validated vitals would otherwise raise "no HR for 10 s" on every row.
+    A stream whose median interval exceeds its stale limit is judged against three times that
+    interval instead, and the change is said. Streams sampled as configured keep their limits, so
+    a session recorded live gives the same alarms as it did live.
+    """
+    from dataclasses import replace
+
+    rules, notes = [], []
+    t = store.t
+    for rule in th.stale:
+        mask = np.zeros(len(t), bool)
+        for v in rule.vitals:
+            if v in VITALS:
+                mask |= ~np.isnan(store.column(v))
+        ts = t[mask]
+        median = float(np.median(np.diff(ts))) if len(ts) > 2 else 0.0
+        if median > rule.after_s:
+            new = 3 * median
+            rules.append(replace(rule, after_s=new))
+            notes.append(f"{rule.stream} readings in this recording come every {format_duration(median)} "
+                         f"(median), so 'no data' is judged after {format_duration(new)} instead of "
+                         f"{format_duration(rule.after_s)}")
+        else:
+            rules.append(rule)
+    return replace(th, stale=tuple(rules)), notes

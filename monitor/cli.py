@@ -1,0 +1,137 @@
+"""`vitals-monitor` sub-commands: argument parsing only; each command builds objects and hands over.
+
+Imports are made inside the commands so that each one loads only what it needs (start-up time
+counts: `alarms` must stay close to a bare `pandas.read_csv`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad argument value; str() is one clear sentence."""
+
+
+def _column_map(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header:
+            raise UsageError(f"--column '{item}' must look like hr=\"Solar8000/HR\" (vital=header)")
+        out[name.strip().lower()] = header.strip().strip('"')
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="vitals-monitor",
+        description="Bedside vital-signs monitor for MDMA-assisted therapy dosing sessions.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("alarms", help="run the alarm engine over a CSV or session folder and print the alarm log")
+    a.add_argument("input", metavar="INPUT", help="a CSV of readings or a recorded session folder")
+    a.add_argument("--thresholds", metavar="FILE", help="limits to use (default: those stored in the "
+                   "session, else ./thresholds.toml)")
+    a.add_argument("--format", choices=("table", "csv", "jsonl"), default="table")
+    a.add_argument("--column", action="append", metavar="VITAL=HEADER",
+                   help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
+    a.add_argument("--all", action="store_true", help="also list pending/cancelled transitions in the table")
+    a.set_defaults(func=_cmd_alarms)
+
+    c = sub.add_parser("check-config", help="validate a thresholds.toml and print the effective rules")
+    c.add_argument("file", nargs="?", metavar="FILE", help="default: ./thresholds.toml")
+    c.set_defaults(func=_cmd_check_config)
+
+    s = sub.add_parser("simulate", help="simulate an MDMA dosing session (CSV, stream, or calibration cohort)")
+    from simulators.command import add_arguments
+
+    add_arguments(s)
+    s.set_defaults(func=_cmd_simulate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"vitals-monitor: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _fail(message: str) -> int:
+    print(f"vitals-monitor: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _cmd_check_config(args) -> int:
+    from monitor.core.thresholds import ConfigError, format_rules, load_thresholds
+
+    try:
+        th = load_thresholds(args.file)
+    except ConfigError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{th.source}: valid")
+    print(format_rules(th))
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from simulators.command import run
+
+    return run(args)
+
+
+def _cmd_alarms(args) -> int:
+    from monitor.core.alarm_log import alarm_summary, format_log
+    from monitor.core.alarms import AlarmEngine, fit_stale_rules
+    from monitor.core.session import SessionError, load_session
+    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.sources.csvfile import CsvError
+
+    try:
+        session = load_session(args.input, column_map=_column_map(args.column))
+        if args.thresholds:
+            th = load_thresholds(args.thresholds)
+        else:
+            th = session.stored_thresholds() or load_thresholds()
+    except (CsvError, SessionError) as exc:
+        return _fail(str(exc))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    th, fitted = fit_stale_rules(th, session.store)
+    session.notes.extend(fitted)
+    log = AlarmEngine(th).run(session.store, session.controls())
+    out = sys.stdout
+    absolute = session.time_kind == "absolute"
+    out.write(format_log(log, args.format, absolute=absolute, start=_start(session), everything=args.all))
+    summary = alarm_summary(log, session, th)
+    # Keep machine-readable output clean: the summary goes to stderr for csv and jsonl.
+    (out if args.format == "table" else sys.stderr).write(summary)
+    return 0
+
+
+def _start(session) -> float | None:
+    span = session.store.span()
+    return span[0] if span else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The alarm log as people and programs read it: a table, CSV or JSON lines, and a summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+from monitor.core.alarms import AlarmEvent
+from monitor.core.durations import format_duration
+
+# Transitions a clinician reads; "pending" and "cancelled" are the delay at work (shown with --all).
+QUIET_STATES = {"pending", "cancelled"}
+FIELDS = ("time", "alarm", "vital", "priority", "state", "value", "limit", "message")
+
+
+def clock(t: float, absolute: bool, start: float | None = None) -> str:
+    if absolute:
+        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return "+" + _hms(t - (start or 0.0) if start is not None else t)
+
+
+def _hms(s: float) -> str:
+    s = int(round(s))
+    sign = "-" if s < 0 else ""
+    s = abs(s)
+    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _num(v) -> str:
+    return "" if v is None else f"{v:g}"
+
+
+def format_log(log: list[AlarmEvent], fmt: str, *, absolute: bool, start: float | None = None,
+               everything: bool = False) -> str:
+    if fmt == "jsonl":
+        return "".join(json.dumps({**e.to_dict(), "time": clock(e.t, absolute, 0.0)}) + "\n" for e in log)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(FIELDS)
+        for e in log:
+            w.writerow([clock(e.t, absolute, 0.0), e.alarm, e.vital, e.priority, e.state,
+                        _num(e.value), _num(e.limit), e.message])
+        return buf.getvalue()
+    rows = [e for e in log if everything or e.state not in QUIET_STATES]
+    head = f"{'time':<19}  {'priority':<13}  {'state':<12}  message"
+    lines = ["Alarm log" + ("" if everything else " (pending/cancelled delay transitions hidden; --all shows them)"),
+             head, "-" * len(head)]
+    for e in rows:
+        mark = {"high": "!!!", "medium": "!!", "low": "!", "technical": "!"}.get(e.priority, "")
+        pr = f"{mark} {e.priority}".strip()
+        lines.append(f"{clock(e.t, absolute, start):<19}  {pr:<13}  {e.state:<12}  {e.message}")
+    if not rows:
+        lines.append("(no alarms)")
+    return "\n".join(lines) + "\n"
+
+
+def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[tuple[float, float, str]]]:
+    """Per alarm: (start, end, highest priority) of each period it was active until cleared."""
+    open_: dict[str, list] = {}
+    out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    rank = {"low": 1, "medium": 2, "high": 3, "technical": 2}
+    for e in log:
+        if e.state == "active":
+            open_[e.alarm] = [e.t, e.priority]
+        elif e.alarm in open_ and e.state == "escalated":
+            if rank.get(e.priority, 0) > rank.get(open_[e.alarm][1], 0):
+                open_[e.alarm][1] = e.priority
+        elif e.state == "cleared" and e.alarm in open_:
+            t0, pr = open_.pop(e.alarm)
+            out[e.alarm].append((t0, e.t, pr))
+    for alarm, (t0, pr) in open_.items():
+        out[alarm].append((t0, end if end is not None else t0, pr))
+    return out
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, cur_a, cur_b = 0.0, None, None
+    for a, b in sorted(intervals):
+        if cur_b is None or a > cur_b:
+            if cur_b is not None:
+                total += cur_b - cur_a
+            cur_a, cur_b = a, b
+        else:
+            cur_b = max(cur_b, b)
+    return total + (cur_b - cur_a if cur_b is not None else 0.0)
+
+
+def alarm_summary(log: list[AlarmEvent], session, thresholds) -> str:
+    span = session.store.span()
+    end = span[1] if span else None
+    episodes = alarm_episodes(log, end)
+    by_priority = Counter(pr for eps in episodes.values() for (_, _, pr) in eps)
+    lines = ["", "Summary"]
+    if span:
+        lines.append(f"  readings: {len(session.store):,} over {format_duration(span[1] - span[0])}"
+                     f" ({'SIMULATED' if session.simulated else session.meta.get('source', '')})")
+    lines.append("  alarms by priority: " + (", ".join(
+        f"{p} {by_priority[p]}" for p in ("high", "medium", "low", "technical") if by_priority[p]) or "none"))
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for alarm, eps in episodes.items():
+        vital, kind = alarm.split(".", 1)
+        if kind in ("upper", "lower"):
+            spans[vital] += [(a, b) for a, b, _ in eps]
+    per_vital = {v: _union_length(iv) for v, iv in spans.items()}
+    if per_vital:
+        lines.append("  time in alarm: " + ", ".join(
+            f"{v.upper()} {format_duration(s)}" for v, s in sorted(per_vital.items(), key=lambda x: -x[1])))
+    repeats = sum(1 for e in log if e.state == "repeat")
+    if repeats:
+        lines.append(f"  repeat cuff measurements requested: {repeats}")
+    art = {k: v for k, v in session.artifacts.items() if v}
+    lines.append("  artifacts (flagged, excluded from limit alarms): " +
+                 (", ".join(f"{k} {v}" for k, v in art.items()) if art else "none"))
+    lines.append(f"  rejected lines: {len(session.rejected)}")
+    for r in session.rejected[:10]:
+        lines.append(f"    line {r.line}: {r.reason}")
+    if len(session.rejected) > 10:
+        lines.append(f"    ... and {len(session.rejected) - 10} more")
+    for note in session.notes:
+        lines.append(f"  note: {note}")
+    lines.append(f"  thresholds: {thresholds.source or 'stored in the session'}")
+    return "\n".join(lines) + "\n"
