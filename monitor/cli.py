@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(s)
     s.set_defaults(func=_cmd_simulate)
+
+    # The terminal app and the report register their own sub-commands (live, demo, replay, report);
+    # their modules import Textual or Plotly only when a command runs.
+    from monitor.report.command import register as register_report
+    from monitor.ui.command import register as register_ui
+
+    register_ui(sub)
+    register_report(sub)
     return p
 
 

@@ -1,0 +1,1 @@
+"""The post-session Plotly HTML report. No Textual."""

@@ -1,0 +1,1 @@
+"""The Textual bedside app. The only package that may import Textual."""
