@@ -28,7 +28,10 @@ def _column_map(items: list[str] | None) -> dict[str, str] | None:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser. The simulator's options (which import the simulator) are added only when
+    `simulate` is the command asked for, so other commands start faster."""
+    argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(
         prog="vitals-monitor",
         description="Bedside vital-signs monitor for MDMA-assisted therapy dosing sessions.",
@@ -50,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_cmd_check_config)
 
     s = sub.add_parser("simulate", help="simulate an MDMA dosing session (CSV, stream, or calibration cohort)")
-    from simulators.command import add_arguments
+    if "simulate" in argv:
+        from simulators.command import add_arguments
 
-    add_arguments(s)
+        add_arguments(s)
     s.set_defaults(func=_cmd_simulate)
 
     # The terminal app and the report register their own sub-commands (live, demo, replay, report);
@@ -66,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -1,0 +1,30 @@
+"""Every simulator scenario through the alarm engine, the way `vitals-monitor alarms` runs it:
+each trips its documented alarms, and only those, under the default thresholds.toml."""
+
+import pytest
+
+from monitor.core.alarms import AlarmEngine, fit_stale_rules
+from monitor.core.session import load_session
+from monitor.core.thresholds import load_thresholds
+from simulators.command import main as simulate_main
+from simulators.scenarios import SCENARIOS
+
+
+def fired(csv_path):
+    session = load_session(csv_path)
+    th, _ = fit_stale_rules(load_thresholds(), session.store)
+    log = AlarmEngine(th).run(session.store, session.controls())
+    out = set()
+    for e in log:
+        if e.state == "active":
+            vital, kind = e.alarm.split(".", 1)
+            out.add((vital, kind))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("seed", [1, 7, 42])
+def test_scenario_trips_exactly_its_alarms(tmp_path, name, seed):
+    out = tmp_path / f"{name}.csv"
+    assert simulate_main(["--scenario", name, "--seed", str(seed), "--duration", "8h", "--out", str(out)]) == 0
+    assert fired(out) == set(SCENARIOS[name].expected_alarms)
