@@ -357,7 +357,8 @@ class AlarmEngine:
 
     def _row(self, t: float, values: list[float]) -> None:
         """Handle one row. Hot path: keep attribute look-ups local."""
-        self._globals(t)
+        if t > self._global_due:
+            self._globals(t)
         self.t = t
         lo, hi = self._lo, self._hi
         sbp, dbp = values[1], values[2]

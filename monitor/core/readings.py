@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.core.vitals import NAN, VITALS, artifact_flags, mean_arterial_pressure
+from monitor.core.vitals import NAN, VITALS, artifact_flags, mean_arterial_pressure, row_artifacts
 
 _INITIAL_CAPACITY = 1024
 
@@ -86,7 +86,29 @@ class VitalStore:
             self._art[name] = _grow(self._art[name], cap, False)
 
     def append(self, reading: Reading) -> None:
-        self.extend(np.array([reading.t]), {n: np.array([v]) for n, v in reading.as_dict().items()})
+        """One reading, without building arrays (the live path appends one at a time)."""
+        t = reading.t
+        i = self._n
+        if i and t < self._t[i - 1]:
+            raise OutOfOrderError("readings must be appended in time order")
+        if i >= len(self._t):
+            self._reserve(1)
+        values = dict(zip(VITALS, reading.values()))
+        sbp, dbp = values["sbp"], values["dbp"]
+        if values["map"] != values["map"] and sbp == sbp and dbp == dbp:
+            values["map"] = mean_arterial_pressure(sbp, dbp)
+            self._map_derived[i] = True
+        bad = row_artifacts(values)
+        self._t[i] = t
+        for name, v in values.items():
+            if v != v:
+                continue
+            self._cols[name][i] = v
+            if name in bad:
+                self._art[name][i] = True
+            else:
+                self._last_valid[name] = i
+        self._n = i + 1
 
     def extend(self, t: np.ndarray, columns: dict[str, np.ndarray]) -> None:
         """Append many readings at once. `columns` may omit vitals (they stay NaN)."""

@@ -30,6 +30,7 @@ caller's job (a rotated file may repeat old rows).
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,7 +56,7 @@ class FollowEvent:
     """Something that happened to the followed file.
 
     kind: "opened" | "waiting" | "lost" | "restored" | "rotated" | "truncated" | "header" |
-    "error" | "recovered" | "partial".
+    "error" | "recovered".
     """
 
     kind: str
@@ -73,10 +74,6 @@ class FollowBatch:
 
     def __len__(self) -> int:
         return len(self.times)
-
-
-def _empty_batch() -> FollowBatch:
-    return FollowBatch(np.empty(0), {})
 
 
 class CsvFollower:
@@ -100,104 +97,114 @@ class CsvFollower:
         self._tail = b""  # the bytes just before the offset, to spot a rewritten file
         self._error: str | None = None
         self._preamble = 0  # non-blank lines seen before the header
-        self._reopened = False
-        self._partial_since_size: int | None = None
+        self._fresh = False  # reading a file from its top again after a reset
+        self._reopened = False  # this batch holds rows of such a file
+        self._opened_once = False
+        self._events: list[FollowEvent] = []
+        self._times: list[np.ndarray] = []
+        self._cols: list[dict[str, np.ndarray]] = []
+        self._rejected: list[RejectedLine] = []
 
     # -- public --------------------------------------------------------------------------------
 
     def poll(self) -> FollowBatch:
         """Read and parse whatever complete lines were appended since the last poll."""
-        events: list[FollowEvent] = []
-        chunks: list[tuple[bytes, int]] = []  # (complete lines, physical number of the first)
+        self._events: list[FollowEvent] = []
+        self._times: list[np.ndarray] = []
+        self._cols: list[dict[str, np.ndarray]] = []
+        self._rejected: list[RejectedLine] = []
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            self._gone(events, chunks)
-            return self._finish(chunks, events)
+            self._gone()
+            return self._finish()
         except OSError as exc:
-            self._fail(events, f"cannot look at '{self.path}': {exc.strerror or exc}")
-            return self._finish(chunks, events)
-        if not _is_regular(st):
-            self._fail(events, f"'{self.path}' is a directory, not a CSV file" if _is_dir(st)
+            self._fail(f"cannot look at '{self.path}': {exc.strerror or exc}")
+            return self._finish()
+        if not stat.S_ISREG(st.st_mode):
+            self._fail(f"'{self.path}' is a directory, not a CSV file" if stat.S_ISDIR(st.st_mode)
                        else f"'{self.path}' is not a regular file")
-            return self._finish(chunks, events)
-        ino = (st.st_dev, st.st_ino)
-        if self._fd is not None and ino != self._ino:
+            return self._finish()
+        if self._fd is not None and (st.st_dev, st.st_ino) != self._ino:
             # Rotation: a new file at the same path. Finish the old one first.
-            self._drain(chunks)
+            self._drain()
             self._close()
-            events.append(FollowEvent("rotated", f"{self.name} was replaced by a new file; "
-                                                 "reading the new one from its start"))
-            self._reset(reopened=True)
+            self._events.append(FollowEvent("rotated", f"{self.name} was replaced by a new file; "
+                                                       "reading the new one from its start"))
+            self._reset()
         if self._fd is None:
-            if not self._open(events, ino):
-                return self._finish(chunks, events)
-            st = os.fstat(self._fd)
+            if not self._open():
+                return self._finish()
+            try:
+                st = os.fstat(self._fd)
+            except OSError:
+                return self._finish()
         size = st.st_size
         if size < self._offset or (size > self._offset and not self._tail_matches()):
-            events.append(FollowEvent("truncated", f"{self.name} was truncated or rewritten; "
-                                                   "reading it again from its start"))
-            self._reset(reopened=True)
+            self._events.append(FollowEvent("truncated", f"{self.name} was truncated or rewritten; "
+                                                         "reading it again from its start"))
+            self._reset()
         if size > self._offset:
-            self._read(size, chunks)
-        return self._finish(chunks, events)
+            self._read(size)
+        return self._finish()
 
     def close(self) -> None:
         self._close()
 
     @property
     def offset(self) -> int:
+        """Bytes of the current file consumed (complete lines only)."""
         return self._offset
 
     # -- file handling -------------------------------------------------------------------------
 
-    def _open(self, events: list[FollowEvent], ino: tuple[int, int]) -> bool:
+    def _open(self) -> bool:
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            self._gone(events, [])
+            self._gone()
             return False
         except OSError as exc:
-            self._fail(events, f"cannot read '{self.path}': {exc.strerror or exc}")
+            self._fail(f"cannot read '{self.path}': {exc.strerror or exc}")
             return False
         st = os.fstat(fd)
         self._fd, self._ino = fd, (st.st_dev, st.st_ino)
-        if self.state in ("lost", "waiting", "error") and self.state != "starting":
-            if self.state == "lost":
-                events.append(FollowEvent("restored", f"{self.name} is back; reading it from its start"))
-                self._reopened = True
-            elif self.state == "waiting":
-                events.append(FollowEvent("opened", f"{self.name} appeared; following it"))
-            else:
-                events.append(FollowEvent("recovered", f"{self.name} can be read again"))
-                self._reopened = True
-        else:
-            events.append(FollowEvent("opened", f"following {self.path}"))
+        before = self.state
+        if before == "lost":
+            self._events.append(FollowEvent("restored", f"{self.name} is back; reading it from its start"))
+        elif before == "waiting":
+            self._events.append(FollowEvent("opened", f"{self.name} appeared; following it"))
+        elif before == "error":
+            self._events.append(FollowEvent("recovered", f"{self.name} can be read again"))
+        elif not self._opened_once:
+            self._events.append(FollowEvent("opened", f"following {self.path}"))
+        self._opened_once = True
         self.state = "ok"
         self._error = None
         return True
 
-    def _gone(self, events: list[FollowEvent], chunks: list[tuple[bytes, int]]) -> None:
+    def _gone(self) -> None:
         if self._fd is not None:
-            self._drain(chunks)  # lines written before it was removed still count
+            self._drain()  # lines written before it was removed still count
             self._close()
         if self.state == "ok":
-            events.append(FollowEvent("lost", f"{self.name} has vanished; waiting for it to come back"))
+            self._events.append(FollowEvent("lost", f"{self.name} has vanished; waiting for it to come back"))
             self.state = "lost"
-            self._reset(reopened=True)
+            self._reset()
         elif self.state == "starting":
-            events.append(FollowEvent("waiting", f"{self.path} does not exist yet; waiting for it"))
+            self._events.append(FollowEvent("waiting", f"{self.path} does not exist yet; waiting for it"))
             self.state = "waiting"
         elif self.state == "error":
+            self._events.append(FollowEvent("lost", f"{self.name} has vanished; waiting for it to come back"))
             self.state = "lost"
             self._error = None
 
-    def _fail(self, events: list[FollowEvent], message: str) -> None:
+    def _fail(self, message: str) -> None:
         if self._fd is not None:
             self._close()
-            self._reset(reopened=True)
+            self._reset()
         if self._error != message:
-            events.append(FollowEvent("error", message))
+            self._events.append(FollowEvent("error", message))
         self._error = message
         self.state = "error"
 
@@ -210,14 +217,14 @@ class CsvFollower:
         self._fd = None
         self._ino = None
 
-    def _reset(self, reopened: bool) -> None:
+    def _reset(self) -> None:
+        """Start over at the top of a (new or rewritten) file: its rows may repeat old ones."""
         self._offset = 0
         self._tail = b""
         self.lines_read = 0
         self.header = None
         self._preamble = 0
-        self._partial_since_size = None
-        self._reopened = self._reopened or reopened
+        self._fresh = True
 
     def _tail_matches(self) -> bool:
         if not self._tail:
@@ -228,130 +235,115 @@ class CsvFollower:
             return False
         return got == self._tail
 
-    def _read(self, size: int, chunks: list[tuple[bytes, int]]) -> None:
+    def _read(self, size: int) -> None:
         want = min(size - self._offset, self.max_read)
         try:
             data = os.pread(self._fd, want, self._offset)
-        except OSError:
+        except OSError as exc:
+            self._fail(f"cannot read '{self.path}': {exc.strerror or exc}")
             return
         end = data.rfind(b"\n")
         if end < 0:
-            if len(data) >= self.max_read:  # one line longer than max_read: not a CSV we can read
-                end = len(data) - 1
-            else:
-                return  # only a partial line so far
+            if len(data) < self.max_read:
+                return  # only a partial line so far: wait for its newline
+            end = len(data) - 1  # a "line" longer than max_read: not CSV; let the parser say so
         complete = data[: end + 1]
-        chunks.append((complete, self.lines_read + 1))
+        first = self.lines_read + 1
         self._offset += len(complete)
         self.lines_read += complete.count(b"\n")
-        self._tail = complete[-_TAIL_CHECK:] if len(complete) >= _TAIL_CHECK else \
-            (self._tail + complete)[-_TAIL_CHECK:]
+        self._tail = (self._tail + complete)[-_TAIL_CHECK:]
+        self._consume(complete, first)
 
-    def _drain(self, chunks: list[tuple[bytes, int]]) -> None:
+    def _drain(self) -> None:
         """Read the complete lines left in the open (old) file."""
         try:
             size = os.fstat(self._fd).st_size
         except OSError:
             return
-        while size > self._offset:
+        while size > self._offset and self._fd is not None:
             before = self._offset
-            self._read(size, chunks)
+            self._read(size)
             if self._offset == before:
                 break
 
     # -- parsing -------------------------------------------------------------------------------
 
-    def _finish(self, chunks: list[tuple[bytes, int]], events: list[FollowEvent]) -> FollowBatch:
-        out = _empty_batch()
-        out.events = events
-        times: list[np.ndarray] = []
-        cols: list[dict[str, np.ndarray]] = []
-        for data, first in chunks:
-            text = data.decode("utf-8", errors="replace")
-            if first == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            lines = text.split("\n")
-            if lines and lines[-1] == "":
-                lines.pop()
-            self._parse_lines(lines, first, times, cols, out)
-        if times:
-            t = np.concatenate(times)
-            names = sorted({v for c in cols for v in c})
-            merged_cols = {v: np.concatenate([c.get(v, np.full(len(tt), np.nan)) for c, tt in zip(cols, times)])
-                           for v in names}
-            m = sort_and_merge(t, merged_cols)
-            out.times, out.columns = m.times, m.columns
-            self.rows += len(m.times)
-        out.time_kind = self.time_kind
-        out.reopened = self._reopened and len(out.times) > 0
-        if out.reopened:
-            self._reopened = False
-        return out
-
-    def _parse_lines(self, lines: list[str], first: int, times: list, cols: list, out: FollowBatch) -> None:
-        i = 0
-        n = len(lines)
+    def _consume(self, data: bytes, first: int) -> None:
+        """Parse complete lines now, with the header in force for this file."""
+        text = data.decode("utf-8", errors="replace")
+        if first == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        i, n = 0, len(lines)
         while i < n and self.header is None:
             line = lines[i].rstrip("\r")
             if line.strip():
                 try:
                     self.header = resolve_header(line, self.column_map, source=self.name)
                     if self._preamble:
-                        out.events.append(FollowEvent("header", f"{self._preamble} line(s) before the "
-                                                                f"header of {self.name} were skipped"))
+                        self._events.append(FollowEvent(
+                            "header", f"{self._preamble} line(s) before the header of {self.name} were skipped"))
                 except CsvError as exc:
                     self._preamble += 1
-                    if self._preamble >= _HEADER_SEARCH_LINES:
-                        out.events.append(FollowEvent("error", f"{self.name} has no header line "
-                                                               f"naming a time and a vital column ({exc})"))
-                        self._preamble = 0
+                    if self._preamble == _HEADER_SEARCH_LINES:
+                        self._fail(f"{self.name} has no header line naming a time and a vital "
+                                   f"column in its first {_HEADER_SEARCH_LINES} lines ({exc})")
+                        return
             i += 1
-        if self.header is None or i >= n:
-            return
-        self._parse_body(lines[i:], first + i, times, cols, out)
+        if self.header is not None and i < n:
+            self._parse_body(lines[i:], first + i)
 
-    def _parse_body(self, lines: list[str], first: int, times: list, cols: list, out: FollowBatch) -> None:
+    def _parse_body(self, lines: list[str], first: int) -> None:
         header = self.header
         assert header is not None
         b = parse_batch(lines, header, first, self.assume_tz, self.time_kind)
-        # A line that is a header (a restarted bridge, a changed column set) is rejected as data:
-        # look among the rejected lines only, so clean data costs nothing here.
+        # A header line in the middle (a restarted bridge, a changed column set) is rejected as
+        # data: look for one among the rejected lines only, so clean data costs nothing here.
         for rej in b.rejected:
             k = rej.line - first
-            candidate = lines[k].rstrip("\r")
             try:
-                new = resolve_header(candidate, self.column_map, source=self.name)
+                new = resolve_header(lines[k].rstrip("\r"), self.column_map, source=self.name)
             except CsvError:
                 continue
             keep = b.line_nos < rej.line
-            self._collect(b.times[keep], {v: c[keep] for v, c in b.columns.items()}, b.time_kind,
-                          times, cols)
-            out.rejected.extend(r for r in b.rejected if r.line < rej.line)
+            self._collect(b.times[keep], {v: c[keep] for v, c in b.columns.items()}, b.time_kind)
+            self._rejected.extend(r for r in b.rejected if r.line < rej.line)
             if new.names != header.names:
-                out.events.append(FollowEvent("header", f"{self.name} line {rej.line}: new header "
-                                                        f"({', '.join(new.names)}); reading on with it"))
+                self._events.append(FollowEvent(
+                    "header", f"{self.name} line {rej.line}: new header ({', '.join(new.names)}); "
+                              "reading on with it"))
             self.header = new
-            self._parse_body(lines[k + 1:], rej.line + 1, times, cols, out)
+            if k + 1 < len(lines):
+                self._parse_body(lines[k + 1:], rej.line + 1)
             return
-        out.rejected.extend(b.rejected)
-        self._collect(b.times, b.columns, b.time_kind, times, cols)
+        self._rejected.extend(b.rejected)
+        self._collect(b.times, b.columns, b.time_kind)
 
-    def _collect(self, t: np.ndarray, columns: dict[str, np.ndarray], kind: str | None,
-                 times: list, cols: list) -> None:
-        if self.time_kind is None and kind is not None and len(t):
+    def _collect(self, t: np.ndarray, columns: dict[str, np.ndarray], kind: str | None) -> None:
+        if not len(t):
+            return
+        if self.time_kind is None and kind is not None:
             self.time_kind = kind
-        if len(t):
-            times.append(t)
-            cols.append(columns)
+        if self._fresh:
+            self._reopened = True
+        self._times.append(t)
+        self._cols.append(columns)
 
-
-def _is_regular(st: os.stat_result) -> bool:
-    import stat
-
-    return stat.S_ISREG(st.st_mode)
-
-
-def _is_dir(st: os.stat_result) -> bool:
-    import stat
-
-    return stat.S_ISDIR(st.st_mode)
+    def _finish(self) -> FollowBatch:
+        out = FollowBatch(np.empty(0), {}, self._rejected, self._events, self.time_kind)
+        if self._times:
+            t = np.concatenate(self._times)
+            names = sorted({v for c in self._cols for v in c})
+            merged = {v: np.concatenate([c.get(v, np.full(len(tt), np.nan))
+                                         for c, tt in zip(self._cols, self._times)]) for v in names}
+            m = sort_and_merge(t, merged)
+            out.times, out.columns = m.times, m.columns
+            out.time_kind = self.time_kind
+            self.rows += len(m.times)
+            out.reopened = self._reopened
+        if self._reopened:
+            self._fresh = self._reopened = False
+        self._times, self._cols = [], []
+        return out

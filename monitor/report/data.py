@@ -1,0 +1,614 @@
+"""What the report shows, computed from a recorded session: no Plotly and no HTML here.
+
+`build_report_data(session, thresholds)` gathers the time base (time zero = the initial dose, or
+the first reading when no dose was logged), the alarm log (as recorded, or recomputed by the alarm
+engine), per-vital summaries, drawable series and the event log. Every number in the summary uses
+every plausible reading; only the drawn series are downsampled (min/max buckets, extremes kept).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+
+import numpy as np
+
+from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
+from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules
+from monitor.core.downsample import minmax_downsample
+from monitor.core.durations import format_duration
+from monitor.core.thresholds import PRIORITIES, Thresholds, load_thresholds
+from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
+
+# A series whose readings come at most this far apart (median) is drawn as a continuous line;
+# slower ones (cuff BP, charted temperature) are drawn as markers, one per reading.
+CONTINUOUS_MAX_DT = 120.0
+# Drawing budget: min/max buckets over the whole session per series (about 2 points per bucket).
+DEFAULT_BUCKETS = 2000
+DEFAULT_BASELINE_WINDOW = 1800.0
+PRIORITY_ORDER = ("high", "medium", "low", "technical")
+MARK = {"high": "!!!", "medium": "!!", "low": "!", "technical": "!"}
+# The direction in which a vital's peak is looked for after the dose (SpO2 matters when it falls).
+PEAK_DOWN = {"spo2"}
+
+
+# -- time ----------------------------------------------------------------------------------------
+
+
+def _fixed_offset(meta_start) -> tzinfo:
+    """The UTC offset the session was recorded in (from session.json's start), else UTC."""
+    if isinstance(meta_start, str):
+        try:
+            dt = datetime.fromisoformat(meta_start)
+        except ValueError:
+            return timezone.utc
+        if dt.tzinfo is not None:
+            off = dt.utcoffset() or timedelta(0)
+            return timezone(off) if off else timezone.utc
+    return timezone.utc
+
+
+def _signed_hms(seconds: float) -> str:
+    s = int(round(seconds))
+    sign = "-" if s < 0 else "+"
+    s = abs(s)
+    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Timebase:
+    """Time zero (initial dose, else the first reading) and how clock times are written."""
+
+    absolute: bool  # readings carry clock time (epoch seconds) rather than seconds since start
+    zero: float  # event time of hour 0 on the chart
+    zero_kind: str  # "dose" or "start"
+    tz: tzinfo = timezone.utc
+    multiday: bool = False
+
+    @property
+    def tz_name(self) -> str:
+        off = datetime(2000, 1, 1, tzinfo=self.tz).utcoffset() or timedelta(0)
+        if not off:
+            return "UTC"
+        total = int(off.total_seconds())
+        sign = "+" if total >= 0 else "-"
+        total = abs(total)
+        return f"UTC{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
+
+    def hours(self, t) -> np.ndarray:
+        return (np.asarray(t, dtype=float) - self.zero) / 3600.0
+
+    def elapsed(self, t: float) -> str:
+        """'+1:23:45': time since the dose (or since the start)."""
+        return _signed_hms(t - self.zero)
+
+    def _dt(self, t: float) -> datetime:
+        return datetime.fromtimestamp(t, self.tz)
+
+    def clock(self, t: float) -> str:
+        """'10:53:45' (with the date when the session spans several days); '' without clock time."""
+        if not self.absolute:
+            return ""
+        return self._dt(t).strftime("%d %b %H:%M:%S" if self.multiday else "%H:%M:%S")
+
+    def stamp(self, t: float) -> str:
+        """Full date and time for the header; relative recordings get their offset from the start."""
+        if not self.absolute:
+            return f"{format_duration(t)} after the start of the recording"
+        return self._dt(t).strftime("%Y-%m-%d %H:%M:%S") + f" {self.tz_name}"
+
+    def when(self, t: float) -> str:
+        """Clock time and time since zero, as one cell: '10:53:45 (+1:23:45)'."""
+        if not self.absolute:
+            return self.elapsed(t)
+        return f"{self.clock(t)} ({self.elapsed(t)})"
+
+    def hover_labels(self, t: np.ndarray) -> list[str]:
+        """One short hover line per time: '+1:23:45 after dose · 10:53:45 UTC'."""
+        t = np.asarray(t, dtype=float)
+        if len(t) == 0:
+            return []
+        rel = np.rint(t - self.zero).astype(np.int64)
+        sign = np.where(rel < 0, "-", "+")
+        a = np.abs(rel)
+        h, m, s = a // 3600, a % 3600 // 60, a % 60
+        since = "after dose" if self.zero_kind == "dose" else "from start"
+        if not self.absolute:
+            return [f"{g}{hh}:{mm:02d}:{ss:02d} {since}" for g, hh, mm, ss in
+                    zip(sign.tolist(), h.tolist(), m.tolist(), s.tolist())]
+        off = (datetime(2000, 1, 1, tzinfo=self.tz).utcoffset() or timedelta(0)).total_seconds()
+        local = np.floor(t + off).astype(np.int64)
+        sod = local % 86400
+        ch, cm, cs = sod // 3600, sod % 3600 // 60, sod % 60
+        tz = self.tz_name
+        if self.multiday:
+            days = local // 86400
+            names = {d: (datetime(1970, 1, 1) + timedelta(days=int(d))).strftime("%d %b ")
+                     for d in np.unique(days).tolist()}
+            day = [names[d] for d in days.tolist()]
+        else:
+            day = [""] * len(t)
+        return [f"{g}{hh}:{mm:02d}:{ss:02d} {since} · {d}{a_:02d}:{b_:02d}:{c_:02d} {tz}"
+                for g, hh, mm, ss, d, a_, b_, c_ in
+                zip(sign.tolist(), h.tolist(), m.tolist(), s.tolist(), day, ch.tolist(), cm.tolist(),
+                    cs.tolist())]
+
+
+def make_timebase(session) -> Timebase:
+    span = session.store.span()
+    start = span[0] if span else 0.0
+    end = span[1] if span else 0.0
+    initial = next((d for d in session.doses() if d.dose == "initial"), None)
+    if initial is None:
+        # A supplemental dose alone still marks the drug's arrival better than the first reading.
+        initial = next(iter(session.doses()), None)
+    absolute = session.time_kind == "absolute"
+    tz = _fixed_offset(session.meta.get("start")) if absolute else timezone.utc
+    multiday = False
+    if absolute and span:
+        multiday = datetime.fromtimestamp(start, tz).date() != datetime.fromtimestamp(end, tz).date()
+    if initial is not None:
+        return Timebase(absolute, initial.t, "dose", tz, multiday)
+    return Timebase(absolute, start, "start", tz, multiday)
+
+
+# -- the alarm log -------------------------------------------------------------------------------
+
+
+@dataclass
+class AlarmSource:
+    thresholds: Thresholds  # limits in force (stale limits fitted to the recording)
+    log: list[AlarmEvent]
+    origin: str  # a sentence: where the alarm log comes from
+    notes: list[str] = field(default_factory=list)
+
+
+def alarm_source(session, thresholds: Thresholds | None = None) -> AlarmSource:
+    """The alarm log: recorded live when the session has one and no other limits were asked for;
+    otherwise recomputed by the alarm engine (the same engine, on the readings' own time)."""
+    notes: list[str] = []
+    recorded = session.recorded_alarms()
+    stored = session.stored_thresholds()
+    if thresholds is None and recorded:
+        th = stored or load_thresholds()
+        th_fit, _ = fit_stale_rules(th, session.store)
+        return AlarmSource(th_fit, recorded, "as recorded during the session", notes)
+    if thresholds is not None:
+        th = thresholds
+        origin = (f"recomputed by the alarm engine with the thresholds from {thresholds.source}"
+                  if thresholds.source else "recomputed by the alarm engine with the thresholds given")
+    elif stored is not None:
+        th = stored
+        origin = "recomputed by the alarm engine with the thresholds stored in the session"
+    else:
+        th = load_thresholds()
+        origin = f"recomputed by the alarm engine with the thresholds from {th.source}"
+    th, fitted = fit_stale_rules(th, session.store)
+    notes.extend(fitted)
+    log = AlarmEngine(th).run(session.store, session.controls())
+    return AlarmSource(th, log, origin, notes)
+
+
+def _stream_vitals(th: Thresholds) -> dict[str, tuple[str, ...]]:
+    return {s.stream: tuple(s.vitals) for s in th.stale}
+
+
+def alarm_vitals(name: str, vital: str, th: Thresholds) -> tuple[str, ...]:
+    """The vitals an alarm belongs to: 'bp.stale' -> sbp, dbp, map; 'hr.upper' -> hr."""
+    streams = _stream_vitals(th)
+    if name.endswith(".stale") and vital in streams:
+        return streams[vital]
+    return (vital,) if vital else ()
+
+
+@dataclass
+class Episode:
+    alarm: str
+    vital: str
+    start: float
+    end: float
+    priority: str
+    latched_at: float | None  # the condition had ended; the alarm was held until acknowledged
+
+
+def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
+    """alarm_episodes() with each episode's vital and the time it latched (if it did)."""
+    vital_of = {e.alarm: e.vital for e in log}
+    latched: dict[str, list[float]] = defaultdict(list)
+    for e in log:
+        if e.state == "latched":
+            latched[e.alarm].append(e.t)
+    out = []
+    for alarm, eps in alarm_episodes(log, end).items():
+        for a, b, pr in eps:
+            first = next((t for t in latched.get(alarm, ()) if a <= t <= b), None)
+            out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, first))
+    out.sort(key=lambda e: (e.start, e.alarm))
+    return out
+
+
+@dataclass
+class LogRow:
+    t: float
+    when: str
+    alarm: str
+    vital: str
+    priority: str
+    state: str
+    value: str
+    limit: str
+    message: str
+    ack: str  # who acknowledged (on "acknowledged" rows), or who/when for the alarm's active row
+
+
+def _num(vital: str, v) -> str:
+    if v is None:
+        return ""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return ""
+    return format_value(vital, f) if vital in ALL_SPECS else f"{f:g}"
+
+
+def log_rows(log: list[AlarmEvent], acks: list[tuple[float, str]], tb: Timebase) -> list[LogRow]:
+    """The alarm log as table rows (pending/cancelled delay transitions left out)."""
+    ack_times = [t for t, _ in acks]
+    rows: list[LogRow] = []
+    open_row: dict[str, int] = {}
+    for e in log:
+        if e.state in QUIET_STATES:
+            continue
+        ack = ""
+        if e.state == "acknowledged":
+            i = _last_le(ack_times, e.t)
+            who = acks[i][1] if i is not None else ""
+            ack = who or "(no name given)"
+            k = open_row.get(e.alarm)
+            if k is not None and not rows[k].ack.startswith("by "):
+                rows[k].ack = f"by {ack} at {tb.when(e.t)}"
+        rows.append(LogRow(e.t, tb.when(e.t), e.alarm, e.vital, e.priority, e.state, _num(e.vital, e.value),
+                           _num(e.vital, e.limit), e.message, ack))
+        if e.state == "active":
+            open_row[e.alarm] = len(rows) - 1
+            rows[-1].ack = "not acknowledged"
+        elif e.state == "cleared":
+            open_row.pop(e.alarm, None)
+    return rows
+
+
+def _last_le(values: list[float], x: float) -> int | None:
+    import bisect
+
+    i = bisect.bisect_right(values, x + 1e-6) - 1
+    return i if i >= 0 else None
+
+
+# -- per-vital summaries -------------------------------------------------------------------------
+
+
+@dataclass
+class Beyond:
+    text: str  # "≥ 160" or "≥ baseline + 40 (= 157)"
+    priority: str
+    seconds: float
+    readings: int
+
+
+@dataclass
+class VitalSummary:
+    vital: str
+    label: str
+    unit: str
+    n: int  # plausible readings
+    artifacts: int
+    continuous: bool
+    baseline: float | None = None
+    baseline_n: int = 0
+    vmin: float | None = None
+    tmin: float | None = None
+    vmax: float | None = None
+    tmax: float | None = None
+    mean: float | None = None
+    peak: float | None = None
+    tpeak: float | None = None
+    peak_direction: str = "max"
+    beyond: list[Beyond] = field(default_factory=list)
+    alarms: Counter = field(default_factory=Counter)
+    repeats: int = 0
+    hold_s: float = 0.0
+
+    @property
+    def change(self) -> float | None:
+        if self.peak is None or self.baseline is None:
+            return None
+        return self.peak - self.baseline
+
+
+def _median_dt(t: np.ndarray) -> float:
+    return float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+
+
+def hold_seconds(vital: str, t: np.ndarray, th: Thresholds) -> float:
+    """How long one reading stands for: its stream's stale limit (fitted to the recording), else
+    three times the median interval. Used for gaps in lines and time beyond limits."""
+    for s in th.stale:
+        if vital in s.vitals:
+            return float(s.after_s)
+    md = _median_dt(t)
+    return max(3.0 * md, 10.0) if md else 10.0
+
+
+def _durations(t: np.ndarray, hold: float) -> np.ndarray:
+    """Each reading holds until the next one, for at most `hold` seconds (the last one: 0)."""
+    if len(t) == 0:
+        return np.zeros(0)
+    d = np.empty(len(t))
+    d[:-1] = np.minimum(np.diff(t), hold)
+    d[-1] = 0.0
+    return d
+
+
+def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> list[VitalSummary]:
+    store = session.store
+    th = src.thresholds
+    dose_t = tb.zero if tb.zero_kind == "dose" else None
+    window = max((r.window_s for r in th.baseline), default=DEFAULT_BASELINE_WINDOW)
+    engine_baseline = {e.vital: float(e.value) for e in src.log
+                       if e.state == "baseline" and e.value is not None}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for ep in eps:
+        pr = "technical" if ep.alarm.endswith((".stale", ".artifact")) else ep.priority
+        for v in alarm_vitals(ep.alarm, ep.vital, th):
+            counts[v][pr] += 1
+    repeats = Counter()
+    for e in src.log:
+        if e.state == "repeat":
+            repeats[e.vital] += 1
+    t_all = store.t
+    out: list[VitalSummary] = []
+    for name in store.present():
+        spec = SPECS[name]
+        col = store.column(name)
+        art = store.artifacts(name)
+        ok = ~np.isnan(col) & ~art
+        t, v = t_all[ok], col[ok]
+        md = _median_dt(t)
+        s = VitalSummary(name, spec.label, spec.unit, int(ok.sum()), int(art.sum()),
+                         bool(len(t) > 1 and md <= CONTINUOUS_MAX_DT))
+        s.alarms = counts.get(name, Counter())
+        s.repeats = repeats.get(name, 0)
+        s.hold_s = hold_seconds(name, t, th)
+        if len(v):
+            i, j = int(np.argmin(v)), int(np.argmax(v))
+            s.vmin, s.tmin, s.vmax, s.tmax = float(v[i]), float(t[i]), float(v[j]), float(t[j])
+            s.mean = float(np.mean(v))
+        if dose_t is not None:
+            pre = (t >= dose_t - window) & (t <= dose_t)
+            s.baseline_n = int(pre.sum())
+            if name in engine_baseline:
+                s.baseline = engine_baseline[name]
+            elif s.baseline_n:
+                s.baseline = float(np.median(v[pre]))
+            post = t >= dose_t
+            if post.any():
+                vp, tp = v[post], t[post]
+                k = int(np.argmin(vp)) if name in PEAK_DOWN else int(np.argmax(vp))
+                s.peak, s.tpeak = float(vp[k]), float(tp[k])
+                s.peak_direction = "min" if name in PEAK_DOWN else "max"
+        s.beyond = _beyond(name, t, v, s, th, dose_t)
+        out.append(s)
+    # Alarms on vitals that are not drawn (the shock index) still get a row of counts.
+    for name, c in counts.items():
+        if name not in {s.vital for s in out} and name in ALL_SPECS:
+            spec = ALL_SPECS[name]
+            s = VitalSummary(name, spec.label, spec.unit, 0, 0, False)
+            s.alarms = c
+            s.repeats = repeats.get(name, 0)
+            out.append(s)
+    return out
+
+
+def _beyond(name: str, t: np.ndarray, v: np.ndarray, s: VitalSummary, th: Thresholds,
+            dose_t: float | None) -> list[Beyond]:
+    rule = th.vitals.get(name)
+    out: list[Beyond] = []
+    if len(v) == 0:
+        return out
+    d = _durations(t, s.hold_s)
+    if rule is not None:
+        for direction, op in (("upper", "≥"), ("lower", "≤")):
+            limits = getattr(rule, direction)
+            for pr in reversed(PRIORITIES):  # high first
+                if pr not in limits:
+                    continue
+                lim = limits[pr]
+                mask = v >= lim if direction == "upper" else v <= lim
+                out.append(Beyond(f"{op} {format_value(name, lim)}", pr, float(d[mask].sum()), int(mask.sum())))
+    if dose_t is not None and s.baseline is not None:
+        for b in th.baseline:
+            if b.vital != name:
+                continue
+            lim = s.baseline + (b.delta if b.direction == "upper" else -b.delta)
+            post = t >= dose_t
+            mask = post & ((v >= lim) if b.direction == "upper" else (v <= lim))
+            sign, op = ("+", "≥") if b.direction == "upper" else ("−", "≤")
+            out.append(Beyond(f"{op} baseline {sign} {b.delta:g} (= {format_value(name, lim)}, after dose)",
+                              b.priority, float(d[mask].sum()), int(mask.sum())))
+    return out
+
+
+# -- drawable series -----------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    vital: str
+    x: np.ndarray  # hours since time zero; NaN separates segments (gaps in the recording)
+    y: np.ndarray
+    labels: list[str]  # hover text per point ('' at separators)
+    continuous: bool
+    n_raw: int  # plausible readings before downsampling
+    derived: bool = False  # MAP computed from SBP and DBP (at least in part)
+
+
+@dataclass
+class ArtifactPoints:
+    vital: str
+    x: np.ndarray
+    y: np.ndarray  # the implausible values themselves (drawn at the chart's edge)
+    labels: list[str]
+
+
+def drawable(t: np.ndarray, v: np.ndarray, buckets: int, gap_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(t, v) for drawing: split at gaps longer than `gap_s`, each stretch min/max-bucketed so
+    every extreme is kept, stretches joined with a NaN (a break in the line)."""
+    ok = ~np.isnan(v)
+    t, v = t[ok], v[ok]
+    n = len(t)
+    if n == 0:
+        return t, v
+    cuts = np.flatnonzero(np.diff(t) > gap_s) + 1
+    if n <= 2 * buckets:
+        # Nothing to reduce: just break the line at the gaps.
+        return np.insert(t, cuts, np.nan), np.insert(v, cuts, np.nan)
+    bounds = np.concatenate(([0], cuts, [n]))
+    ts, vs = [], []
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        k = max(1, int(round(buckets * (b - a) / n)))
+        tt, vv = minmax_downsample(t[a:b], v[a:b], k)
+        if ts:
+            ts.append(np.array([np.nan]))
+            vs.append(np.array([np.nan]))
+        ts.append(tt)
+        vs.append(vv)
+    return np.concatenate(ts), np.concatenate(vs)
+
+
+def series_for(session, summaries: dict[str, VitalSummary], tb: Timebase,
+               buckets: int = DEFAULT_BUCKETS) -> tuple[dict[str, Series], dict[str, ArtifactPoints]]:
+    store = session.store
+    t_all = store.t
+    out: dict[str, Series] = {}
+    arts: dict[str, ArtifactPoints] = {}
+    derived = store.map_derived()
+    for name in store.present():
+        s = summaries.get(name)
+        col = store.column(name)
+        art = store.artifacts(name)
+        ok = ~np.isnan(col) & ~art
+        t, v = t_all[ok], col[ok]
+        gap = s.hold_s if s else 60.0
+        dt, dv = drawable(t, v, buckets, gap)
+        labels = [""] * len(dt)
+        good = ~np.isnan(dt)
+        if good.any():
+            lab = tb.hover_labels(dt[good])
+            it = iter(lab)
+            labels = [next(it) if g else "" for g in good.tolist()]
+        out[name] = Series(name, tb.hours(dt), dv, labels, bool(s.continuous) if s else False, int(ok.sum()),
+                           derived=bool(name == "map" and derived[ok].any()))
+        if art.any():
+            at, av = t_all[art], col[art]
+            arts[name] = ArtifactPoints(name, tb.hours(at), av, tb.hover_labels(at))
+    return out, arts
+
+
+# -- the event log -------------------------------------------------------------------------------
+
+
+@dataclass
+class EventRow:
+    t: float
+    when: str
+    kind: str
+    detail: str
+    text: str = ""  # free text typed by a person (notes), shown as typed
+
+
+def _dose_text(e: dict) -> str:
+    kind = str(e.get("dose", "initial"))
+    mg = e.get("amount_mg")
+    amount = f" {mg:g} mg" if isinstance(mg, (int, float)) and not isinstance(mg, bool) else (
+        f" {mg} mg" if mg not in (None, "") else "")
+    return f"{kind} dose{amount}"
+
+
+def event_rows(session, tb: Timebase) -> list[EventRow]:
+    rows = []
+    for e in sorted((e for e in session.events if e.get("kind") != "alarm"), key=lambda e: e["t"]):
+        kind = str(e.get("kind", ""))
+        extra = {k: v for k, v in e.items() if k not in ("t", "kind")}
+        text = ""
+        if kind == "dose":
+            detail = _dose_text(e)
+            extra.pop("dose", None)
+            extra.pop("amount_mg", None)
+        elif kind == "note":
+            detail = "note"
+            text = str(extra.pop("text", ""))
+        elif kind == "ack":
+            who = extra.pop("who", "")
+            detail = f"alarms acknowledged by {who}" if who else "alarms acknowledged"
+        elif kind == "pause":
+            sec = extra.pop("seconds", None)
+            detail = f"audio paused for {sec:g} s" if isinstance(sec, (int, float)) else "audio paused"
+        else:
+            detail = kind.replace("_", " ")
+        if extra.get("source") == "simulator":
+            extra.pop("source")
+        if extra:
+            detail += " (" + ", ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
+        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text))
+    return rows
+
+
+# -- everything together -------------------------------------------------------------------------
+
+
+@dataclass
+class ReportData:
+    session: object
+    tb: Timebase
+    src: AlarmSource
+    episodes: list[Episode]
+    summaries: list[VitalSummary]
+    series: dict[str, Series]
+    artifacts: dict[str, ArtifactPoints]
+    alarm_rows: list[LogRow]
+    event_rows: list[EventRow]
+    buckets: int
+    span: tuple[float, float] | None
+
+    def summary(self, vital: str) -> VitalSummary | None:
+        return next((s for s in self.summaries if s.vital == vital), None)
+
+
+def build_report_data(session, thresholds: Thresholds | None = None,
+                      buckets: int = DEFAULT_BUCKETS) -> ReportData:
+    tb = make_timebase(session)
+    src = alarm_source(session, thresholds)
+    span = session.store.span()
+    eps = episodes(src.log, span[1] if span else None)
+    summaries = summarise(session, src, tb, eps)
+    series, arts = series_for(session, {s.vital: s for s in summaries}, tb, buckets)
+    acks = sorted((c.t, str(c.data.get("who", "") or "")) for c in session.controls() if c.kind == "ack")
+    return ReportData(session, tb, src, eps, summaries, series, arts, log_rows(src.log, acks, tb),
+                      event_rows(session, tb), buckets, span)
+
+
+def priority_text(priority: str) -> str:
+    mark = MARK.get(priority, "")
+    return f"{mark} {priority}".strip()
+
+
+def vital_name(vital: str) -> str:
+    spec = ALL_SPECS.get(vital)
+    return spec.label if spec else vital.upper()
+
+
+__all__ = ["VITALS", "build_report_data", "ReportData", "Timebase", "drawable", "priority_text"]
