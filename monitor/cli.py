@@ -16,7 +16,7 @@ class UsageError(Exception):
     """A bad argument value; str() is one clear sentence."""
 
 
-def _column_map(items: list[str] | None) -> dict[str, str] | None:
+def column_map_option(items: list[str] | None) -> dict[str, str] | None:
     if not items:
         return None
     out = {}
@@ -119,7 +119,7 @@ def _cmd_alarms(args) -> int:
     from monitor.sources.csvfile import CsvError
 
     try:
-        session = load_session(args.input, column_map=_column_map(args.column))
+        session = load_session(args.input, column_map=column_map_option(args.column))
         if args.thresholds:
             th = load_thresholds(args.thresholds)
         else:

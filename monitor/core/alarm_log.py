@@ -65,7 +65,8 @@ def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[t
     rank = {"low": 1, "medium": 2, "high": 3, "technical": 2}
     for e in log:
         if e.state == "active":
-            open_[e.alarm] = [e.t, e.priority]
+            if e.alarm not in open_:  # a latched alarm coming back is the same episode
+                open_[e.alarm] = [e.t, e.priority]
         elif e.alarm in open_ and e.state == "escalated":
             if rank.get(e.priority, 0) > rank.get(open_[e.alarm][1], 0):
                 open_[e.alarm][1] = e.priority

@@ -449,8 +449,7 @@ class AlarmEngine:
         if state == "latched":
             if level:
                 a.state = "active"
-                if level > a.rank:
-                    self._escalate(t, a, level)
+                self._emit(t, a, "active", f"{self._label(a)}: beyond the limit again (still unacknowledged)")
             return
         if not level:
             if state == "active" and a.rank == 3:

@@ -8,10 +8,12 @@ every plausible reading; only the drawn series are downsampled (min/max buckets,
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Callable
 
 import numpy as np
 
@@ -169,7 +171,7 @@ def alarm_source(session, thresholds: Thresholds | None = None) -> AlarmSource:
     """The alarm log: recorded live when the session has one and no other limits were asked for;
     otherwise recomputed by the alarm engine (the same engine, on the readings' own time)."""
     notes: list[str] = []
-    recorded = session.recorded_alarms()
+    recorded = _recorded_alarms(session, notes)
     stored = session.stored_thresholds()
     if thresholds is None and recorded:
         th = stored or load_thresholds()
@@ -191,6 +193,30 @@ def alarm_source(session, thresholds: Thresholds | None = None) -> AlarmSource:
     return AlarmSource(th, log, origin, notes)
 
 
+def _recorded_alarms(session, notes: list[str]) -> list[AlarmEvent]:
+    """The alarm transitions recorded live; entries that are not well-formed are left out and said."""
+    out, bad = [], 0
+    for e in session.events:
+        if e.get("kind") != "alarm":
+            continue
+        try:
+            a = AlarmEvent.from_dict(e)
+            if not all(isinstance(x, str) for x in (a.alarm, a.vital, a.priority, a.state)):
+                raise TypeError("not text")
+            for x in (a.value, a.limit):
+                if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float))):
+                    raise TypeError("not a number")
+        except (KeyError, ValueError, TypeError):
+            bad += 1
+            continue
+        out.append(a)
+    if bad:
+        notes.append(f"{bad} recorded alarm entr{'ies' if bad != 1 else 'y'} could not be read and "
+                     f"{'were' if bad != 1 else 'was'} left out of the alarm log.")
+    out.sort(key=lambda a: a.t)
+    return out
+
+
 def _stream_vitals(th: Thresholds) -> dict[str, tuple[str, ...]]:
     return {s.stream: tuple(s.vitals) for s in th.stale}
 
@@ -209,24 +235,96 @@ class Episode:
     vital: str
     start: float
     end: float
-    priority: str
-    latched_at: float | None  # the condition had ended; the alarm was held until acknowledged
+    priority: str  # the highest priority reached (alarm_episodes)
+    latched_at: float | None  # last latch: the condition had ended; the alarm was held until acknowledged
+    # (start, end, "low" | "medium" | "high" | "held"): the priority in force through the episode,
+    # following escalations and de-escalations in the log.
+    segments: list[tuple[float, float, str]] = field(default_factory=list)
 
 
-def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
-    """alarm_episodes() with each episode's vital and the time it latched (if it did)."""
+ReturnFn = Callable[[str, str, float, float], "float | None"]
+
+
+def episodes(log: list[AlarmEvent], end: float | None, returns: ReturnFn | None = None) -> list[Episode]:
+    """alarm_episodes() with each episode's vital, last latch and priority segments.
+
+    A latched (held) high alarm whose condition comes back goes active again without a log entry;
+    `returns(alarm, vital, t0, t1)` finds when (the first reading beyond the limit in (t0, t1)), so
+    held and active stretches can be told apart. Without it a latch counts as held until the next
+    logged transition of that alarm."""
     vital_of = {e.alarm: e.vital for e in log}
-    latched: dict[str, list[float]] = defaultdict(list)
+    by_alarm: dict[str, list[AlarmEvent]] = defaultdict(list)
     for e in log:
-        if e.state == "latched":
-            latched[e.alarm].append(e.t)
+        by_alarm[e.alarm].append(e)
     out = []
     for alarm, eps in alarm_episodes(log, end).items():
+        events = by_alarm.get(alarm, [])
+        times = [e.t for e in events]
         for a, b, pr in eps:
-            first = next((t for t in latched.get(alarm, ()) if a <= t <= b), None)
-            out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, first))
+            inside = events[bisect.bisect_left(times, a):bisect.bisect_right(times, b)]
+            last = next((e.t for e in reversed(inside) if e.state == "latched"), None)
+            segs: list[tuple[float, float, str]] = []
+            state = {"cur": None, "since": a}
+
+            def switch(t: float, new: str | None) -> None:
+                cur = state["cur"]
+                if new == cur:
+                    return
+                if cur is not None and t > state["since"]:
+                    segs.append((state["since"], t, cur))
+                state["cur"], state["since"] = new, t
+
+            for k, e in enumerate(inside):
+                if e.state in ("active", "escalated", "de-escalated") and e.priority in PRIORITIES:
+                    switch(e.t, e.priority)
+                elif e.state == "latched":
+                    was = state["cur"] if state["cur"] in PRIORITIES else (e.priority or "high")
+                    switch(e.t, "held")
+                    nxt = inside[k + 1].t if k + 1 < len(inside) else b
+                    back = returns(alarm, e.vital, e.t, nxt) if returns is not None else None
+                    if back is not None and e.t < back < nxt:
+                        switch(back, was)
+            if state["cur"] is not None and b > state["since"]:
+                segs.append((state["since"], b, state["cur"]))
+            if not segs and pr in PRIORITIES:
+                segs = [(a, b, pr)]
+            out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, last, segs))
     out.sort(key=lambda e: (e.start, e.alarm))
     return out
+
+
+def condition_returns(store, th: Thresholds, log: list[AlarmEvent], dose_t: float | None) -> ReturnFn:
+    """returns(alarm, vital, t0, t1): the first plausible reading in (t0, t1) at or beyond the alarm's
+    least extreme limit (absolute, or baseline-relative after the dose when stricter), else None."""
+    baselines = {e.vital: float(e.value) for e in log if e.state == "baseline" and e.value is not None}
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def series(vital: str) -> tuple[np.ndarray, np.ndarray]:
+        if vital not in cache:
+            col = store.column(vital)
+            ok = ~np.isnan(col) & ~store.artifacts(vital)
+            cache[vital] = (store.t[ok], col[ok])
+        return cache[vital]
+
+    def returns(alarm: str, vital: str, t0: float, t1: float) -> float | None:
+        kind = alarm.rsplit(".", 1)[-1]
+        rule = th.vitals.get(vital)
+        if kind not in ("upper", "lower") or vital not in VITALS or rule is None:
+            return None
+        limits = list(getattr(rule, kind).values())
+        if dose_t is not None and t0 >= dose_t and vital in baselines:
+            for r in th.baseline:
+                if r.vital == vital and r.direction == kind:
+                    limits.append(baselines[vital] + (r.delta if kind == "upper" else -r.delta))
+        if not limits:
+            return None
+        t, v = series(vital)
+        i, j = int(np.searchsorted(t, t0, "right")), int(np.searchsorted(t, t1, "left"))
+        seg = v[i:j]
+        hit = np.flatnonzero(seg >= min(limits)) if kind == "upper" else np.flatnonzero(seg <= max(limits))
+        return float(t[i + hit[0]]) if len(hit) else None
+
+    return returns
 
 
 @dataclass
@@ -282,8 +380,6 @@ def log_rows(log: list[AlarmEvent], acks: list[tuple[float, str]], tb: Timebase)
 
 
 def _last_le(values: list[float], x: float) -> int | None:
-    import bisect
-
     i = bisect.bisect_right(values, x + 1e-6) - 1
     return i if i >= 0 else None
 
@@ -528,6 +624,7 @@ class EventRow:
     kind: str
     detail: str
     text: str = ""  # free text typed by a person (notes), shown as typed
+    short: str = ""  # a label for the chart ("initial 120 mg")
 
 
 def _dose_text(e: dict) -> str:
@@ -544,8 +641,10 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
         kind = str(e.get("kind", ""))
         extra = {k: v for k, v in e.items() if k not in ("t", "kind")}
         text = ""
+        short = ""
         if kind == "dose":
             detail = _dose_text(e)
+            short = detail.replace(" dose", "")
             extra.pop("dose", None)
             extra.pop("amount_mg", None)
         elif kind == "note":
@@ -563,7 +662,7 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
             extra.pop("source")
         if extra:
             detail += " (" + ", ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
-        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text))
+        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text, short))
     return rows
 
 
@@ -593,7 +692,9 @@ def build_report_data(session, thresholds: Thresholds | None = None,
     tb = make_timebase(session)
     src = alarm_source(session, thresholds)
     span = session.store.span()
-    eps = episodes(src.log, span[1] if span else None)
+    dose_t = tb.zero if tb.zero_kind == "dose" else None
+    eps = episodes(src.log, span[1] if span else None,
+                   condition_returns(session.store, src.thresholds, src.log, dose_t))
     summaries = summarise(session, src, tb, eps)
     series, arts = series_for(session, {s.vital: s for s in summaries}, tb, buckets)
     acks = sorted((c.t, str(c.data.get("who", "") or "")) for c in session.controls() if c.kind == "ack")
@@ -611,4 +712,4 @@ def vital_name(vital: str) -> str:
     return spec.label if spec else vital.upper()
 
 
-__all__ = ["VITALS", "build_report_data", "ReportData", "Timebase", "drawable", "priority_text"]
+__all__ = ["ReportData", "Timebase", "build_report_data", "drawable", "priority_text"]

@@ -13,13 +13,12 @@ substitutes without reading templates inside it.
 from __future__ import annotations
 
 import base64
-import math
 
 import numpy as np
 
 from monitor.core.thresholds import PRIORITIES
-from monitor.core.vitals import ALL_SPECS, SPECS, format_value
-from monitor.report.data import MARK, ReportData, priority_text
+from monitor.core.vitals import SPECS, format_value
+from monitor.report.data import MARK, ReportData
 
 # Rows of the chart, top to bottom (the event strip, when there are events, goes above them).
 ROWS: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
@@ -31,7 +30,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
 )
 EVENT_ROW_HEIGHT = 70
 ROW_GAP = 28  # px between rows
-MARGIN = {"l": 84, "r": 24, "t": 92, "b": 56}
+MARGIN = {"l": 84, "r": 190, "t": 48, "b": 56}
 RANGESLIDER_PX = 58
 
 VCOLOR = {"hr": "#1a7f37", "sbp": "#b2182b", "dbp": "#e3635a", "map": "#555555", "spo2": "#2166ac",
@@ -101,13 +100,15 @@ class _Legend:
         return True
 
 
-def build_figure(rd: ReportData) -> dict:
-    """The chart: {"data": [...], "layout": {...}, "config": {...}}."""
+def build_figure(rd: ReportData) -> dict | None:
+    """The chart: {"data": [...], "layout": {...}, "config": {...}}; None when there is nothing to draw."""
     store = rd.session.store
     present = set(store.present())
     rows = [r for r in ROWS if present & set(r[1])]
     has_events = bool(rd.event_rows)
     n_rows = len(rows) + (1 if has_events else 0)
+    if n_rows == 0:
+        return None
     heights = ([EVENT_ROW_HEIGHT] if has_events else []) + [r[3] for r in rows]
     plot_px = sum(heights) + ROW_GAP * max(n_rows - 1, 0)
     total_px = plot_px + MARGIN["t"] + MARGIN["b"] + RANGESLIDER_PX + 40
@@ -167,6 +168,7 @@ def build_figure(rd: ReportData) -> dict:
         "spikedash": "dot", "spikecolor": "#555", "ticks": "outside", "linecolor": "#999", "showline": True,
         "hoverformat": ".2f",
         "rangeslider": {"visible": True, "thickness": RANGESLIDER_PX / plot_px, "bgcolor": "#f6f6f6",
+                        "autorange": False, "range": [x_lo, x_hi],
                         "bordercolor": "#bbb", "borderwidth": 1},
     }
     layout = {
@@ -179,7 +181,8 @@ def build_figure(rd: ReportData) -> dict:
         "hoverlabel": {"align": "left", "namelength": -1},
         "dragmode": "zoom",
         "showlegend": True,
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1, "yanchor": "bottom",
+        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top",
+                   "traceorder": "normal", "tracegroupgap": 4,
                    "font": {"size": 11}, "itemclick": "toggle", "itemdoubleclick": "toggleothers",
                    "bgcolor": "rgba(255,255,255,0.8)"},
         "xaxis": xaxis,
@@ -251,8 +254,6 @@ def _row_range(rd: ReportData, vitals: tuple[str, ...]) -> tuple[float, float]:
     if not vals:
         return (0.0, 1.0)
     lo, hi = min(vals), max(vals)
-    if v_spec := SPECS.get(vitals[0]):
-        lo, hi = max(lo, v_spec.low - 5), min(hi, v_spec.high + 5) if hi > lo else hi
     return _nice_pad(lo, hi)
 
 
@@ -262,7 +263,6 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
         if s is None or len(s.x) == 0:
             continue
         spec = SPECS[v]
-        summ = rd.summary(v)
         unit = plotly_text(spec.unit)
         name = f"{SHORT[v]}"
         if v == "map" and s.derived:
@@ -286,7 +286,6 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
             trace["marker"] = {"color": color, "size": 7 if v != "map" else 5, "symbol": symbol,
                                "line": {"width": 0}}
         data.append(trace)
-        _ = summ
     # Artifacts: excluded from the lines and the statistics, shown as grey crosses at the bottom edge.
     xs, texts = [], []
     for v in vitals:
@@ -321,7 +320,7 @@ def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> N
         if r.text:
             body += ":<br>" + plotly_text(_wrap(r.text))
         texts.append(f"<b>{body}</b><br>{plotly_text(r.when)}")
-        labels.append(plotly_text(r.detail.replace(" dose", "")) if g == "dose" else "")
+        labels.append(plotly_text(r.short) if g == "dose" else "")
     style = {
         "dose": (2, "triangle-down", DOSE_COLOR, 12, "doses"),
         "note": (1, "circle", "#444444", 8, "notes"),
@@ -377,38 +376,47 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                 limits = getattr(rule, direction)
                 ordered = [(p, limits[p]) for p in PRIORITIES if p in limits]  # low, medium, high
                 for i, (p, lim) in enumerate(ordered):
+                    if not lo_edge < lim < hi_edge:
+                        continue
+                    # The zone of priority p runs from its limit to the next priority's limit (or the edge).
                     nxt = ordered[i + 1][1] if i + 1 < len(ordered) else (hi_edge if direction == "upper" else lo_edge)
-                    a, b = (lim, nxt) if direction == "upper" else (nxt, lim)
-                    if direction == "upper":
-                        a, b = lim, max(nxt, lim)
-                    else:
-                        a, b = min(nxt, lim), lim
+                    a, b = (lim, max(nxt, lim)) if direction == "upper" else (min(nxt, lim), lim)
+                    a, b = max(a, lo_edge), min(b, hi_edge)
                     group = f"limit-{p}"
                     shapes.append({
                         "type": "rect", "xref": "x domain", "yref": yid, "x0": 0, "x1": 1, "y0": a, "y1": b,
                         "fillcolor": rgba(p, 0.10), "line": {"width": 0}, "layer": "below",
                         "legendgroup": group, "showlegend": legend(group),
-                        "name": f"{MARK[p]} {p} limit zone",
+                        "name": f"{MARK[p]} {p} limit",
                     })
                     shapes.append(_hline(yid, lim, p, f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} "
                                                       f"{format_value(v, lim)} {MARK[p]}", "dash", group))
     else:
+        # Blood pressure: one line per limit value (SBP, DBP and MAP limits often coincide), drawn
+        # only when inside the row's range; MAP limits start hidden (a legend click shows them).
+        by_y: dict[tuple[float, bool], list[tuple[str, str, str]]] = {}
         for v in vitals:
             rule = th.vitals.get(v)
             if rule is None or v not in rd.series:
                 continue
             for direction in ("upper", "lower"):
                 for p, lim in getattr(rule, direction).items():
-                    group = f"limit-{p}"
-                    first = legend(group)
-                    shp = _hline(yid, lim, p, f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} "
-                                              f"{format_value(v, lim)} {MARK[p]}", BP_DASH[v], group)
-                    if first:
-                        shp["showlegend"] = True
-                        shp["name"] = f"{MARK[p]} {p} limit"
-                    if v == "map":
-                        shp["visible"] = "legendonly" if False else True
-                    shapes.append(shp)
+                    if not lo_edge < lim < hi_edge:
+                        continue
+                    by_y.setdefault((float(lim), v == "map"), []).append((v, direction, p))
+        for (y, is_map), items in sorted(by_y.items()):
+            top = max(items, key=lambda it: PRIORITIES.index(it[2]))[2]
+            text = " · ".join(f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {MARK[p]}"
+                              for v, d, p in items)
+            group = "limit-map" if is_map else f"limit-{top}"
+            shp = _hline(yid, y, top, text, "dot" if is_map else "dash", group)
+            if is_map:
+                shp["visible"] = "legendonly"
+                shp["name"] = "MAP limits"
+            else:
+                shp["name"] = f"{MARK[top]} {top} limit"
+            shp["showlegend"] = legend(group)
+            shapes.append(shp)
     # Baseline-relative limits, from the dose on.
     if rd.tb.zero_kind == "dose":
         for b in th.baseline:
@@ -440,35 +448,92 @@ def _hline(yid: str, y: float, priority: str, text: str, dash: str, group: str) 
     }
 
 
+# Alarm shading levels on a row: where alarms overlap, the highest level is drawn (one rect per
+# stretch, so overlapping alarms never stack into darker colours).
+_LEVELS = {1: ("held", 0.10), 2: ("low", 0.20), 3: ("medium", 0.22), 4: ("high", 0.22)}
+_LEVEL_OF = {"held": 1, "low": 2, "medium": 3, "high": 4}
+_LEVEL_NAME = {
+    "held": "!!! held (recovered)", "low": "! low alarm", "medium": "!! medium alarm", "high": "!!! high alarm",
+    "technical": "! technical alarm",
+}
+
+
+def highest_level_spans(intervals: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+    """Non-overlapping (start, end, level) stretches carrying the highest level in force there."""
+    if not intervals:
+        return []
+    events = []
+    for x0, x1, lv in intervals:
+        if x1 > x0:
+            events.append((x0, 1, lv))
+            events.append((x1, -1, lv))
+    events.sort(key=lambda e: (e[0], e[1]))
+    counts = [0] * 6
+    out: list[list] = []
+    i = 0
+    cur_level, cur_start = 0, None
+    while i < len(events):
+        x = events[i][0]
+        while i < len(events) and events[i][0] == x:
+            counts[events[i][2]] += events[i][1]
+            i += 1
+        level = max((lv for lv in range(1, 6) if counts[lv] > 0), default=0)
+        if level != cur_level:
+            if cur_level and cur_start is not None and x > cur_start:
+                if out and out[-1][1] == cur_start and out[-1][2] == cur_level:
+                    out[-1][1] = x
+                else:
+                    out.append([cur_start, x, cur_level])
+            cur_level, cur_start = level, x
+    return [tuple(o) for o in out]
+
+
 def _alarm_shapes(rd: ReportData, row_ids: dict[str, str], shapes: list, legend: _Legend) -> None:
-    """Alarm periods (active until cleared) shaded by priority on the rows of their vitals; the part
-    after the condition ended but a high alarm was held (latched) until acknowledged is paler."""
+    """Alarm periods (active until cleared) shaded on the rows of their vitals, coloured by the highest
+    priority in force; paler where a high alarm was only held (latched) until acknowledged after the
+    value had recovered. Technical alarms: a grey strip along the top of the row."""
     from monitor.report.data import alarm_vitals
 
     tb = rd.tb
     th = rd.src.thresholds
+    min_w = 1 / 360  # draw at least 10 s wide so a one-reading alarm stays visible
+    limit_iv: dict[str, list] = {}
+    tech_iv: dict[str, list] = {}
     for ep in rd.episodes:
-        pr = "technical" if ep.alarm.endswith((".stale", ".artifact")) else ep.priority
-        if pr not in PCOLOR:
+        technical = ep.alarm.endswith((".stale", ".artifact"))
+        if not technical and ep.priority not in _LEVEL_OF:
             continue
-        yids = sorted({row_ids[v] for v in alarm_vitals(ep.alarm, ep.vital, th) if v in row_ids})
+        yids = {row_ids[v] for v in alarm_vitals(ep.alarm, ep.vital, th) if v in row_ids}
         if not yids and ep.vital == "si":
-            yids = [row_ids[v] for v in ("bp", "hr") if v in row_ids][:1]
+            yids = {row_ids[v] for v in ("bp", "hr") if v in row_ids}
+            yids = set(sorted(yids)[:1])
         a, b = float(tb.hours(ep.start)), float(tb.hours(ep.end))
-        if b - a < 1 / 360:  # draw at least 10 s wide so a one-reading alarm stays visible
-            b = a + 1 / 360
-        cut = float(tb.hours(ep.latched_at)) if ep.latched_at is not None else None
-        group = f"alarm-{pr}"
+        b = max(b, a + min_w)
         for yid in yids:
-            parts = [(a, cut, 0.22), (cut, b, 0.09)] if cut is not None and a < cut < b else [(a, b, 0.22)]
-            for x0, x1, alpha in parts:
-                first = legend(group)
-                shapes.append({
-                    "type": "rect", "xref": "x", "yref": f"{yid} domain", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
-                    "fillcolor": rgba(pr, alpha), "line": {"width": 0}, "layer": "below",
-                    "legendgroup": group, "showlegend": first,
-                    "name": f"{priority_text(pr)} alarm",
-                })
+            if technical:
+                tech_iv.setdefault(yid, []).append((a, b, 5))
+                continue
+            for s0, s1, name in ep.segments:
+                x0, x1 = float(tb.hours(s0)), float(tb.hours(s1))
+                limit_iv.setdefault(yid, []).append((x0, max(x1, x0 + min_w), _LEVEL_OF[name]))
+    for yid in sorted(limit_iv):
+        for x0, x1, lv in highest_level_spans(limit_iv[yid]):
+            name, alpha = _LEVELS[lv]
+            pr = "high" if name == "held" else name
+            group = f"alarm-{name}"
+            shapes.append({
+                "type": "rect", "xref": "x", "yref": f"{yid} domain", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
+                "fillcolor": rgba(pr, alpha), "line": {"width": 0}, "layer": "below",
+                "legendgroup": group, "showlegend": legend(group), "name": _LEVEL_NAME[name],
+            })
+    for yid in sorted(tech_iv):
+        for x0, x1, _lv in highest_level_spans(tech_iv[yid]):
+            group = "alarm-technical"
+            shapes.append({
+                "type": "rect", "xref": "x", "yref": f"{yid} domain", "x0": x0, "x1": x1, "y0": 0.92, "y1": 1,
+                "fillcolor": rgba("technical", 0.55), "line": {"width": 0}, "layer": "above",
+                "legendgroup": group, "showlegend": legend(group), "name": _LEVEL_NAME["technical"],
+            })
 
 
 def _dose_shapes(rd: ReportData, shapes: list) -> None:
@@ -484,8 +549,10 @@ def _dose_shapes(rd: ReportData, shapes: list) -> None:
         })
 
 
-def figure_stats(fig: dict) -> dict:
+def figure_stats(fig: dict | None) -> dict:
     """Counts for tests and the benchmark: traces, shapes, points drawn."""
+    if fig is None:
+        return {"traces": 0, "shapes": 0, "points": 0}
     pts = 0
     for t in fig["data"]:
         x = t.get("x")
@@ -502,5 +569,3 @@ def decode(arr) -> np.ndarray:
         return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"].replace("f", "<f"))
     return np.asarray(arr, dtype=float)
 
-
-_ = (ALL_SPECS, math)
