@@ -46,6 +46,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     a.add_argument("--column", action="append", metavar="VITAL=HEADER",
                    help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
     a.add_argument("--all", action="store_true", help="also list pending/cancelled transitions in the table")
+    a.add_argument("--diff", action="store_true",
+                   help="compare with the alarm log recorded in the session (or computed with the limits "
+                        "stored in it, else the default ones): what would these thresholds have changed?")
     a.set_defaults(func=_cmd_alarms)
 
     c = sub.add_parser("check-config", help="validate a thresholds.toml and print the effective rules")
@@ -131,12 +134,42 @@ def _cmd_alarms(args) -> int:
     th, fitted = fit_stale_rules(th, session.store)
     session.notes.extend(fitted)
     log = AlarmEngine(th).run(session.store, session.controls())
+    if args.diff:
+        return _print_diff(session, log, th)
     out = sys.stdout
     absolute = session.time_kind == "absolute"
     out.write(format_log(log, args.format, absolute=absolute, start=_start(session), everything=args.all))
     summary = alarm_summary(log, session, th)
     # Keep machine-readable output clean: the summary goes to stderr for csv and jsonl.
     (out if args.format == "table" else sys.stderr).write(summary)
+    return 0
+
+
+def _print_diff(session, log, th) -> int:
+    """What the given thresholds would have changed against the recorded (or reference) alarms."""
+    from monitor.core.alarm_diff import describe, diff_logs
+    from monitor.core.alarm_log import clock
+    from monitor.core.alarms import AlarmEngine, fit_stale_rules
+    from monitor.core.thresholds import load_thresholds
+
+    reference = session.recorded_alarms()
+    if reference:
+        what = "the alarm log recorded in the session"
+    else:
+        base = session.stored_thresholds() or load_thresholds()
+        base, _ = fit_stale_rules(base, session.store)
+        reference = AlarmEngine(base).run(session.store, session.controls())
+        what = f"the alarms under {base.source or 'the thresholds stored in the session'}"
+    span = session.store.span()
+    diffs = diff_logs(reference, log, span[1] if span else None)
+    absolute = session.time_kind == "absolute"
+    start = span[0] if span else None
+    print(f"Compared with {what}, {th.source or 'these thresholds'} would give:")
+    for d in diffs:
+        print("  " + describe(d, lambda t: clock(t, absolute, start)))
+    counts = {k: sum(1 for d in diffs if d.kind == k) for k in ("added", "removed", "changed")}
+    print(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed" if diffs
+          else "no difference: the same alarms")
     return 0
 
 

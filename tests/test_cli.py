@@ -110,3 +110,14 @@ def test_console_script_and_module_are_the_same():
         pytest.skip("vitals-monitor is not on PATH (package not installed)")
     p = subprocess.run([str(exe), "check-config"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0 and p.stdout == run("check-config").stdout
+
+
+def test_alarms_diff_says_what_other_limits_would_change(simulated, tmp_path):
+    strict = tmp_path / "strict.toml"
+    text = (ROOT / "thresholds.toml").read_text()
+    strict.write_text(text.replace("medium = 160 ", "medium = 120 ", 1))
+    p = run("alarms", str(simulated), "--thresholds", str(strict), "--diff")
+    assert p.returncode == 0, p.stderr
+    assert "~ changed  sbp.upper" in p.stdout and "1 changed" in p.stdout
+    same = run("alarms", str(simulated), "--diff")
+    assert "no difference" in same.stdout

@@ -1,0 +1,85 @@
+"""How two alarm logs of the same session differ: "what would these limits have done?"
+
+Logs are compared as alarm episodes (an alarm from active to cleared, with its highest priority),
+which is what a clinician means by "an alarm": an episode of the same alarm overlapping one in the
+other log is the same alarm, possibly changed (start, end or priority); one with no counterpart
+was added or removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.core.alarm_log import alarm_episodes
+from monitor.core.alarms import AlarmEvent
+
+
+@dataclass(frozen=True)
+class Episode:
+    alarm: str
+    start: float
+    end: float
+    priority: str
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # "added" | "removed" | "changed"
+    old: Episode | None
+    new: Episode | None
+
+    @property
+    def alarm(self) -> str:
+        return (self.new or self.old).alarm
+
+    @property
+    def t(self) -> float:
+        return (self.new or self.old).start
+
+
+def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
+    return sorted((Episode(a, s, e, p) for a, eps in alarm_episodes(log, end).items() for s, e, p in eps),
+                  key=lambda x: (x.start, x.alarm))
+
+
+def diff_logs(old: list[AlarmEvent], new: list[AlarmEvent], end: float | None) -> list[Difference]:
+    """Differences in time order; an empty list means the two logs raise the same alarms."""
+    olds, news = episodes(old, end), episodes(new, end)
+    used: set[int] = set()
+    out: list[Difference] = []
+    for n in news:
+        match = None
+        for k, o in enumerate(olds):
+            if k in used or o.alarm != n.alarm:
+                continue
+            if o.start <= n.end and n.start <= o.end:  # overlapping episodes of the same alarm
+                match = k
+                break
+        if match is None:
+            out.append(Difference("added", None, n))
+            continue
+        used.add(match)
+        o = olds[match]
+        if (o.start, o.end, o.priority) != (n.start, n.end, n.priority):
+            out.append(Difference("changed", o, n))
+    out += [Difference("removed", o, None) for k, o in enumerate(olds) if k not in used]
+    return sorted(out, key=lambda d: (d.t, d.alarm))
+
+
+def describe(d: Difference, clock) -> str:
+    """One line for a person; `clock(t)` formats a time."""
+    if d.kind == "added":
+        n = d.new
+        return f"+ added    {d.alarm:<14} {n.priority:<9} {clock(n.start)} -> {clock(n.end)}"
+    if d.kind == "removed":
+        o = d.old
+        return f"- removed  {d.alarm:<14} {o.priority:<9} {clock(o.start)} -> {clock(o.end)}"
+    o, n = d.old, d.new
+    parts = []
+    if o.priority != n.priority:
+        parts.append(f"priority {o.priority} -> {n.priority}")
+    if o.start != n.start:
+        parts.append(f"start {clock(o.start)} -> {clock(n.start)}")
+    if o.end != n.end:
+        parts.append(f"end {clock(o.end)} -> {clock(n.end)}")
+    return f"~ changed  {d.alarm:<14} {n.priority:<9} " + "; ".join(parts)
