@@ -137,7 +137,11 @@ class SessionRecorder:
         self.folder = Path(folder)
         self.absolute = absolute
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Any folder created on the way (e.g. sessions/, whose entries are named after the
+            # labels) is owner-only too; Path.mkdir(parents=True) would give parents the umask's mode.
+            for parent in reversed([self.folder, *self.folder.parents]):
+                if not parent.exists():
+                    parent.mkdir(mode=0o700, exist_ok=True)
             os.chmod(self.folder, 0o700)
             meta_path = self.folder / META
             if meta_path.exists():
@@ -183,7 +187,13 @@ class SessionRecorder:
 
     def event(self, t: float, kind: str, **data) -> dict:
         rec = {"t": format_time(t, self.absolute), "kind": kind, **data}
-        self._write(self._events, json.dumps(rec, ensure_ascii=False) + "\n")
+        line = json.dumps(rec, ensure_ascii=False)
+        if not line.isascii():
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # e.g. a lone surrogate from undecodable bytes: escape it
+                line = json.dumps(rec)
+        self._write(self._events, line + "\n")
         return rec
 
     def alarm(self, e: AlarmEvent) -> None:
@@ -241,7 +251,7 @@ class RecordedSession:
 
     @property
     def label(self) -> str:
-        return self.meta.get("label") or self.path.stem
+        return str(self.meta.get("label") or self.path.stem)
 
     def doses(self) -> list[Dose]:
         return [Dose(e["t"], e.get("dose", "initial"), e.get("amount_mg"))
@@ -295,6 +305,8 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise SessionError(f"'{meta_path}' is not readable JSON: {exc}") from exc
+        except RecursionError:
+            raise SessionError(f"'{meta_path}' is not readable JSON: it is nested too deeply") from None
         if not isinstance(meta, dict):
             raise SessionError(f"'{meta_path}' does not hold a JSON object")
     meta.setdefault("source", str(csv_path))
@@ -304,6 +316,22 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
                            artifacts=dict(loaded.artifacts))
 
 
+def _check_control(e: dict) -> None:
+    """The alarm engine replays doses and pauses: their data must be what the recorder writes."""
+    if e["kind"] == "dose":
+        if e.get("dose", "initial") not in ("initial", "supplemental"):
+            raise ValueError(f"dose {e.get('dose')!r} is neither initial nor supplemental")
+        _check_number(e, "amount_mg")
+    elif e["kind"] == "pause":
+        _check_number(e, "seconds")
+
+
+def _check_number(e: dict, key: str) -> None:
+    v = e.get(key)
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)):
+        raise ValueError(f"{key} {v!r} is not a number")
+
+
 def _read_events(path: Path) -> tuple[list[dict], list[str]]:
     """Events in file order; a line cut short by a crash is skipped and said."""
     events, notes = [], []
@@ -311,17 +339,23 @@ def _read_events(path: Path) -> tuple[list[dict], list[str]]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise SessionError(f"cannot read '{path}': {exc.strerror or exc}") from exc
-    for no, line in enumerate(text.splitlines(), 1):
+    # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085, ... which JSON written
+    # with ensure_ascii=False keeps raw inside strings (a note holding one would be lost).
+    for no, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
             e = json.loads(line)
-            if not isinstance(e, dict) or "kind" not in e:
+            if not isinstance(e, dict) or not isinstance(e.get("kind"), str):
                 raise ValueError("no kind")
             e["t"] = parse_time(e["t"])
             if not math.isfinite(e["t"]):
                 raise ValueError("time is not finite")
-        except (ValueError, KeyError, TypeError) as exc:
+            _check_control(e)
+        except RecursionError:
+            notes.append(f"{path.name} line {no} skipped: not a complete event (nested too deeply)")
+            continue
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
             notes.append(f"{path.name} line {no} skipped: not a complete event ({exc})")
             continue
         events.append(e)

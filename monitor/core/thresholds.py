@@ -288,7 +288,12 @@ def _key_text(part: Any) -> str:
     if isinstance(part, int) and not isinstance(part, bool):
         return f"[{part}]"
     s = str(part)
-    return s if _BARE_KEY.match(s) else json.dumps(s, ensure_ascii=False)
+    if _BARE_KEY.match(s):
+        return s
+    # JSON escapes C0 controls; DEL, C1 controls (a terminal acts on them) and invisible
+    # formatting characters (bidi overrides) are escaped too, so a message shows the key as written.
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1]
+                   for ch in json.dumps(s, ensure_ascii=False))
 
 
 def _path_text(path: tuple) -> str:
@@ -759,6 +764,8 @@ def _dur(seconds: float) -> str:
 def _fmt_limit(vital: str, v: float | None) -> str:
     if v is None:
         return "-"
+    if abs(v) >= 1e15:  # "1e+29", not the 30 digits of the nearest float
+        return _num(v)
     decimals = ALL_SPECS[vital].decimals if vital in ALL_SPECS else 0
     text = f"{v:.{decimals}f}"
     if float(text) != v:  # keep precision the user wrote (e.g. 0.91 on a 0-decimal vital)

@@ -270,7 +270,7 @@ def _find_column(names: list[str], wanted: str) -> int | None:
 
 
 def _quote_list(items: list[str], limit: int = 12) -> str:
-    shown = [f"'{s}'" for s in items[:limit]]
+    shown = [f"'{_clip(s)}'" for s in items[:limit]]
     if len(items) > limit:
         shown.append(f"and {len(items) - limit} more")
     return ", ".join(shown)
@@ -290,19 +290,20 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         key = str(vital).strip().lower()
         if key not in _FIELDS:
             raise CsvError(
-                f"Cannot load '{source}': '{vital}' in the column mapping is not a vital sign; "
-                f"use one of {', '.join(_FIELDS)}."
+                f"Cannot load '{source}': '{_clip(vital)}' in the column mapping is not a vital "
+                f"sign; use one of {', '.join(_FIELDS)}."
             )
         idx = _find_column(names, str(header))
         if idx is None:
             raise CsvError(
-                f"Cannot load '{source}': column '{header}' given for {key} is not in its header "
-                f"(the columns are {_quote_list(names)})."
+                f"Cannot load '{source}': column '{_clip(header)}' given for {key} is not in its "
+                f"header (the columns are {_quote_list(names)})."
             )
         if idx in chosen.values():
             other = next(v for v, i in chosen.items() if i == idx)
             raise CsvError(
-                f"Cannot load '{source}': column '{header}' is mapped to both {other} and {key}."
+                f"Cannot load '{source}': column '{_clip(header)}' is mapped to both {other} "
+                f"and {key}."
             )
         chosen[key] = idx
         cls = _classify(names[idx])
@@ -347,7 +348,8 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
     dup_names = {n for n in names if names.count(n) > 1}
 
     def label(i: int) -> str:
-        return f"'{names[i]}' (column {i + 1})" if names[i] in dup_names else f"'{names[i]}'"
+        shown = f"'{_clip(names[i])}'"
+        return f"{shown} (column {i + 1})" if names[i] in dup_names else shown
 
     unrecognised = [label(i) for i in range(n_fields) if i not in used and i not in losers
                     and names[i]]
@@ -416,8 +418,18 @@ class Batch:
     dst_guess: bool = False  # ambiguous local times at a clock change were read as summer time
 
 
+# Characters never echoed raw in a message: C0/C1 controls (a terminal would act on ESC sequences)
+# and the bidirectional overrides that can make a line read differently from what it holds.
+_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _show(text: str) -> str:
+    """Text from the file made safe to print: unprintable characters written as escapes."""
+    return _UNPRINTABLE_RE.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
 def _clip(text: str, n: int = 40) -> str:
-    text = str(text)
+    text = _show(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -465,10 +477,12 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
             rejected.append(RejectedLine(line_no, "the line contains binary data (NUL bytes)"))
             continue
         if '"' in ln:
-            try:
-                fields = next(csv.reader([ln], delimiter=d))
+            try:  # strict: a quote left open is an error, not a field silently closed
+                fields = next(csv.reader([ln], delimiter=d, strict=True))
             except (csv.Error, StopIteration) as exc:
-                rejected.append(RejectedLine(line_no, f"the line is not valid CSV ({exc})"))
+                why = ("a quoted field is not closed on this line" if ln.count('"') % 2 else
+                       f"the line is not valid CSV ({exc})")
+                rejected.append(RejectedLine(line_no, why))
                 continue
         else:
             fields = ln.split(d)
@@ -481,7 +495,8 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
         for f in fields:
             if d == "," and _QUOTED_DECIMAL_RE.fullmatch(f):
                 f = f.replace(",", ".")  # a quoted decimal comma in a comma-separated file
-            clean.append(f.replace(d, " ").replace('"', " "))
+            # A quote left inside a value (7" or "7"x) stays, so the value is not a number.
+            clean.append(f.replace(d, " "))
         replace[i] = d.join(clean)
         keep[i] = True
     idx = np.flatnonzero(keep)
@@ -671,6 +686,8 @@ def _times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: str | N
             if isdate.any():
                 dates = st[isdate].str.replace(r"^(\d{4})/(\d{1,2})/(\d{1,2})", r"\1-\2-\3",
                                                regex=True)
+                # "... 09:00:00 UTC": a zone name _ISO_OFFSET_RE accepts but the parsers do not.
+                dates = dates.str.replace(r"(?i)(\d)\s*(?:UTC|GMT)$", r"\1+00:00", regex=True)
                 iso[isdate], naive[isdate], dst = _parse_iso(dates, assume_tz)
             rest = ~na & ~isdate
             if rest.any():
@@ -770,7 +787,7 @@ def _parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str
                 if reasons[i] is None:
                     t = _clip(str(texts.iloc[i]).strip())
                     what = "a finite number" if np.isinf(vals[i]) else "a number"
-                    reasons[i] = f"'{t}' in column {header.names[idx]} is not {what}"
+                    reasons[i] = f"'{t}' in column {_clip(header.names[idx])} is not {what}"
             vital_bad |= bad
         if vital == "temp" and header.temp_fahrenheit:
             vals = np.round((vals - 32.0) * 5.0 / 9.0, 2)
@@ -906,6 +923,26 @@ def sort_and_merge(times: np.ndarray, columns: dict[str, np.ndarray],
 # -- whole file ----------------------------------------------------------------------------------
 
 
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+# Every byte but those controls: bytes.translate(None, this) leaves only the controls (fast in C).
+_NOT_CONTROL = bytes(c for c in range(256) if not _CONTROL_RE.match(chr(c)))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" / "utf-16-be" for text that is plainly UTF-16 but has no byte-order mark."""
+    head = data[:4096]
+    if len(head) < 4 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2], head[1::2]
+    half = len(even)
+    if odd.count(0) >= 0.9 * half and even.count(0) <= 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * half and odd.count(0) <= 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
 def _read_text(path: str) -> tuple[str, list[str]]:
     """The file's text with universal newlines; raises CsvError for files that are not text."""
     if os.path.isdir(path):
@@ -921,18 +958,21 @@ def _read_text(path: str) -> tuple[str, list[str]]:
         raise CsvError(f"Cannot load '{path}': it could not be read "
                        f"({exc.strerror or exc}).") from None
     notes: list[str] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    has_controls = bool(data.translate(None, _NOT_CONTROL))  # the same bytes in UTF-8 and cp1252
+    utf16 = _utf16_without_bom(data)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(utf16 or "utf-16")
         except UnicodeDecodeError:
             raise CsvError(f"Cannot load '{path}': it starts like UTF-16 text but is not valid "
                            f"UTF-16.") from None
+        has_controls = bool(_CONTROL_RE.search(text))
+        if utf16:
+            notes.append(f"The file is UTF-16 text without a byte-order mark; it was read as "
+                         f"{utf16.upper()}.")
     else:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
-        head = data[:8192]
-        if b"\x00" in head:
-            raise CsvError(f"Cannot load '{path}': it looks like a binary file, not CSV text.")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -946,10 +986,14 @@ def _read_text(path: str) -> tuple[str, list[str]]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise CsvError(f"Cannot load '{path}': the file is empty.")
-    sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x0c")
-    if controls > max(8, len(sample) // 20):
-        raise CsvError(f"Cannot load '{path}': it looks like a binary file, not CSV text.")
+    if has_controls:
+        # Binary only when most lines hold control bytes: a text file with a damaged stretch (the
+        # NUL bytes a crash can leave at the end of a file) keeps its good lines; the damaged ones
+        # are rejected line by line.
+        lines = [ln for ln in text.replace("\r", "\n").split("\n") if ln.strip()]
+        damaged = sum(1 for ln in lines if _CONTROL_RE.search(ln))
+        if damaged * 2 > len(lines):
+            raise CsvError(f"Cannot load '{path}': it looks like a binary file, not CSV text.")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, notes
@@ -964,7 +1008,7 @@ def _check_zone(assume_tz: str, path: str) -> str:
 
         zoneinfo.ZoneInfo(tz)
     except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError for odd names
-        raise CsvError(f"Cannot load '{path}': '{tz}' is not a known time zone name "
+        raise CsvError(f"Cannot load '{path}': '{_clip(tz)}' is not a known time zone name "
                        f"(use one like UTC or Europe/Berlin).") from None
     return tz
 
