@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from monitor.core.alarms import AlarmEvent
 from monitor.core.durations import format_duration
+from monitor.core.text import printable
 
 # Transitions a clinician reads; "pending" and "cancelled" are the delay at work (shown with --all).
 QUIET_STATES = {"pending", "cancelled"}
@@ -98,7 +99,7 @@ def alarm_summary(log: list[AlarmEvent], session, thresholds) -> str:
     lines = ["", "Summary"]
     if span:
         lines.append(f"  readings: {len(session.store):,} over {format_duration(span[1] - span[0])}"
-                     f" ({'SIMULATED' if session.simulated else session.meta.get('source', '')})")
+                     f" ({'SIMULATED' if session.simulated else printable(session.meta.get('source', ''))})")
     lines.append("  alarms by priority: " + (", ".join(
         f"{p} {by_priority[p]}" for p in ("high", "medium", "low", "technical") if by_priority[p]) or "none"))
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -122,6 +123,6 @@ def alarm_summary(log: list[AlarmEvent], session, thresholds) -> str:
     if len(session.rejected) > 10:
         lines.append(f"    ... and {len(session.rejected) - 10} more")
     for note in session.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {printable(note)}")
     lines.append(f"  thresholds: {thresholds.source or 'stored in the session'}")
     return "\n".join(lines) + "\n"

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from monitor.core.text import printable
 from monitor.core.readings import VitalStore
 from monitor.core.vitals import VITALS
 
@@ -418,14 +419,9 @@ class Batch:
     dst_guess: bool = False  # ambiguous local times at a clock change were read as summer time
 
 
-# Characters never echoed raw in a message: C0/C1 controls (a terminal would act on ESC sequences)
-# and the bidirectional overrides that can make a line read differently from what it holds.
-_UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def _show(text: str) -> str:
     """Text from the file made safe to print: unprintable characters written as escapes."""
-    return _UNPRINTABLE_RE.sub(lambda m: ascii(m.group())[1:-1], str(text))
+    return printable(text)
 
 
 def _clip(text: str, n: int = 40) -> str:
