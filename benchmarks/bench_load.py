@@ -67,3 +67,7 @@ def main() -> None:
             wall, peak = measure(cmd)
             extra = f", file {(Path(tmp) / 'day.html').stat().st_size / 1e6:.1f} MB" if name == "report" else ""
             print(f"{name:<7}: {wall:6.2f} s, peak {peak:6.0f} MB{extra}   (target: within 1 GB)")
+
+
+if __name__ == "__main__":
+    main()
