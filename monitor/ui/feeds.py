@@ -39,7 +39,8 @@ class SourceEvent:
 
 @dataclass
 class FeedStatus:
-    """What happened to the source: kind "lost" | "restored" | "error" | "waiting" | "info" | "ended"."""
+    """What happened to the source: kind "opened" | "lost" | "restored" | "recovered" | "error" |
+    "waiting" | "info" | "ended"."""
 
     kind: str
     message: str
@@ -93,12 +94,17 @@ class SimulatorFeed:
         self._ended = False
         self._begun = False
 
-    def poll(self, now: float) -> FeedUpdate:
+    def _begin(self, now: float) -> None:
         if not self._begun:
             self._begun = True
             if self._resume_after is not None:
                 # Carry on where the recording stopped: simulated time resumes there, not at zero.
                 self.feed.begin(now - max(0.0, self._resume_after - self.feed.start) / self.feed.speed)
+            else:
+                self.feed.begin(now)
+
+    def poll(self, now: float) -> FeedUpdate:
+        self._begin(now)
         b = self.feed.poll(now)
         readings, events = b.readings, b.events
         if self._resume_after is not None:
@@ -113,6 +119,7 @@ class SimulatorFeed:
         return out
 
     def clock(self, now: float) -> float:
+        self._begin(now)
         t = self.feed.start + self.feed.sim_time(now)
         return min(t, self._end) if self._ended or self.feed.finished else t
 
@@ -121,7 +128,9 @@ class SimulatorFeed:
 
     def meta(self) -> dict:
         info = self.feed.session_info()
-        return {k: info[k] for k in ("scenario", "seed", "speed") if k in info}
+        out = {k: info[k] for k in ("scenario", "seed", "speed") if k in info}
+        out["sim_start"] = self.feed.start  # epoch seconds of simulated second 0 (for --resume)
+        return out
 
     def close(self) -> None:
         pass
@@ -170,7 +179,7 @@ class FileFeed:
                 out.status.append(FeedStatus("error", e.message))
             elif e.kind in ("opened", "restored", "recovered"):
                 self._check_side_file()
-                out.status.append(FeedStatus("restored", e.message))
+                out.status.append(FeedStatus(e.kind, e.message))
             else:
                 out.status.append(FeedStatus("info", e.message))
         n = len(b.times)

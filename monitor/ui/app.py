@@ -1,0 +1,297 @@
+"""The Textual bedside app, built by `make_app(...)` (the CLI and the tests use the same factory).
+
+One UI timer (every 0.25 s) drives everything: it polls the feed through the `LiveSession`
+(readings go to the store, the recorder and the alarm engine), rings the bell when the pattern
+says so, toggles the banner's flash phase, and redraws what changed. Widgets are redrawn from the
+store and the engine's state once per tick at most, never per reading; a tick with no new data
+only redraws the clock once a second. Charts rebuild only when data arrived or the time axis has
+moved by a column.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Callable
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer
+
+from monitor.core.durations import format_duration
+from monitor.ui import views
+from monitor.ui.bell import BellPattern
+from monitor.ui.format import clock_text
+from monitor.ui.live import ActionError, Clock, LiveSession
+from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
+from monitor.ui.widgets import AlarmBanner, AlarmList, EventLog, HeaderBar, TrendChart, VitalTile
+
+TICK_S = 0.25
+TILE_KEYS = ("hr", "bp", "spo2", "temp", "si")
+CHART_KEYS = ("hr", "bp", "temp")
+FLASH_HALF_PERIOD = {"high": 0.25, "medium": 1.0, "technical": 1.0}  # 2 Hz and 0.5 Hz flashing
+
+
+class MonitorApp(App):
+    CSS_PATH = "monitor.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "vitals-monitor"
+    BINDINGS = [
+        Binding("d", "dose('initial')", "Dose"),
+        Binding("s", "dose('supplemental')", "Suppl."),
+        Binding("n", "note", "Note"),
+        Binding("a", "acknowledge", "Ack"),
+        Binding("p", "pause", "Pause audio"),
+        Binding("w", "window", "Window"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit_session", "Quit"),
+        Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit_session", "Quit", show=False, priority=True),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    def __init__(self, session: LiveSession, *, quiet: bool = False, tz: tzinfo | None = None,
+                 timers: bool = True, bell: Callable[[], None] | None = None, tick_s: float = TICK_S):
+        super().__init__()
+        self.session = session
+        session.tz = tz
+        self.quiet = quiet
+        self.tz = tz
+        self.timers = timers
+        self.tick_s = tick_s
+        self.window_index = 0
+        self.bell_pattern = BellPattern()
+        self._bell = bell
+        self._last_full = -1e18
+        self._charts_shown: dict[str, bool] = {}
+        self.ended = False
+        self.ticks = 0
+        self.title = f"vitals-monitor · {session.feed.mode} · {session.label}"
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield AlarmBanner(id="banner")
+        with Horizontal(id="tiles"):
+            for key in TILE_KEYS:
+                yield VitalTile(id=f"tile-{key}")
+        with Horizontal(id="charts"):
+            for key in CHART_KEYS:
+                yield TrendChart(key, id=f"chart-{key}")
+        with Horizontal(id="bottom"):
+            yield AlarmList(id="alarms")
+            yield EventLog(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#alarms").border_title = "Alarms"
+        self.query_one("#log").border_title = "Event log"
+        self.session.start()
+        self.step(force=True)
+        if self.timers:
+            self.set_interval(self.tick_s, self.step)
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self.step, True)
+
+    # -- the one timer -------------------------------------------------------------------------
+
+    def step(self, force: bool = False) -> None:
+        """Poll the feed, sound, flash, redraw what changed."""
+        if self.ended:
+            return
+        self.ticks += 1
+        s = self.session
+        now_m = s.clock.monotonic()
+        changed = s.poll()
+        self._sound(now_m)
+        full = force or changed or now_m - self._last_full >= 1.0
+        snap = views.snapshot(s) if (full or self._flashing) else None
+        if snap is not None:
+            banner = views.banner_view(s, snap, self.tz)
+            self._flashing = bool(banner.priority) and banner.priority in FLASH_HALF_PERIOD
+            half = FLASH_HALF_PERIOD.get(banner.priority, 0)
+            phase_on = True if not half else int(now_m / half) % 2 == 0
+            self.query_one(AlarmBanner).show(banner, phase_on)
+        if full:
+            self._last_full = now_m
+            self._redraw(snap)
+
+    _flashing = False
+
+    def _redraw(self, snap: views.Snapshot) -> None:
+        s = self.session
+        self.query_one(HeaderBar).show(views.header_view(s, snap, self.tz))
+        tiles = {v.key: v for v in views.tile_views(s, snap)}
+        big = self.screen.has_class("-tall")
+        for key in TILE_KEYS:
+            tile = self.query_one(f"#tile-{key}", VitalTile)
+            v = tiles.get(key)
+            if v is None:
+                if tile.display:
+                    tile.display = False
+                continue
+            if not tile.display:
+                tile.display = True
+            tile.show(v, big)
+        name, secs = views.WINDOWS[self.window_index]
+        now_m = s.clock.monotonic()
+        for key in CHART_KEYS:
+            chart = self.query_one(f"#chart-{key}", TrendChart)
+            if key == "temp":
+                present = "temp" in snap.present
+                if chart.has_class("-present") != present:
+                    chart.set_class(present, "-present")
+                if not present or not self.screen.has_class("-wide"):
+                    continue
+            title, vitals = views.CHARTS[key]
+            # Cuff readings come every 5-30 min: their charts show at least an hour.
+            cname, csecs = (("1 h", 3600.0) if key != "hr" and secs is not None and secs < 3600 else (name, secs))
+            window = views.chart_window(s, snap, csecs)
+            data_key = (tuple(s.store.last_valid(v) for v in vitals), len(s.doses), len(s.notes))
+            chart.show(lambda key=key, window=window: views.chart_view(s, snap, key, window), data_key, cname,
+                       window, s.absolute, self.tz, 1 if key == "temp" else 0, now_m, title)
+        alarm_list = self.query_one(AlarmList)
+        alarm_list.show(views.alarm_lines(s, snap, self.tz, compact=alarm_list.size.width < 60))
+        log = self.query_one(EventLog)
+        height = max(log.size.height, 1)
+        lines = [views.log_line(e, s.absolute, self.tz) for e in s.log[-4 * height:]
+                 if not (e.kind == "alarm" and e.state in views.QUIET_STATES)]
+        log.show(lines[-height:], s.log_serial)
+
+    def _sound(self, now_m: float) -> None:
+        s = self.session
+        rank = s.audible_rank()
+        onsets = s.take_onsets()
+        reminders = s.take_reminders()
+        ring = self.bell_pattern.step(now_m, rank, len(onsets) if rank else 0, len(reminders) if rank else 0)
+        if ring and not self.quiet:
+            if self._bell is not None:
+                self._bell()
+            else:
+                self.bell()
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _say(self, message: str, error: bool = False) -> None:
+        self.notify(message, severity="error" if error else "information", timeout=4)
+
+    def _now_text(self) -> str:
+        t = self.session.event_now()
+        return clock_text(t, self.session.absolute, self.tz)
+
+    def action_dose(self, kind: str) -> None:
+        s = self.session
+        try:
+            s.check_dose(kind)
+        except ActionError as exc:
+            self._say(str(exc), error=True)
+            return
+        initial = s.initial_dose()
+        default = initial.amount_mg / 2 if kind == "supplemental" and initial and initial.amount_mg else None
+
+        def done(result: dict | None) -> None:
+            if not result:
+                return
+            try:
+                d = s.give_dose(kind, result["amount_mg"], result.get("given_at"))
+            except ActionError as exc:
+                self._say(str(exc), error=True)
+                return
+            self._say(f"{kind} dose {d.amount_mg:g} mg recorded at {clock_text(d.t, s.absolute, self.tz)}")
+            self.step(force=True)
+
+        self.push_screen(DoseScreen(kind, s.feed.mode, s.event_now(), self._now_text(), s.absolute, self.tz,
+                                    default), done)
+
+    def action_note(self) -> None:
+        s = self.session
+        if s.event_now() is None:
+            self._say("no readings yet: the session clock starts with the first reading", error=True)
+            return
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                s.add_note(text)
+            except ActionError as exc:
+                self._say(str(exc), error=True)
+                return
+            self.step(force=True)
+
+        self.push_screen(NoteScreen(s.feed.mode, self._now_text()), done)
+
+    def action_acknowledge(self) -> None:
+        try:
+            n = self.session.acknowledge()
+        except ActionError as exc:
+            self._say(str(exc))
+            return
+        self._say(f"{n} alarm{'s' if n != 1 else ''} acknowledged")
+        self.step(force=True)
+
+    def action_pause(self) -> None:
+        secs = self.session.pause_audio()
+        self._say(f"audio paused for {format_duration(secs)}; a higher-priority alarm sounds anyway")
+        self.step(force=True)
+
+    def action_window(self) -> None:
+        self.window_index = (self.window_index + 1) % len(views.WINDOWS)
+        self._say(f"trend window: {views.WINDOWS[self.window_index][0]}")
+        self.step(force=True)
+
+    def action_help(self) -> None:
+        s = self.session
+        a = s.th.audio
+        clock = ("the simulated clock" if s.feed.clock(s.clock.monotonic()) is not None else
+                 "the newest reading's time plus the real time since it arrived")
+        self.push_screen(HelpScreen(s.feed.mode, format_duration(a.pause_s), format_duration(a.max_pause_s), clock,
+                                    str(s.folder or "")))
+
+    def action_quit_session(self) -> None:
+        if isinstance(self.screen, QuitScreen):
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.end_session()
+                self.exit(0)
+
+        self.push_screen(QuitScreen(self.session.feed.mode, str(self.session.folder or "")), done)
+
+    async def action_quit(self) -> None:
+        self.action_quit_session()
+
+    def end_session(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.session.stop()
+
+
+def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str = "", quiet: bool = False,
+             resume=None, clock: Clock | None = None, tz: tzinfo | None = None, timers: bool = True,
+             bell: Callable[[], None] | None = None, user: str | None = None, record: bool = True,
+             recorder_factory=None) -> MonitorApp:
+    """The bedside app for one feed.
+
+    feed: a `monitor.ui.feeds` feed (simulator, followed file, or any object with the same
+    members); thresholds: the limits in force; folder: where to record (None: no recording);
+    resume: a `RecordedSession` to carry on; clock/tz/timers/bell: injected by tests (a manual
+    clock, a fixed zone, no real timers, a bell counter).
+    """
+    kw = {}
+    if recorder_factory is not None:
+        kw["recorder_factory"] = recorder_factory
+    if user is None:
+        try:
+            user = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name is not an error
+            user = ""
+    session = LiveSession(feed, thresholds, folder=folder, label=label, clock=clock, resume=resume,
+                          user=user, record=record and folder is not None, **kw)
+    return MonitorApp(session, quiet=quiet, tz=tz, timers=timers, bell=bell)

@@ -1,0 +1,160 @@
+"""Modal screens: dose, note, quit confirmation, help. Each shows SIMULATED when the feed is."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from monitor.ui.format import parse_amount, parse_time_input
+
+MAX_BACKDATE_S = 12 * 3600
+
+
+def _badge(mode: str) -> Static:
+    s = Static(f" {mode} ", classes=f"badge -{mode.lower()}")
+    s.display = mode != "LIVE"
+    return s
+
+
+class DoseScreen(ModalScreen[dict | None]):
+    """Amount (mg) and time (defaults to now) of the initial or supplemental dose."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, kind: str, mode: str, now: float, now_text: str, absolute: bool | None, tz,
+                 default_amount: float | None = None):
+        super().__init__()
+        self.kind, self.mode, self.now, self.absolute, self.tz = kind, mode, now, absolute, tz
+        self.now_text = now_text
+        self.default_amount = default_amount
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield _badge(self.mode)
+            yield Label(f"{'Initial' if self.kind == 'initial' else 'Supplemental'} dose", classes="dialog-title")
+            yield Label("Amount (mg):")
+            amount = "" if self.default_amount is None else f"{self.default_amount:g}"
+            yield Input(amount, placeholder="e.g. 120", id="amount")
+            yield Label(f"Time (empty = now, {self.now_text}; or HH:MM, '5m ago'):")
+            yield Input("", placeholder=self.now_text, id="when")
+            yield Label("", id="error", classes="dialog-error")
+            yield Label("Enter to record · Esc to cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#amount", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        error = self.query_one("#error", Label)
+        try:
+            amount = parse_amount(self.query_one("#amount", Input).value)
+            if amount is None:
+                raise ValueError("give the amount in mg")
+            at = parse_time_input(self.query_one("#when", Input).value, self.now, self.absolute, self.tz)
+            if at > self.now + 1:
+                raise ValueError("that time is in the future")
+            if self.now - at > MAX_BACKDATE_S:
+                raise ValueError("that time is more than 12 hours ago")
+        except ValueError as exc:
+            error.update(str(exc))
+            return
+        self.dismiss({"amount_mg": amount, "given_at": None if at >= self.now - 1 else at})
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, mode: str, now_text: str):
+        super().__init__()
+        self.mode, self.now_text = mode, now_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield _badge(self.mode)
+            yield Label(f"Note at {self.now_text}", classes="dialog-title")
+            yield Input("", placeholder="what happened", id="text")
+            yield Label("Enter to record · Esc to cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(ModalScreen[bool]):
+    """Ending a session is deliberate: ask."""
+
+    BINDINGS = [Binding("y", "answer(True)", "End session"), Binding("n", "answer(False)", "Keep monitoring"),
+                Binding("escape", "answer(False)", "Keep monitoring"),
+                Binding("q", "answer(False)", show=False)]
+
+    def __init__(self, mode: str, folder: str):
+        super().__init__()
+        self.mode, self.folder = mode, folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield _badge(self.mode)
+            yield Label("End this session?", classes="dialog-title")
+            yield Label("Monitoring, alarms and recording stop.")
+            if self.folder:
+                yield Label(f"The recording stays in {self.folder}")
+            yield Label("[b]y[/b] end session   ·   [b]n[/b] / Esc keep monitoring", classes="dialog-help")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+HELP = """\
+[b]Keys[/b]
+  [b]d[/b]  initial dose: asks the amount (mg) and the time (empty = now)
+  [b]s[/b]  supplemental dose (the half-dose), same questions
+  [b]n[/b]  note, stamped with the current time
+  [b]a[/b]  acknowledge all alarms (a latched high alarm clears once acknowledged)
+  [b]p[/b]  pause the audio for {pause}; never longer than {max_pause}; a higher-priority
+     alarm sounds anyway
+  [b]w[/b]  trend window: 15 min → 1 h → whole session (cuff BP and temperature charts
+     show at least 1 h: their readings come minutes apart)
+  [b]?[/b]  this help          [b]q[/b]  end the session (asks first)
+
+[b]Alarms[/b]  priority in words, markers and colour
+  [on #c00000] !!! HIGH [/]  fast flash, bell bursts every 10 s, latches until acknowledged
+  [on #ffd700][black] !! MEDIUM [/][/]  slow flash, bell every 25 s
+  [on #00afaf][black] ! LOW [/][/]  steady, one bell
+  [on #3050c0] ! TECHNICAL [/]  the monitor itself: no data, bad lines, feed lost, recording failed
+
+[b]Tiles[/b]  value, trend since the previous reading (↑ ↓ →), limits in the corner.
+  Dashes: no current data (a stale stream is never shown as current). A grey cuff value is
+  old; its age is written under it. The BP tile reads SBP/DBP (MAP).
+[b]Charts[/b]  dotted lines: limits (yellow medium, red high). D/S: doses, N: notes.
+[b]Clock[/b]  actions are stamped on the feed's clock: {clock}
+[b]Recording[/b]  {folder}
+
+Press any key to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    def __init__(self, mode: str, pause: str, max_pause: str, clock: str, folder: str):
+        super().__init__()
+        self.mode = mode
+        self.text = HELP.format(pause=pause, max_pause=max_pause, clock=clock, folder=folder or "off")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield _badge(self.mode)
+            yield Static(self.text, markup=True)
+
+    def on_key(self, event) -> None:
+        event.stop()
+        self.dismiss(None)

@@ -1,0 +1,6 @@
+"""Widgets of the bedside screen."""
+
+from monitor.ui.widgets.chart import TrendChart
+from monitor.ui.widgets.panels import AlarmBanner, AlarmList, EventLog, HeaderBar, VitalTile
+
+__all__ = ["AlarmBanner", "AlarmList", "EventLog", "HeaderBar", "TrendChart", "VitalTile"]
