@@ -133,7 +133,7 @@ def _cmd_alarms(args) -> int:
         return _fail(str(exc))
     th, fitted = fit_stale_rules(th, session.store)
     session.notes.extend(fitted)
-    log = AlarmEngine(th).run(session.store, session.controls())
+    log = AlarmEngine(th).run(session.store, session.controls(), end=session.end_time())
     if args.diff:
         return _print_diff(session, log, th)
     out = sys.stdout
@@ -158,7 +158,7 @@ def _print_diff(session, log, th) -> int:
     else:
         base = session.stored_thresholds() or load_thresholds()
         base, _ = fit_stale_rules(base, session.store)
-        reference = AlarmEngine(base).run(session.store, session.controls())
+        reference = AlarmEngine(base).run(session.store, session.controls(), end=session.end_time())
         what = f"the alarms under {base.source or 'the thresholds stored in the session'}"
     span = session.store.span()
     diffs = diff_logs(reference, log, span[1] if span else None)

@@ -84,3 +84,29 @@ def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before
     st_ = {s.alarm: s for s in e.status()}
     assert st_["hr.upper"].state == "active"
     assert st_["hr.upper"].priority == ("high" if value >= 130 else "medium")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(), sessions())
+def test_a_batch_run_then_live_readings_equals_all_live(first, second):
+    """Resume: the recording is run in batch, then the feed carries on one reading at a time."""
+    r1, c1 = first
+    offset = (r1[-1].t + 1) if r1 else 0.0
+    r2 = [Reading(r.t + offset, hr=r.hr, sbp=r.sbp, dbp=r.dbp, spo2=r.spo2) for r in second[0]]
+    c_in = [c for c in c1 if r1 and c.t <= r1[-1].t]
+    live2 = AlarmEngine(rules())
+    ci = 0
+    for r in r1:
+        while ci < len(c_in) and c_in[ci].t < r.t:
+            live2.apply(c_in[ci])
+            ci += 1
+        live2.feed(r)
+    for c in c_in[ci:]:
+        live2.apply(c)
+    resumed = AlarmEngine(rules())
+    resumed.run(store_of(r1), c_in)
+    for r in r2:
+        live2.feed(r)
+        resumed.feed(r)
+    assert as_tuples(resumed.log) == as_tuples(live2.log)
+    assert [s.alarm for s in resumed.status()] == [s.alarm for s in live2.status()]

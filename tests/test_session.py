@@ -116,3 +116,29 @@ def test_supplement_window_states():
     assert supplement_status(doses, 9600, RULES, {}).state == "closed"
     given = doses + [Dose(6000.0, "supplemental", 60)]
     assert supplement_status(given, 7000, RULES, {}).state == "given"
+
+
+def test_a_feed_silent_at_the_end_is_alarmed_in_the_recomputed_log_too(tmp_path):
+    th = load_thresholds()
+    rec = SessionRecorder(tmp_path / "s5", thresholds=th, start=T0)
+    live = AlarmEngine(th, on_event=rec.alarm)
+    for i in range(30):
+        r = Reading(T0 + i, hr=80)
+        rec.reading(r)
+        live.feed(r)
+    live.tick(T0 + 60)  # the live clock ran on while the feed was silent
+    rec.event(T0 + 60, "stop")
+    rec.close()
+    s = load_session(tmp_path / "s5")
+    again = AlarmEngine(th).run(s.store, s.controls(), end=s.end_time())
+    assert any(e.alarm == "hr.stale" for e in again) and again == live.log
+
+
+def test_backdated_dose_keeps_when_it_was_given(tmp_path):
+    rec = SessionRecorder(tmp_path / "s6", start=T0)
+    rec.reading(Reading(T0, hr=80))
+    rec.event(T0 + 600, "dose", dose="initial", amount_mg=120, given_at="2025-11-28T09:05:00+00:00")
+    rec.close()
+    d = load_session(tmp_path / "s6").doses()[0]
+    assert d.t == T0 + 300
+    assert load_session(tmp_path / "s6").controls()[0].t == T0 + 600

@@ -348,9 +348,15 @@ class AlarmEngine:
 
     # -- batch ---------------------------------------------------------------------------------
 
-    def run(self, store: VitalStore, controls: Sequence[Control] = ()) -> list[AlarmEvent]:
-        """Evaluate a whole recorded session; returns the log (also kept in `self.log`)."""
+    def run(self, store: VitalStore, controls: Sequence[Control] = (), end: float | None = None) -> list[AlarmEvent]:
+        """Evaluate a whole recorded session; returns the log (also kept in `self.log`).
+
+        `end`: the session's last moment (its stop event). A live monitor kept its clock running
+        to then, so a stream that fell silent before it was alarmed: ticking to `end` does the same.
+        """
         _BatchRun(self, store, sorted(controls, key=lambda c: c.t)).run()
+        if end is not None:
+            self.tick(end)
         return self.log
 
     # -- the row handler -----------------------------------------------------------------------
@@ -547,6 +553,12 @@ class AlarmEngine:
 
     def _describe(self, a: _Alarm) -> str:
         if isinstance(a, _LimitAlarm):
+            if a.state == "latched":
+                word = "high" if a.direction == "upper" else "low"
+                sign = ">=" if a.direction == "upper" else "<="
+                now = format_value(a.vital, a.value) if a.value is not None else "--"
+                return (f"{a.vital.upper()} {word}: was {sign} {a.limit:g}, now {now}; "
+                        "held until acknowledged")
             return self._label(a)
         if a.name.endswith(".stale"):
             return f"{a.vital.upper()}: no data"
@@ -761,6 +773,10 @@ class _BatchRun:
                 self._sync(hi)
                 e.apply(self.controls[seg])
             lo = hi
+        # Leave the engine as a live feed of every row would have: ready to take the next reading.
+        self._sync(self.n)
+        if self.n:
+            e.t = max(e.t, t[-1])
         e._history_fn = None
 
     def _pause_row(self, i: int, hi: int) -> int:

@@ -42,7 +42,7 @@ class SessionError(Exception):
 
 def format_time(t: float, absolute: bool) -> str:
     if not absolute:
-        return f"{t:g}"
+        return f"{t:.3f}".rstrip("0").rstrip(".")  # %g would round past 27 hours
     return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds" if t % 1 else "seconds")
 
 
@@ -86,7 +86,8 @@ def supplement_status(doses: list[Dose], now: float, rules: SupplementRules,
                       latest: dict[str, float | None]) -> SupplementStatus:
     """Where the supplemental half-dose window stands, and whether the vitals allow it.
 
-    `latest` maps vital -> its newest current (not stale) value, or None.
+    `latest` maps vital -> its newest current (not stale) value, or None when it has gone stale;
+    a vital left out of `latest` (never measured in this session) does not hold the window.
     """
     initial = next((d for d in doses if d.dose == "initial"), None)
     if initial is None:
@@ -102,7 +103,9 @@ def supplement_status(doses: list[Dose], now: float, rules: SupplementRules,
     holds = []
     missing = []
     for vital, limit in rules.max_values.items():
-        v = latest.get(vital)
+        if vital not in latest:
+            continue
+        v = latest[vital]
         if v is None or v != v:
             missing.append(vital.upper())
         elif v >= limit:
@@ -254,11 +257,17 @@ class RecordedSession:
         return str(self.meta.get("label") or self.path.stem)
 
     def doses(self) -> list[Dose]:
-        return [Dose(e["t"], e.get("dose", "initial"), e.get("amount_mg"))
+        return [Dose(_given_at(e), e.get("dose", "initial"), e.get("amount_mg"))
                 for e in self.events if e.get("kind") == "dose"]
 
     def notes_logged(self) -> list[Note]:
         return [Note(e["t"], str(e.get("text", ""))) for e in self.events if e.get("kind") == "note"]
+
+    def end_time(self) -> float | None:
+        """The last moment the session knows of: its newest reading or event (e.g. "stop")."""
+        span = self.store.span()
+        times = [e["t"] for e in self.events] + ([span[1]] if span else [])
+        return max(times) if times else None
 
     def controls(self) -> list[Control]:
         """The user actions the alarm engine must see again to reproduce the recorded alarms."""
@@ -283,6 +292,15 @@ class RecordedSession:
         from monitor.core.thresholds import thresholds_from_stored
 
         return thresholds_from_stored(d)
+
+
+def _given_at(e: dict) -> float:
+    """When a dose was given: a dose keyed in late carries `given_at` besides the time it was
+    recorded (`t`, which is when the alarm engine learnt of it)."""
+    try:
+        return parse_time(e["given_at"]) if e.get("given_at") is not None else e["t"]
+    except (TypeError, ValueError):
+        return e["t"]
 
 
 def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> RecordedSession:

@@ -189,7 +189,7 @@ def alarm_source(session, thresholds: Thresholds | None = None) -> AlarmSource:
         origin = f"recomputed by the alarm engine with the thresholds from {th.source}"
     th, fitted = fit_stale_rules(th, session.store)
     notes.extend(fitted)
-    log = AlarmEngine(th).run(session.store, session.controls())
+    log = AlarmEngine(th).run(session.store, session.controls(), end=session.end_time())
     return AlarmSource(th, log, origin, notes)
 
 

@@ -499,6 +499,8 @@ class LiveSession:
         stale = self.stale_vitals() if stale is None else stale
         latest = {}
         for v in self.th.supplement.max_values:
+            if v in VITALS and self.store.last_valid(v) is None:
+                continue  # never measured in this session (no thermometer): not a reason to wait
             cur = self.current(v, stale) if v in VITALS else None
             latest[v] = cur[1] if cur else None
         return supplement_status(self.doses, t if t is not None else 0.0, self.th.supplement, latest)
