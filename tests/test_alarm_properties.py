@@ -40,8 +40,9 @@ def sessions(draw):
     return readings, controls
 
 
-def feed_live(readings, controls):
-    e = AlarmEngine(rules())
+def feed_live(readings, controls, engine=None):
+    """Readings one at a time, each action applied before the first reading after it."""
+    e = engine or AlarmEngine(rules())
     ci = 0
     for r in readings:
         while ci < len(controls) and controls[ci].t < r.t:
@@ -94,19 +95,12 @@ def test_a_batch_run_then_live_readings_equals_all_live(first, second):
     offset = (r1[-1].t + 1) if r1 else 0.0
     r2 = [Reading(r.t + offset, hr=r.hr, sbp=r.sbp, dbp=r.dbp, spo2=r.spo2) for r in second[0]]
     c_in = [c for c in c1 if r1 and c.t <= r1[-1].t]
-    live2 = AlarmEngine(rules())
-    ci = 0
-    for r in r1:
-        while ci < len(c_in) and c_in[ci].t < r.t:
-            live2.apply(c_in[ci])
-            ci += 1
-        live2.feed(r)
-    for c in c_in[ci:]:
-        live2.apply(c)
+    live = AlarmEngine(rules())
+    feed_live(r1, c_in, live)
     resumed = AlarmEngine(rules())
     resumed.run(store_of(r1), c_in)
     for r in r2:
-        live2.feed(r)
+        live.feed(r)
         resumed.feed(r)
-    assert as_tuples(resumed.log) == as_tuples(live2.log)
-    assert [s.alarm for s in resumed.status()] == [s.alarm for s in live2.status()]
+    assert as_tuples(resumed.log) == as_tuples(live.log)
+    assert [s.alarm for s in resumed.status()] == [s.alarm for s in live.status()]
