@@ -187,3 +187,92 @@ def test_every_event_carries_time_vital_priority_value_limit_state_message():
         d = x.to_dict()
         assert set(d) == {"t", "alarm", "vital", "priority", "state", "value", "limit", "message"}
         assert x.message
+
+
+# -- regressions found in review -------------------------------------------------------------
+
+
+def test_pause_taken_while_an_alarm_is_only_pending_does_not_hide_it():
+    e = feed([140])  # pending at high
+    e.pause_audio(e.t)
+    feed([140] * 12, e)
+    assert e.status()[0].state == "active" and e.audible_rank(e.t) == 3
+    assert any(x.state == "resumed" and "broken through" in x.message for x in e.log)
+
+
+def test_pause_after_acknowledging_does_not_hide_a_new_alarm():
+    e = feed([140] * 12)
+    e.acknowledge(e.t)
+    e.pause_audio(e.t)
+    for i in range(12):
+        e.feed(Reading(e.t + 1, hr=140, spo2=85))
+    assert e.audible_rank(e.t) == 3
+
+
+def test_pause_end_is_logged_when_a_reading_lands_exactly_on_it():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, spo2=97))
+    e.pause_audio(0, 30)
+    for i in range(1, 40):
+        e.feed(Reading(float(i), spo2=97))
+    assert [x.t for x in e.log if x.state == "resumed"] == [30.0]
+
+
+def test_a_pending_condition_must_hold_without_hysteresis():
+    e = feed([80, 110] + [107] * 15)  # touches 110 once, then sits inside the margin
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending", "cancelled"]
+
+
+def test_silence_cancels_a_pending_alarm_instead_of_freezing_it():
+    e = feed([150] * 3)
+    e.tick(e.t + 3600)
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending", "cancelled"]
+    assert {s.alarm for s in e.status()} == {"hr.stale"}
+
+
+def test_cuff_reminder_comes_on_time_not_at_the_next_cuff_reading():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, hr=80, sbp=165, dbp=80))
+    e.acknowledge(0)
+    for i in range(1, 400):
+        e.feed(Reading(float(i), hr=80))
+    assert [x.t for x in e.log if x.state == "reminder" and x.alarm == "sbp.upper"] == [180.0, 360.0]
+
+
+def test_acknowledged_technical_alarm_is_reminded():
+    e = feed([80])
+    e.tick(20)
+    e.acknowledge(20)
+    e.tick(400)
+    assert [x.t for x in e.log if x.alarm == "hr.stale" and x.state == "reminder"] == [200.0, 380.0]
+
+
+def test_repeat_request_names_the_worst_cuff_value():
+    e = AlarmEngine(rules())
+    e.feed(Reading(0, sbp=165, dbp=115))
+    rep = [x for x in e.log if x.state == "repeat"]
+    assert rep[0].priority == "high" and "dbp" in rep[0].message
+
+
+def test_batch_then_live_keeps_the_pre_dose_history_for_the_baseline():
+    from tests.engine_helpers import store_of
+
+    e = AlarmEngine(rules())
+    e.run(store_of([Reading(i * 300.0, sbp=100, dbp=70) for i in range(4)]))
+    e.dose(1500.0, "initial")
+    e.feed(Reading(1600, sbp=145, dbp=70))
+    assert e.baseline["sbp"] == 100
+    assert any(x.alarm == "sbp.upper" and x.state == "active" for x in e.log)
+
+
+def test_baseline_rule_on_the_shock_index_runs_in_batch():
+    from dataclasses import replace
+
+    from monitor.core.thresholds import BaselineRule
+    from tests.engine_helpers import store_of
+
+    th = replace(rules(), baseline=(BaselineRule("si", "upper", 0.2, "medium", 1800),))
+    rs = [Reading(float(i), hr=70, sbp=120 if i % 60 == 0 else float("nan"), dbp=80 if i % 60 == 0 else float("nan"))
+          for i in range(600)]
+    log = AlarmEngine(th).run(store_of(rs), [__import__("monitor.core.alarms", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})])
+    assert any(x.alarm == "baseline" and x.vital == "si" for x in log)

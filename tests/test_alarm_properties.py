@@ -30,7 +30,8 @@ def sessions(draw):
         readings.append(Reading(t, hr=hr, sbp=sbp, dbp=dbp, spo2=spo2))
     controls = []
     for _ in range(draw(st.integers(0, 6))):
-        ct = draw(st.floats(0, t + 5, allow_nan=False))
+        # Whole seconds too: actions landing exactly on a reading or a deadline are the edge cases.
+        ct = draw(st.one_of(st.floats(0, t + 5, allow_nan=False), st.integers(0, int(t) + 5).map(float)))
         kind = draw(st.sampled_from(["ack", "ack", "pause", "dose"]))
         data = {"dose": "initial"} if kind == "dose" else {}
         if kind == "pause":

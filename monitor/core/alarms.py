@@ -194,7 +194,7 @@ class _LimitAlarm(_Alarm):
 
     @property
     def deadline(self) -> float:
-        return self.pending_deadline if self.state == "pending" else self.remind_at
+        return self.pending_deadline if self.state == "pending" else INF
 
 
 class AlarmEngine:
@@ -269,7 +269,8 @@ class AlarmEngine:
         for a in self._alarms():
             if a.state == "active":
                 a.state = "acknowledged"
-                a.remind_at = t + self.th.audio.reminder_s if isinstance(a, _LimitAlarm) else INF
+                a.remind_at = t + self.th.audio.reminder_s
+                self._global_due = -INF
                 self._emit(t, a, "acknowledged", f"{self._label(a)} acknowledged{by}")
                 if isinstance(a, _LimitAlarm) and 0 < a.level < a.rank:
                     # A high alarm held at high while unacknowledged follows the value once seen.
@@ -287,7 +288,8 @@ class AlarmEngine:
         seconds = audio.pause_s if seconds is None else min(max(seconds, 0.0), audio.max_pause_s)
         self.paused_until = t + seconds
         self._global_due = -INF
-        self._pause_rank = max((s.rank for s in self.status()), default=0)
+        # Break-through compares with what was sounding when paused (not pending or acknowledged).
+        self._pause_rank = max((s.rank for s in self.status() if s.state in ("active", "latched")), default=0)
         self._emit_raw(AlarmEvent(t, "audio", "", "", "paused", None, None,
                                   f"audio paused for {seconds:g} s"))
         self.t = t
@@ -363,7 +365,7 @@ class AlarmEngine:
 
     def _row(self, t: float, values: list[float]) -> None:
         """Handle one row. Hot path: keep attribute look-ups local."""
-        if t > self._global_due:
+        if t >= self._global_due:
             self._globals(t)
         self.t = t
         lo, hi = self._lo, self._hi
@@ -416,8 +418,8 @@ class AlarmEngine:
                 if a.state == "normal" and a.sign * v < a.quiet:
                     continue  # the common case: nothing near a limit
                 self._update(t, a, v)
-                if 0 < pos < 4 and a.state != "normal" and a.level:
-                    repeat = repeat or (a, v)
+                if 0 < pos < 4 and a.state != "normal" and a.level and (repeat is None or a.level > repeat[0].level):
+                    repeat = (a, v)  # ask about the worst cuff value
         if repeat is not None:
             a, v = repeat
             limit = a.limit_for(a.level)
@@ -427,9 +429,10 @@ class AlarmEngine:
 
     def _update(self, t: float, a: _LimitAlarm, v: float) -> None:
         raise_, hold = a.levels(v)
-        level = max(raise_, min(a.level, hold))
-        a.level = level
         state = a.state
+        # Hysteresis holds an alarm that has sounded; a pending condition must hold by itself.
+        level = raise_ if state in ("normal", "pending") else max(raise_, min(a.level, hold))
+        a.level = level
         if state == "normal":
             if level:
                 a.value = v
@@ -472,9 +475,6 @@ class AlarmEngine:
         elif level < a.rank and not (state == "active" and a.rank == 3):
             a.rank, a.limit = level, a.limit_for(level)
             self._emit(t, a, "de-escalated", f"{self._label(a)} de-escalated to {RANK_NAME[level]}")
-        elif state == "acknowledged" and t >= a.remind_at:
-            a.remind_at = t + self.th.audio.reminder_s
-            self._emit(t, a, "reminder", f"{self._label(a)} still present")
 
     def _activate(self, t: float, a: _Alarm, rank: int, limit: float | None, message: str | None) -> None:
         a.state, a.rank, a.since, a.limit, a.remind_at = "active", rank, t, limit, INF
@@ -494,15 +494,19 @@ class AlarmEngine:
 
     def _break_through(self, t: float, rank: int) -> None:
         if t < self.paused_until and rank > self._pause_rank:
-            self.paused_until = t
+            self.paused_until = -INF  # the pause is over, and this event says so
             self._emit_raw(AlarmEvent(t, "audio", "", "", "resumed", None, None,
                                       f"audio pause broken through by a {RANK_NAME.get(rank, 'technical')}"
                                       "-priority alarm"))
 
     def _globals(self, t: float) -> None:
-        """Deadlines that do not wait for a reading of their own vital: silence and pause end."""
-        if t <= self._global_due:
-            return  # deadlines only move later as readings arrive, so none can be due yet
+        """Deadlines that do not wait for a reading of their own vital: silence, pause end and
+        reminders; after a long gap a reminder may fall due more than once."""
+        while t >= self._global_due and self._globals_once(t):
+            pass
+
+    def _globals_once(self, t: float) -> bool:
+        """Fire what is due by `t`; True when something fired (more may now be due)."""
         due: list[tuple[float, int, int]] = []
         if self.paused_until > -INF and t >= self.paused_until and self.paused_until > self.t:
             due.append((self.paused_until, 0, -1))
@@ -510,18 +514,38 @@ class AlarmEngine:
             ls = self._last_seen[k]
             if ls > -INF and t > ls + after and self._stale[k].state == "normal":
                 due.append((ls + after, 1, k))
-        soonest = self.paused_until if self.paused_until > t else INF
+        alarms = self._alarms()
+        for k, a in enumerate(alarms):
+            if a.state == "acknowledged" and t >= a.remind_at:
+                due.append((a.remind_at, 2, k))
+        soonest = self.paused_until if self.paused_until > self.t else INF
         for k, after in enumerate(self._after):
             if self._stale[k].state == "normal":
                 soonest = min(soonest, self._last_seen[k] + after)
+        for a in alarms:
+            if a.state == "acknowledged":
+                soonest = min(soonest, a.remind_at)
         self._global_due = soonest
-        for when, _, k in sorted(due):
-            if k < 0:
+        for when, kind, k in sorted(due):
+            if kind == 0:
+                self.paused_until = -INF  # announced: the pause is over
                 self._emit_raw(AlarmEvent(when, "audio", "", "", "resumed", None, None, "audio pause ended"))
-            else:
+            elif kind == 1:
                 st, s = self._stale[k], self._streams[k]
                 self._activate(when, st, TECHNICAL_RANK, s.after_s,
                                f"no {s.stream} reading for {s.after_s:g} s: values shown as stale")
+                for pos, name in enumerate(ROW_NAMES):
+                    if name in s.vitals:
+                        for a in self._limit[pos]:
+                            if a.state == "pending":  # a condition no longer seen cannot be confirmed
+                                a.state, a.pending_deadline, a.level = "normal", INF, 0
+                                self._emit(when, a, "cancelled", f"{self._label(a)}: no data to confirm it")
+            else:
+                a = alarms[k]
+                if a.state == "acknowledged":
+                    a.remind_at = when + self.th.audio.reminder_s
+                    self._emit(when, a, "reminder", f"{self._describe(a)} still present")
+        return bool(due)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -640,8 +664,8 @@ class _BatchRun:
     def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
         i = int(np.searchsorted(self.t, t0, "left"))
         j = int(np.searchsorted(self.t, t1, "right"))
-        pos = VITALS.index(vital)
-        return self.cols[pos][i:j][self.valid[pos][i:j]]
+        pos = ROW_NAMES.index(vital)
+        return self.values[pos][i:j][self.valid[pos][i:j]]
 
     def _static_rows(self, present: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
         """Rows that matter whatever the limits: artifact changes and stream gaps."""
@@ -675,13 +699,15 @@ class _BatchRun:
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
     def _rows(self, k: int, kind: str, rank: int) -> list[int]:
-        """Rows of alarm k with raise level >= rank ("ge") or hold level < rank ("lt"), built on
+        """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
+        ("lt"), built on
         first use: most alarms never leave level 0 and need only their "ge 1" list."""
         key = (k, kind, rank)
         lst = self.lists.get(key)
         if lst is None:
             rows, r, h = self.levels[k]
-            lst = self.lists[key] = (rows[r >= rank] if kind == "ge" else rows[h < rank]).tolist()
+            pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank}[kind]
+            lst = self.lists[key] = rows[pick].tolist()
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
@@ -695,7 +721,8 @@ class _BatchRun:
             if j < len(lst):
                 best = lst[j]
         if level > 0:
-            lst = self._rows(k, "lt", level)
+            # A pending alarm falls back on its raw level; one that sounded, on its hold level.
+            lst = self._rows(k, "rlt" if a.state == "pending" else "lt", level)
             j = bisect_right(lst, i)
             if j < len(lst) and lst[j] < best:
                 best = lst[j]
@@ -743,9 +770,9 @@ class _BatchRun:
             heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
             s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
             heap += [(r, -1) for r in static[s0:s1]]
-            pause_row = self._pause_row(lo - 1, hi)
-            if pause_row < hi:
-                heap.append((pause_row, -2))
+            global_row = self._global_row(lo - 1, hi)
+            if global_row < hi:
+                heap.append((global_row, -2))
             heapq.heapify(heap)
             done = lo - 1
             while heap:
@@ -765,26 +792,37 @@ class _BatchRun:
                                 nxt[kk] = r
                                 if r < hi:
                                     heapq.heappush(heap, (r, kk))
-                if e.paused_until > e.t:
-                    r = self._pause_row(i, hi)
-                    if r < hi:
-                        heapq.heappush(heap, (r, -2))
+                r = self._global_row(i, hi)
+                if r < hi:
+                    heapq.heappush(heap, (r, -2))
             if seg < len(self.controls):
                 self._sync(hi)
                 e.apply(self.controls[seg])
             lo = hi
-        # Leave the engine as a live feed of every row would have: ready to take the next reading.
+        # Leave the engine as a live feed of every row would have: ready to take the next reading,
+        # including the pre-dose readings a baseline will need when the dose comes later.
         self._sync(self.n)
         if self.n:
             e.t = max(e.t, t[-1])
+            if e._history and e.initial_dose_t is None:
+                for vital, buf in e._history.items():
+                    pos = ROW_NAMES.index(vital)
+                    i = int(np.searchsorted(self.t, e.t - e._baseline_window, "left"))
+                    ok = self.valid[pos][i:]
+                    buf.clear()
+                    buf.extend(zip(self.t[i:][ok].tolist(), self.values[pos][i:][ok].tolist()))
         e._history_fn = None
 
-    def _pause_row(self, i: int, hi: int) -> int:
+    def _global_row(self, i: int, hi: int) -> int:
+        """The first row after i where the audio pause ends or a reminder falls due (or hi)."""
         e = self.e
-        if not e.paused_until > e.t:
+        due = e.paused_until if e.paused_until > e.t else INF
+        for a in e._alarms():
+            if a.state == "acknowledged" and a.remind_at < due:
+                due = a.remind_at
+        if due == INF:
             return hi
-        j = max(bisect_left(self.tl, e.paused_until), i + 1)
-        return min(j, hi)
+        return min(max(bisect_left(self.tl, due), i + 1), hi)
 
 
 def fit_stale_rules(th: Thresholds, store: VitalStore) -> tuple[Thresholds, list[str]]:

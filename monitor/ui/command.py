@@ -1,4 +1,4 @@
-"""Sub-commands of the terminal app: `live` and `demo` (replay comes with issue 5).
+"""Sub-commands of the terminal app: `live`, `demo` and `replay`.
 
 Textual is imported only when a command runs, so `vitals-monitor alarms` never pays for it.
 Errors a user can cause end in one sentence on stderr and exit status 2.
@@ -50,6 +50,25 @@ def register(sub) -> None:
     _common(dm)
     dm.set_defaults(func=_run_demo)
 
+    rp = sub.add_parser("replay", help="play a recorded session (folder or CSV) at any speed, with its alarms",
+                        description="Play a recorded session on a virtual clock: a session folder, a simulator "
+                                    "CSV with its side files, or a plain device CSV. Alarms are recomputed with "
+                                    "the thresholds stored in the session (or --thresholds, and then compared "
+                                    "with the recorded log); recorded doses, acknowledgements, pauses and notes "
+                                    "are applied at their times. Nothing is written. Press ? for the keys.")
+    rp.add_argument("input", metavar="INPUT", help="a session folder, or a CSV of readings")
+    rp.add_argument("--speed", default="1", metavar="X",
+                    help="1, 2, 5, 10, 30, 60, 120, 600 (any number > 0) or max (default 1)")
+    rp.add_argument("--start", metavar="WHEN", help="begin here: a time into the session (1h30m) or a clock "
+                    "time (14:32)")
+    rp.add_argument("--paused", action="store_true", help="open paused (space plays)")
+    rp.add_argument("--thresholds", metavar="FILE", help="recompute the alarms with these limits and show how "
+                    "they differ from the recorded ones (default: the limits stored in the session)")
+    rp.add_argument("--column", action="append", metavar="VITAL=HEADER",
+                    help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
+    rp.add_argument("--bell", action="store_true", help="ring the terminal bell for alarms (off by default)")
+    rp.set_defaults(func=_run_replay)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--thresholds", metavar="FILE", help="alarm limits (default: ./thresholds.toml, else the "
@@ -99,6 +118,56 @@ def _run_live(args) -> int:
     app.run()
     if plan["folder"] is not None and app.session.recorder is not None:
         print(f"session recorded in {plan['folder']}")
+    return 0
+
+
+def _run_replay(args) -> int:
+    from monitor.core.session import SessionError, load_session
+    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.sources.csvfile import CsvError
+    from monitor.sources.replay import parse_position, parse_speed
+
+    try:
+        speed = parse_speed(args.speed)
+    except ValueError as exc:
+        return _fail(f"--speed: {exc}")
+    try:
+        path = Path(args.input)
+        if not path.exists():
+            raise _Usage(f"'{path}' does not exist")
+        rs = load_session(path, column_map=_column_map(args.column))
+        if not len(rs.store):
+            raise _Usage(f"'{path}' holds no readings to replay")
+        if args.thresholds:
+            th = load_thresholds(args.thresholds)
+            limits = str(args.thresholds)
+        else:
+            stored = rs.stored_thresholds()
+            th = stored or load_thresholds()
+            limits = "the thresholds stored in the session" if stored else (th.source or "the default thresholds")
+        start = None
+        if args.start:
+            span = rs.store.span()
+            end = max(rs.end_time() or span[1], span[1])
+            try:
+                start = parse_position(args.start, span[0], end, rs.time_kind == "absolute")
+            except ValueError as exc:
+                raise _Usage(f"--start: {exc}") from None
+            if not span[0] <= start <= end:
+                raise _Usage(f"--start {args.start} is outside the session")
+    except _Usage as exc:
+        return _fail(str(exc))
+    except ConfigError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SessionError, CsvError) as exc:
+        return _fail(str(exc))
+    from monitor.ui.replay_app import make_replay_app
+
+    app = make_replay_app(rs, th, speed=speed, start=start, playing=not args.paused, limits=limits,
+                          thresholds_given=bool(args.thresholds), quiet=not args.bell)
+    app.run()
     return 0
 
 

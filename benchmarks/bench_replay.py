@@ -1,0 +1,167 @@
+"""Replay's cost: an 8 h 1 Hz session at max speed, key latency meanwhile, and seeking.
+
+Simulates an 8-hour session (28,800 one-second rows, cuff BP every few minutes), then runs the real
+replay app (`make_replay_app`, real clock, real timers, headless Textual at 100x30) at max speed:
+
+1. Replay time: from the first tick to the end of the recording. Target: under 20 s.
+2. Key latency while it plays: every 0.1 s a key (w, the trend window) is posted to the app as
+   the terminal driver posts it; the time from posting to the app's handler running. Target: every
+   one under 0.1 s.
+3. Seeking: 30 seeks to random places (and Home / End), each the state rebuilt and the screen
+   redrawn. Target: every one under 0.3 s.
+Also: the same replay with no screen (the session alone) and the headless `alarms` batch run.
+Prints figures; it is not a timed test.
+
+    python benchmarks/bench_replay.py [--hours 8] [--scenario hypertensive] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from textual import events  # noqa: E402
+
+from monitor import cli  # noqa: E402
+from monitor.core.alarms import AlarmEngine, fit_stale_rules  # noqa: E402
+from monitor.core.session import load_session  # noqa: E402
+from monitor.core.thresholds import load_thresholds  # noqa: E402
+from monitor.sources.replay import ReplaySource  # noqa: E402
+from monitor.ui.live import ManualClock  # noqa: E402
+from monitor.ui.replay import ReplaySession  # noqa: E402
+from monitor.ui.replay_app import make_replay_app  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=float, default=8.0)
+    ap.add_argument("--scenario", default="hypertensive")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seeks", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=5, help="max-speed replays to sample key latency over")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_replay_"))
+    csv = tmp / "s.csv"
+    cli.main(["simulate", "--scenario", args.scenario, "--seed", str(args.seed), "--duration",
+              f"{args.hours:g}h", "--out", str(csv)])
+    t0 = time.perf_counter()
+    rs = load_session(csv)
+    th = rs.stored_thresholds() or load_thresholds()
+    print(f"session: {len(rs.store):,} rows over {args.hours:g} h ({args.scenario}, seed {args.seed}); "
+          f"loaded in {time.perf_counter() - t0:.2f} s")
+
+    # The headless batch run (`vitals-monitor alarms`) and the session alone, for reference.
+    t0 = time.perf_counter()
+    fth, _ = fit_stale_rules(th, rs.store)
+    batch = AlarmEngine(fth).run(rs.store, rs.controls(), end=rs.end_time())
+    print(f"batch alarm run (as `alarms`): {time.perf_counter() - t0:.3f} s, {len(batch)} transitions")
+    clock = ManualClock()
+    s = ReplaySession(ReplaySource(rs, speed=math.inf), th, clock=clock)
+    s.start()
+    t0 = time.perf_counter()
+    while not s.src.at_end:
+        s.poll()
+        clock.advance(0.1)
+    same = [(e.t, e.alarm, e.state) for e in s.engine.log] == [(e.t, e.alarm, e.state) for e in batch]
+    print(f"replay session alone at max speed: {time.perf_counter() - t0:.2f} s "
+          f"(same log as the batch run: {same})")
+
+    # The app, real clock and timers.
+    app = make_replay_app(rs, th, speed=math.inf, quiet=True)
+    latencies: list[float] = []
+    pressed: list[float] = []
+    original = app.action_window
+
+    def window() -> None:
+        if pressed:
+            latencies.append(time.perf_counter() - pressed.pop())
+        original()
+
+    app.action_window = window  # type: ignore[method-assign]
+    result: dict = {}
+
+    async def keys_until(done, limit: float) -> None:
+        start = time.perf_counter()
+        while not done() and time.perf_counter() - start < limit:
+            await asyncio.sleep(0.1)
+            if not pressed:  # one key at a time, about ten a second
+                pressed.append(time.perf_counter())
+                app.post_message(events.Key("w", "w"))
+        pressed.clear()
+
+    async def run() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            start = time.perf_counter()
+            await keys_until(lambda: app.session.finished, 120)
+            result["replay"] = time.perf_counter() - start
+            result["ticks"] = app.ticks
+            result["same"] = [(e.t, e.alarm, e.state) for e in app.session.engine.log] == \
+                [(e.t, e.alarm, e.state) for e in batch]
+            src = app.session.src
+            for _ in range(args.rounds - 1):  # more max-speed replays from the start, keys meanwhile
+                app.session.seek(src.start)
+                src.set_speed(math.inf)
+                src.play(True)
+                await keys_until(lambda: app.session.finished, 120)
+            result["max_keys"] = list(latencies)
+            latencies.clear()
+            app.session.seek(src.start)
+            src.set_speed(600.0)
+            src.play(True)
+            await keys_until(lambda: False, 3.0)
+            result["600_keys"] = list(latencies)
+            src.play(False)
+            # Seeking: the state rebuilt and the whole screen redrawn.
+            rnd = random.Random(1)
+            targets = [src.start, src.end] + [rnd.uniform(src.start, src.end) for _ in range(args.seeks)]
+            seeks, states = [], []
+            for t in targets:
+                a = time.perf_counter()
+                app.session.seek(t)
+                b = time.perf_counter()
+                app._after_seek()
+                await pilot.pause()
+                seeks.append(time.perf_counter() - a)
+                states.append(b - a)
+            result["seeks"], result["states"] = seeks, states
+            # A seek by key: press to the app idle again (the screen drawn).
+            keyed = []
+            for k in ("end", "home", "shift+right", "right_square_bracket"):
+                a = time.perf_counter()
+                await pilot.press(k)
+                keyed.append(time.perf_counter() - a)
+            result["keyed"] = keyed
+
+    asyncio.run(run())
+    rt = result["replay"]
+    print(f"app replay of {args.hours:g} h at max speed: {rt:.2f} s ({result['ticks']} ticks) "
+          f"[target < 20 s: {'OK' if rt < 20 else 'MISSED'}]; same log as the batch run: {result['same']}")
+    for name, lat in (("max speed", result["max_keys"]), ("600x", result["600_keys"])):
+        if lat:
+            worst = max(lat)
+            print(f"key latency while playing at {name}: {len(lat)} keys, median "
+                  f"{statistics.median(lat) * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
+                  f"[target < 100 ms: {'OK' if worst < 0.1 else 'MISSED'}]")
+    states = result["states"]
+    print(f"seek, state rebuilt: median {statistics.median(states) * 1000:.1f} ms, worst {max(states) * 1000:.1f} ms")
+    seeks = result["seeks"]
+    print(f"seek (state rebuilt + screen redrawn): {len(seeks)} seeks, median {statistics.median(seeks) * 1000:.1f} ms, "
+          f"worst {max(seeks) * 1000:.1f} ms [target < 300 ms: {'OK' if max(seeks) < 0.3 else 'MISSED'}]")
+    print("seek by key (end, home, shift+right, ]), press to idle: "
+          + ", ".join(f"{x * 1000:.0f} ms" for x in result["keyed"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
