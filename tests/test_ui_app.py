@@ -435,3 +435,32 @@ def test_resume_after_an_abrupt_end_shows_the_same_state(tmp_path):
     run(app2, script2)
     starts = [e for e in events(tmp_path / "sess") if e["kind"] == "start"]
     assert [s["resumed"] for s in starts] == [False, True]
+
+
+def test_r_writes_the_report_of_the_recorded_session(tmp_path):
+    app, feed, clock = build(tmp_path)
+
+    async def script(pilot):
+        await seconds(pilot, feed, clock, T0 + 1, 30, hr=72, sbp=120, dbp=80)
+        await pilot.press("r")
+        for _ in range(100):  # the report is written by a worker thread
+            await pilot.pause(0.05)
+            if (tmp_path / "sess" / "report.html").exists():
+                break
+        report = tmp_path / "sess" / "report.html"
+        assert report.exists() and "Plotly" in report.read_text()[:2_000_000]
+        assert oct(report.stat().st_mode & 0o777) == "0o600"
+
+    run(app, script)
+
+
+def test_r_without_a_recording_says_so(tmp_path):
+    app, feed, clock = build(None)
+
+    async def script(pilot):
+        await seconds(pilot, feed, clock, T0 + 1, 3, hr=72)
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("no report" in str(n.message) for n in app._notifications)
+
+    run(app, script)

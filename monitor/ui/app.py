@@ -45,6 +45,7 @@ class MonitorApp(App):
         Binding("a", "acknowledge", "Ack"),
         Binding("p", "pause", "Pause audio"),
         Binding("w", "window", "Window"),
+        Binding("r", "report", "Report"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_session", "Quit"),
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
@@ -244,6 +245,26 @@ class MonitorApp(App):
         self.window_index = (self.window_index + 1) % len(views.WINDOWS)
         self._say(f"trend window: {views.WINDOWS[self.window_index][0]}")
         self.step(force=True)
+
+    def action_report(self) -> None:
+        """Write the post-session report of what is recorded so far, off the UI thread."""
+        folder = self.session.folder
+        if folder is None or self.session.recorder is None:
+            self._say("nothing is recorded in this session, so there is no report to write", error=True)
+            return
+        self._say("writing the report...")
+        self.run_worker(lambda: self._write_report(folder), thread=True, exclusive=True, group="report")
+
+    def _write_report(self, folder) -> None:
+        try:
+            from monitor.report import write_report
+
+            path = write_report(folder)  # the session folder's report.html
+        except Exception as exc:  # a report must never take the monitor down: say it, carry on
+            self.call_from_thread(self._say, f"report not written: {exc}", True)
+            self.call_from_thread(self.session._write_log_line, f"report not written: {exc!r}")
+            return
+        self.call_from_thread(self._say, f"report written to {path}")
 
     def action_help(self) -> None:
         s = self.session

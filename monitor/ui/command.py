@@ -172,15 +172,12 @@ def _run_replay(args) -> int:
 
 
 def _column_map(items):
-    if not items:
-        return None
-    out = {}
-    for item in items:
-        name, sep, header = item.partition("=")
-        if not sep or not name.strip() or not header:
-            raise _Usage(f"--column '{item}' must look like hr=\"Solar8000/HR\" (vital=header)")
-        out[name.strip().lower()] = header.strip().strip('"')
-    return out
+    from monitor.cli import UsageError, column_map_option
+
+    try:
+        return column_map_option(items)
+    except UsageError as exc:
+        raise _Usage(str(exc)) from None
 
 
 def _is_session(p: Path) -> bool:
