@@ -45,7 +45,7 @@ class MonitorApp(App):
         Binding("a", "acknowledge", "Ack"),
         Binding("p", "pause", "Pause audio"),
         Binding("w", "window", "Window"),
-        Binding("r", "report", "Report"),
+        Binding("r", "report", "Report", show=False),  # in the help: the footer is full at 80 columns
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_session", "Quit"),
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),

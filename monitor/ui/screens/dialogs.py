@@ -126,6 +126,7 @@ HELP = """\
      alarm sounds anyway
   [b]w[/b]  trend window: 15 min → 1 h → whole session (cuff BP and temperature charts
      show at least 1 h: their readings come minutes apart)
+  [b]r[/b]  write the HTML report of the session so far (report.html in the session folder)
   [b]?[/b]  this help          [b]q[/b]  end the session (asks first)
 
 [b]Alarms[/b]  priority in words, markers and colour
