@@ -12,6 +12,7 @@ plain device CSV with no side files are read the same way.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -139,6 +140,7 @@ class SessionRecorder:
                  extra: dict | None = None):
         self.folder = Path(folder)
         self.absolute = absolute
+        self._cut: dict[int, int] = {}  # fd -> size to cut back to before the next write
         try:
             # Any folder created on the way (e.g. sessions/, whose entries are named after the
             # labels) is owner-only too; Path.mkdir(parents=True) would give parents the umask's mode.
@@ -172,7 +174,7 @@ class SessionRecorder:
                 self._readings.write(HEADER)
                 self._readings.flush()
             else:
-                _ensure_newline(readings, self._readings)
+                _drop_cut_line(readings)
             self._events = _open_private(self.folder / EVENTS)
             _ensure_newline(self.folder / EVENTS, self._events)
         except OSError as exc:
@@ -205,10 +207,38 @@ class SessionRecorder:
         self.event(t, "alarm", **d)
 
     def _write(self, f, text: str) -> None:
+        """Append one record whole, or not at all.
+
+        A full or read-only disk can fail a write half-way. A buffered file would keep the unwritten
+        rest and write it again with the next record, after the caller had already retried it
+        (a record twice), and leave a cut line on disk. So the bytes go straight to the file, and
+        a failed write is cut back to where the record began (now, or before the next write if
+        the disk refuses even that), so the caller's retry writes it once, whole."""
+        data = text.encode("utf-8")
+        raw = f.buffer.raw
+        fd = raw.fileno()
+        cut = self._cut.get(fd)
         try:
-            f.write(text)
-            f.flush()
+            f.flush()  # nothing is left in the text layer's buffers; written with the header only
+            if cut is not None:
+                os.ftruncate(fd, cut)
+                del self._cut[fd]
+            start = os.fstat(fd).st_size
         except OSError as exc:
+            raise SessionError(f"cannot write to '{self.folder}': {exc.strerror or exc}") from exc
+        done = 0
+        try:
+            while done < len(data):
+                n = raw.write(data[done:])
+                if not n:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                done += n
+        except OSError as exc:
+            if done:
+                try:
+                    os.ftruncate(fd, start)
+                except OSError:
+                    self._cut[fd] = start
             raise SessionError(f"cannot write to '{self.folder}': {exc.strerror or exc}") from exc
 
     def close(self) -> None:
@@ -217,6 +247,29 @@ class SessionRecorder:
                 f.close()
             except OSError:
                 pass
+
+
+def _drop_cut_line(path: Path) -> None:
+    """After a crash the last reading may be cut short: remove it (loading skipped it too, so
+    the feed delivers it again and it is recorded whole)."""
+    try:
+        with open(path, "rb+") as r:
+            size = r.seek(0, os.SEEK_END)
+            back = min(size, 4096)
+            while back:
+                r.seek(size - back)
+                tail = r.read(back)
+                if tail.endswith(b"\n"):
+                    return
+                nl = tail.rfind(b"\n")
+                if nl >= 0:
+                    r.truncate(size - back + nl + 1)
+                    return
+                if back == size:
+                    return  # not even a whole header: leave it
+                back = min(size, back * 2)
+    except OSError:
+        pass
 
 
 def _ensure_newline(path: Path, f) -> None:
@@ -316,7 +369,7 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
         csv_path = p
         meta_path = p.with_name(p.stem + ".session.json")
         events_path = p.with_name(p.stem + ".events.jsonl")
-    loaded = load_csv(csv_path, column_map=column_map)
+    loaded = load_csv(csv_path, column_map=column_map, skip_unterminated_last_line=p.is_dir())
     meta: dict = {}
     if meta_path.exists():
         try:

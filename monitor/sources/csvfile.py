@@ -1050,10 +1050,19 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def load_csv(path, column_map: dict[str, str] | None = None,
-             assume_tz: str = "UTC") -> LoadResult:
-    """Load a whole CSV of vital signs into a VitalStore; raise CsvError if it cannot be read."""
+             assume_tz: str = "UTC", *, skip_unterminated_last_line: bool = False) -> LoadResult:
+    """Load a whole CSV of vital signs into a VitalStore; raise CsvError if it cannot be read.
+
+    skip_unterminated_last_line: for a file whose every line is written with its newline (a
+    session's readings.csv), a last line without one was cut short by a crash; it may still have
+    all its fields ("...,16" cut to "...,1"), so it is skipped rather than read as a reading."""
     p = os.fspath(path)
     text, notes = _read_text(p)
+    if skip_unterminated_last_line and text and not text.endswith("\n") and "\n" in text:
+        cut = text.rfind("\n") + 1
+        lineno = text.count("\n", 0, cut) + 1
+        text = text[:cut]
+        notes.append(f"Line {lineno} was cut short (the monitor stopped while writing it) and was skipped.")
     tz = _check_zone(assume_tz, p)
     h, header, body = _find_header(text, column_map, p)
     if h:
