@@ -204,7 +204,10 @@ class AlarmEngine:
         self.th = thresholds
         self.log: list[AlarmEvent] = []
         self._on_event = on_event
-        self.t = -INF  # event time of the newest reading or action
+        self.t = -INF  # event time of the newest reading, action or clock tick
+        # A reading may be later than a tick of the wall clock (a bridge that stalled): it is still
+        # taken at its own time, as long as readings themselves arrive in order.
+        self.last_reading_t = -INF
         # Limit alarms per row position (VITALS order, then si).
         self._limit: list[list[_LimitAlarm]] = [[] for _ in ROW_NAMES]
         for name, rule in thresholds.vitals.items():
@@ -249,8 +252,9 @@ class AlarmEngine:
 
     def feed(self, r: Reading) -> None:
         """One live reading; readings must arrive in time order (sources sort them)."""
-        if r.t < self.t:
-            raise ValueError(f"reading at {r.t} is older than the newest one ({self.t})")
+        if r.t < self.last_reading_t:
+            raise ValueError(f"reading at {r.t} is older than the newest one ({self.last_reading_t})")
+        self.last_reading_t = r.t
         self._row(r.t, [r.hr, r.sbp, r.dbp, r.map, r.spo2, r.temp, r.rr])
 
     def feed_many(self, readings: Iterable[Reading]) -> None:
@@ -367,7 +371,8 @@ class AlarmEngine:
         """Handle one row. Hot path: keep attribute look-ups local."""
         if t >= self._global_due:
             self._globals(t)
-        self.t = t
+        if t > self.t:
+            self.t = t
         lo, hi = self._lo, self._hi
         sbp, dbp = values[1], values[2]
         if values[3] != values[3] and sbp == sbp and dbp == dbp:

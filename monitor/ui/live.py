@@ -23,7 +23,7 @@ import os
 import re
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -273,7 +273,7 @@ class LiveSession:
     def _ingest(self, readings: list[Reading], events: list, reopened: bool, now: float) -> None:
         last = self.store.span()[1] if len(self.store) else -math.inf
         accepted: list[Reading] = []
-        repeated = dropped = moved = 0
+        repeated = dropped = 0
         first_dropped = None
         events = sorted(events, key=lambda e: e.t)
         k = 0
@@ -288,10 +288,7 @@ class LiveSession:
             while k < len(events) and events[k].t < r.t:
                 self._source_event(events[k])
                 k += 1
-            if r.t < self.engine.t:
-                moved += 1
-                r = replace(r, t=self.engine.t)
-            self.engine.feed(r)
+            self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
             accepted.append(r)
             last = r.t
         while k < len(events):
@@ -316,10 +313,6 @@ class LiveSession:
             self._raise_system("feed.order", "technical",
                                f"{dropped} reading(s) older than the newest one were left out "
                                f"(first at {when}): times go backwards in the feed", hold=BAD_LINE_HOLD_S)
-        if moved:
-            self._note_log("feed", "technical", f"{moved} reading(s) arrived after the monitor's clock had "
-                                                "passed their time; they are shown and recorded at the "
-                                                "clock's time")
 
     def _source_event(self, e) -> None:
         """A dose or note from the source (the simulator's scenario)."""

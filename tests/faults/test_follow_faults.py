@@ -192,10 +192,6 @@ def test_a_partial_last_line_is_never_a_value_while_it_waits(bed):
     bed.check()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug in monitor/ui/live.py LiveSession._ingest: a row older than the engine clock is moved to "
-    "the clock's time and becomes the 'newest', so every later row of the stalled backlog is dropped as "
-    "'older than the newest one' (176 of 185 rows lost here)"))
 def test_a_partial_line_for_minutes_keeps_each_reading_at_its_own_time(bed):
     """A bridge that stalls half-way through a line for three minutes, then catches up."""
     bed.run(0, 10)
