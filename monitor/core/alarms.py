@@ -525,7 +525,7 @@ class AlarmEngine:
                 due.append((a.remind_at, 2, k))
         soonest = self.paused_until if self.paused_until > self.t else INF
         for k, after in enumerate(self._after):
-            if self._stale[k].state == "normal":
+            if self._stale[k].state == "normal" and self._last_seen[k] > -INF:  # unseen: no deadline
                 soonest = min(soonest, self._last_seen[k] + after)
         for a in alarms:
             if a.state == "acknowledged":
@@ -749,11 +749,12 @@ class _BatchRun:
         """Set what the skipped rows before row i would have set: last-seen times, newest HR,
         and the current value of every alarm that is not normal."""
         e, t = self.e, self.tl
-        e._global_due = -INF  # last-seen times are about to jump: look at every deadline
         for k, prev in enumerate(self.stream_prev):
             j = prev[i]
             if j >= 0:
-                e._last_seen[k] = t[j]
+                if e._last_seen[k] == -INF:
+                    e._global_due = -INF  # a stream seen for the first time brings a deadline
+                e._last_seen[k] = t[j]  # later last-seen times only move deadlines later
         j = self.hr_prev[i]
         if j >= 0:
             e._last_hr = (t[j], float(self.cols[0][j]))
@@ -775,6 +776,8 @@ class _BatchRun:
             heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
             s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
             heap += [(r, -1) for r in static[s0:s1]]
+            # Pause ends and reminders move only when they fire (or a control sets them), so the
+            # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
             if global_row < hi:
                 heap.append((global_row, -2))
@@ -797,9 +800,10 @@ class _BatchRun:
                                 nxt[kk] = r
                                 if r < hi:
                                     heapq.heappush(heap, (r, kk))
-                r = self._global_row(i, hi)
-                if r < hi:
-                    heapq.heappush(heap, (r, -2))
+                if i >= global_row:
+                    global_row = self._global_row(i, hi)
+                    if global_row < hi:
+                        heapq.heappush(heap, (global_row, -2))
             if seg < len(self.controls):
                 self._sync(hi)
                 e.apply(self.controls[seg])
