@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from textual import events  # noqa: E402
 
@@ -49,12 +50,23 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--seeks", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=5, help="max-speed replays to sample key latency over")
+    ap.add_argument("--input", type=Path, help="replay this CSV or session instead of a simulated one "
+                    "(e.g. the 24 h 10 Hz file of bench_load.py: --day)")
+    ap.add_argument("--day", action="store_true", help="a 24 h session with HR at 10 Hz (864,000 readings)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_replay_"))
     csv = tmp / "s.csv"
-    cli.main(["simulate", "--scenario", args.scenario, "--seed", str(args.seed), "--duration",
-              f"{args.hours:g}h", "--out", str(csv)])
+    if args.day:
+        from bench_load import write_csv
+
+        write_csv(csv)
+        args.scenario, args.hours = "24 h at 10 Hz", 24.0
+    elif args.input:
+        csv = args.input
+    else:
+        cli.main(["simulate", "--scenario", args.scenario, "--seed", str(args.seed), "--duration",
+                  f"{args.hours:g}h", "--out", str(csv)])
     t0 = time.perf_counter()
     rs = load_session(csv)
     th = rs.stored_thresholds() or load_thresholds()
