@@ -157,6 +157,7 @@ class LiveSession:
         self._resume_t = -math.inf
         self._backlog: deque = deque()
         self._last_retry = -math.inf
+        self._recorder_failed_at: float | None = None
         self._log_fh = None
         self._pending_log: list[str] = []
         self._pause_started = -math.inf
@@ -209,9 +210,13 @@ class LiveSession:
             self._log_fh = None
         self.feed.close()
 
-    def _ensure_recorder(self) -> None:
+    def _ensure_recorder(self, pending: int = 0) -> None:
+        """Open the recording if it can be; `pending`: the newest store rows the caller records itself."""
         if self.recorder is not None or not self.record_enabled or self.folder is None:
             return
+        failed_at = self._recorder_failed_at
+        if failed_at is not None and self.clock.monotonic() - failed_at < RETRY_WRITE_S:
+            return  # the disk refused a moment ago: try again shortly, not on every poll
         if self.absolute is None:
             self.absolute = self.feed.absolute()
         if self.absolute is None:
@@ -223,8 +228,9 @@ class LiveSession:
                 thresholds=self.th, absolute=self.absolute, start=first,
                 extra={"mode": self.feed.mode, **self.feed.meta()})
         except SessionError as exc:
-            self.record_enabled = False
-            self._raise_system("record.write", "high", f"RECORDING FAILED: {exc}")
+            # Never give up: the readings stay in memory and the recording starts when it can.
+            self._recorder_failed_at = self.clock.monotonic()
+            self._raise_system("record.write", "high", f"RECORDING FAILED: {exc}; retrying")
             return
         self._open_log()
         t = self.event_now()
@@ -234,6 +240,15 @@ class LiveSession:
         for e in self._missing_alarms:
             self._rec("alarm", e)
         self._missing_alarms = []
+        if failed_at is not None:
+            # The readings that came while the recording could not be opened.
+            self._recorder_failed_at = None
+            st = self.store
+            n = len(st) - pending
+            held = [Reading(float(st.t[i]), *(float(st.column(v)[i]) for v in VITALS)) for i in range(n)]
+            self._rec("readings", held)
+            if "record.write" in self.system:
+                self._clear_system("record.write", f"recording started ({len(held)} held reading(s) written)")
 
     # -- polling -------------------------------------------------------------------------------
 
@@ -301,7 +316,7 @@ class LiveSession:
             self.store.extend(t, cols)
             self._anchor = (accepted[-1].t, now)
             if self.recorder is None:
-                self._ensure_recorder()
+                self._ensure_recorder(pending=n)
             self._rec("readings", accepted)
             self.data_version += 1
             self.version += 1

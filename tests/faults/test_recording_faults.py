@@ -172,9 +172,6 @@ def test_a_write_cut_half_way_by_a_full_disk_is_not_recorded_twice_or_cut(tmp_pa
     bed.check_recording()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug in monitor/ui/live.py LiveSession._ensure_recorder: a SessionError when the recorder is "
-    "created sets record_enabled = False for good, so the recording never starts when space returns"))
 def test_a_full_disk_when_the_recording_opens_is_retried(tmp_path):
     """The disk is full when the first reading arrives (the moment a followed file's recording is
     created): the alarm is raised, and the recording starts, whole, once space returns."""
