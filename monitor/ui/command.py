@@ -103,14 +103,8 @@ def _run_live(args) -> int:
 
     try:
         plan = _plan(args)
-    except _Usage as exc:
-        return _fail(str(exc))
-    except ConfigError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SessionError, CsvError) as exc:
-        return _fail(str(exc))
+    except (_Usage, ConfigError, SessionError, CsvError) as exc:
+        return _user_error(exc)
     from monitor.ui.app import make_app
 
     app = make_app(plan["feed"], plan["thresholds"], folder=plan["folder"], label=plan["label"],
@@ -155,20 +149,24 @@ def _run_replay(args) -> int:
                 raise _Usage(f"--start: {exc}") from None
             if not span[0] <= start <= end:
                 raise _Usage(f"--start {args.start} is outside the session")
-    except _Usage as exc:
-        return _fail(str(exc))
-    except ConfigError as exc:
-        for line in exc.errors:
-            print(line, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SessionError, CsvError) as exc:
-        return _fail(str(exc))
+    except (_Usage, ConfigError, SessionError, CsvError) as exc:
+        return _user_error(exc)
     from monitor.ui.replay_app import make_replay_app
 
     app = make_replay_app(rs, th, speed=speed, start=start, playing=not args.paused, limits=limits,
                           thresholds_given=bool(args.thresholds), quiet=not args.bell)
     app.run()
     return 0
+
+
+def _user_error(exc: Exception) -> int:
+    """A mistake the user can fix: its sentence (or each config error) on stderr, exit status 2."""
+    errors = getattr(exc, "errors", None)
+    if not errors:
+        return _fail(str(exc))
+    for line in errors:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _column_map(items):
