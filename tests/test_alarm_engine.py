@@ -276,3 +276,9 @@ def test_baseline_rule_on_the_shock_index_runs_in_batch():
           for i in range(600)]
     log = AlarmEngine(th).run(store_of(rs), [__import__("monitor.core.alarms", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})])
     assert any(x.alarm == "baseline" and x.vital == "si" for x in log)
+
+
+def test_a_high_alarm_held_while_the_value_eases_says_so():
+    e = feed([135] * 12 + [120] * 3)
+    msg = e.status()[0].message
+    assert e.status()[0].priority == "high" and "120" in msg and "was >= 130" in msg

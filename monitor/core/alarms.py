@@ -588,6 +588,13 @@ class AlarmEngine:
                 now = format_value(a.vital, a.value) if a.value is not None else "--"
                 return (f"{a.vital.upper()} {word}: was {sign} {a.limit:g}, now {now}; "
                         "held until acknowledged")
+            if a.limit is not None and a.value is not None and (
+                    a.value < a.limit if a.direction == "upper" else a.value > a.limit):
+                # An unacknowledged high alarm keeps its priority after the value eases: say so.
+                word = "high" if a.direction == "upper" else "low"
+                sign = ">=" if a.direction == "upper" else "<="
+                return (f"{a.vital.upper()} {word} {format_value(a.vital, a.value)} "
+                        f"(was {sign} {a.limit:g}; {RANK_NAME[a.rank]} until acknowledged)")
             return self._label(a)
         if a.name.endswith(".stale"):
             return f"{a.vital.upper()}: no data"
