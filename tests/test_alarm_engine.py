@@ -282,3 +282,9 @@ def test_a_high_alarm_held_while_the_value_eases_says_so():
     e = feed([135] * 12 + [120] * 3)
     msg = e.status()[0].message
     assert e.status()[0].priority == "high" and "120" in msg and "was >= 130" in msg
+
+
+def test_the_engine_keeps_the_shock_index_it_judged():
+    e = feed([105] * 5)
+    e.feed(Reading(e.t + 1, hr=105, sbp=100, dbp=60))
+    assert e.last_si == (e.t, 1.05)

@@ -105,3 +105,4 @@ def test_a_batch_run_then_live_readings_equals_all_live(first, second):
         resumed.feed(r)
     assert as_tuples(resumed.log) == as_tuples(live.log)
     assert [s.alarm for s in resumed.status()] == [s.alarm for s in live.status()]
+    assert resumed.last_si == live.last_si  # the shock index the screen shows

@@ -8,7 +8,8 @@ import json
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarms import TECHNICAL_RANK, AlarmEvent, priority_marker
+from monitor.core.thresholds import PRIORITY_RANK
 from monitor.core.durations import format_duration
 from monitor.core.text import printable
 
@@ -51,8 +52,7 @@ def format_log(log: list[AlarmEvent], fmt: str, *, absolute: bool, start: float 
     lines = ["Alarm log" + ("" if everything else " (pending/cancelled delay transitions hidden; --all shows them)"),
              head, "-" * len(head)]
     for e in rows:
-        mark = {"high": "!!!", "medium": "!!", "low": "!", "technical": "!"}.get(e.priority, "")
-        pr = f"{mark} {e.priority}".strip()
+        pr = f"{priority_marker(e.priority)} {e.priority}".strip()
         lines.append(f"{clock(e.t, absolute, start):<19}  {pr:<13}  {e.state:<12}  {e.message}")
     if not rows:
         lines.append("(no alarms)")
@@ -63,7 +63,7 @@ def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[t
     """Per alarm: (start, end, highest priority) of each period it was active until cleared."""
     open_: dict[str, list] = {}
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    rank = {"low": 1, "medium": 2, "high": 3, "technical": 2}
+    rank = {**PRIORITY_RANK, "technical": TECHNICAL_RANK}
     for e in log:
         if e.state == "active":
             if e.alarm not in open_:  # a latched alarm coming back is the same episode

@@ -235,6 +235,8 @@ class AlarmEngine:
         hr_stale = [s.after_s for s in self._streams if "hr" in s.vitals]
         self._hr_max_age = hr_stale[0] if hr_stale else 60.0
         self._last_hr = (-INF, math.nan)
+        # The newest plausible shock index (time, value), for the screen: derived here only.
+        self.last_si: tuple[float, float] | None = None
         # Audio pause.
         self.paused_until = -INF
         self._pause_rank = 0
@@ -386,6 +388,8 @@ class AlarmEngine:
             ht, hv = self._last_hr
             if t - ht <= self._hr_max_age:
                 si = hv / sbp
+                if lo[SI_INDEX] <= si <= hi[SI_INDEX]:
+                    self.last_si = (t, si)
         values.append(si)
         remember = self._history_by_pos if self._history and self._history_fn is None else None
         last_seen = self._last_seen
@@ -765,6 +769,9 @@ class _BatchRun:
         j = self.hr_prev[i]
         if j >= 0:
             e._last_hr = (t[j], float(self.cols[0][j]))
+        j = self.valid_prev[SI_INDEX][i]
+        if j >= 0:
+            e.last_si = (t[j], float(self.values[SI_INDEX][j]))
         for a, pos in zip(e._all_limit, self.alarm_pos):
             if a.state != "normal":
                 j = self.valid_prev[pos][i]

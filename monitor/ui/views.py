@@ -15,7 +15,7 @@ import numpy as np
 
 from monitor.core.alarms import AlarmStatus, priority_marker
 from monitor.core.thresholds import PRIORITY_RANK
-from monitor.core.vitals import ALL_SPECS, format_value, shock_index
+from monitor.core.vitals import ALL_SPECS, format_value
 from monitor.ui.format import age_short, age_text, clock_text, countdown, hm
 
 WORD = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "technical": "TECHNICAL"}
@@ -378,8 +378,7 @@ def _cuff_tile(session, snap: Snapshot, vital: str, name: str, unit: str, vitals
 
 
 def _si_tile(session, snap: Snapshot) -> TileView:
-    """Shock index HR/SBP at the newest cuff reading, with the newest HR no older than HR's stale
-    limit (as the engine pairs them)."""
+    """Shock index HR/SBP at the newest cuff reading: the alarm engine's own value."""
     th, store = session.th, session.store
     tile = TileView("si", "Shock idx", "--", limits=_lim_text(th, "si"))
     s = store.last_valid("sbp")
@@ -390,16 +389,12 @@ def _si_tile(session, snap: Snapshot) -> TileView:
         tile.stale = True
         tile.sub = "needs a current cuff BP"
         return tile
-    hr_age = _stale_after(th, "hr") or 60.0
-    i, j = store.index_range(s[0] - hr_age, s[0])
-    hr = store.column("hr")[i:j]
-    ok = ~np.isnan(hr) & ~store.artifacts("hr")[i:j]
-    if not ok.any():
+    si = session.engine.last_si  # derived by the alarm engine, the same value its alarms use
+    if si is None or si[0] != s[0]:
         tile.stale = True
         tile.sub = "no HR at the cuff reading"
         return tile
-    value = shock_index(float(hr[ok][-1]), s[1])
-    tile.value = format_value("si", value)
+    tile.value = format_value("si", si[1])
     age, old = _cuff_age(session, "sbp", s[0], snap.now)
     tile.dim = old and alarm is None
     _sub(tile, alarm, age=age)
