@@ -84,7 +84,7 @@ def simulated_sessions(th) -> None:
     import tempfile
 
     from monitor.core.alarms import fit_stale_rules
-    from monitor.core.session import load_session
+    from monitor.recording import load_session
     from simulators.command import main as simulate
 
     with tempfile.TemporaryDirectory() as tmp:

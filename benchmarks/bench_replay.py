@@ -35,11 +35,11 @@ from textual import events  # noqa: E402
 
 from monitor import cli  # noqa: E402
 from monitor.core.alarms import AlarmEngine, fit_stale_rules  # noqa: E402
-from monitor.core.session import load_session  # noqa: E402
+from monitor.recording import load_session  # noqa: E402
 from monitor.core.thresholds import load_thresholds  # noqa: E402
 from monitor.sources.replay import ReplaySource  # noqa: E402
-from monitor.ui.live import ManualClock  # noqa: E402
-from monitor.ui.replay import ReplaySession  # noqa: E402
+from monitor.session import ManualClock  # noqa: E402
+from monitor.session.replay import ReplayController  # noqa: E402
 from monitor.ui.replay_app import make_replay_app  # noqa: E402
 
 

@@ -73,7 +73,7 @@ def in_process(csv: Path, folder: Path, runs: int) -> tuple[float, float, dict]:
     import pandas as pd
     import plotly.express as px
 
-    from monitor.core.session import load_session
+    from monitor.recording import load_session
     from monitor.report.data import build_report_data
     from monitor.report.figure import build_figure, figure_stats
     from monitor.report.page import write_report
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     real = ROOT.parent / "shared" / "data" / "real" / REAL_NAME
     if not real.exists():
         real = ROOT / "tests" / "data" / REAL_NAME
-    from monitor.core.session import load_session
+    from monitor.recording import load_session
 
     s = load_session(real)
     span = s.store.span()

@@ -116,24 +116,19 @@ def _cmd_simulate(args) -> int:
 
 def _cmd_alarms(args) -> int:
     from monitor.core.alarm_log import alarm_summary, format_log
-    from monitor.core.alarms import AlarmEngine, fit_stale_rules
-    from monitor.core.session import SessionError, load_session
     from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.recording import SessionError, load_session
+    from monitor.recording.alarm_source import recompute, session_limits
     from monitor.sources.csvfile import CsvError
 
     try:
         session = load_session(args.input, column_map=column_map_option(args.column))
-        if args.thresholds:
-            th = load_thresholds(args.thresholds)
-        else:
-            th = session.stored_thresholds() or load_thresholds()
-    except (CsvError, SessionError) as exc:
+        limits = session_limits(session, load_thresholds(args.thresholds) if args.thresholds else None)
+    except (CsvError, SessionError, ConfigError) as exc:
         return _fail(str(exc))
-    except ConfigError as exc:
-        return _fail(str(exc))
-    th, fitted = fit_stale_rules(th, session.store)
-    session.notes.extend(fitted)
-    log = AlarmEngine(th).run(session.store, session.controls(), end=session.end_time())
+    session.notes.extend(limits.notes)
+    th = limits.thresholds
+    log = recompute(session, th)
     if args.diff:
         return _print_diff(session, log, th)
     out = sys.stdout
@@ -149,19 +144,11 @@ def _print_diff(session, log, th) -> int:
     """What the given thresholds would have changed against the recorded (or reference) alarms."""
     from monitor.core.alarm_diff import describe, diff_logs
     from monitor.core.alarm_log import clock
-    from monitor.core.alarms import AlarmEngine, fit_stale_rules
-    from monitor.core.thresholds import load_thresholds
+    from monitor.recording.alarm_source import reference_log
 
-    reference = session.recorded_alarms()
-    if reference:
-        what = "the alarm log recorded in the session"
-    else:
-        base = session.stored_thresholds() or load_thresholds()
-        base, _ = fit_stale_rules(base, session.store)
-        reference = AlarmEngine(base).run(session.store, session.controls(), end=session.end_time())
-        what = f"the alarms under {base.source or 'the thresholds stored in the session'}"
+    reference, what = reference_log(session, given=True)
     span = session.store.span()
-    diffs = diff_logs(reference, log, span[1] if span else None)
+    diffs = diff_logs(reference or [], log, session.end_time())
     absolute = session.time_kind == "absolute"
     start = span[0] if span else None
     print(f"Compared with {what}, {th.source or 'these thresholds'} would give:")

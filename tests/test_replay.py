@@ -17,14 +17,15 @@ import pytest
 
 from monitor import cli
 from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules
-from monitor.core.session import load_session
+from monitor.recording import load_session
+from monitor.recording.alarm_source import recompute, session_limits
 from monitor.core.thresholds import load_thresholds, thresholds_from_dict
 from monitor.sources.replay import SPEEDS, ReplaySource, parse_position, parse_speed, speed_text
 from monitor.sources.simulated import SimulatedFeed
 from monitor.ui.app import make_app
-from monitor.ui.feeds import SimulatorFeed
-from monitor.ui.live import ManualClock
-from monitor.ui.replay import ReplaySession
+from monitor.sources.simulated import SimulatorFeed
+from monitor.session import ManualClock
+from monitor.session.replay import ReplayController
 from monitor.ui.replay_app import DiffScreen, GotoScreen, PositionBar, ReplayApp, make_replay_app
 from monitor.ui.screens import DoseScreen, NoteScreen
 
@@ -46,17 +47,15 @@ def sim_csv(tmp_path_factory) -> Path:
 
 
 def full_log(rs, th=None):
-    th = th or rs.stored_thresholds() or load_thresholds()
-    th, _ = fit_stale_rules(th, rs.store)
-    return AlarmEngine(th).run(rs.store, rs.controls(), end=rs.end_time())
+    return recompute(rs, session_limits(rs, th).thresholds)
 
 
 def session(path, speed=math.inf, th=None):
     rs = load_session(path)
     clock = ManualClock(wall=T0, monotonic=1000.0)
-    s = ReplaySession(ReplaySource(rs, speed=speed), th or rs.stored_thresholds() or load_thresholds(), clock=clock)
-    s.tz = UTC
-    s.start()
+    s = ReplayController(ReplaySource(rs, speed=speed), session_limits(rs, th).thresholds, clock=clock)
+    s.session.tz = UTC
+    s.session.start()
     return s, clock
 
 
@@ -74,9 +73,10 @@ def build(path, **kw):
     rs = load_session(path)
     th = kw.pop("thresholds", None)
     given = th is not None
-    th = th or rs.stored_thresholds() or load_thresholds()
+    chosen = session_limits(rs, th)  # as `vitals-monitor replay` chooses them
     clock = ManualClock(wall=T0, monotonic=1000.0)
-    app = make_replay_app(rs, th, clock=clock, tz=UTC, timers=False, thresholds_given=given, **kw)
+    app = make_replay_app(rs, chosen.thresholds, clock=clock, tz=UTC, timers=False, thresholds_given=given,
+                          notes=chosen.notes, **kw)
     return app, clock
 
 
@@ -126,7 +126,7 @@ def test_the_clock_moves_by_speed_and_stands_still_when_paused(sim_csv):
     clock.advance(10.0)
     s.poll()
     assert s.src.position == pytest.approx(start + 600)
-    assert s.store.t[-1] <= s.src.position and len(s.store) == s.src.rows_upto(start + 600)
+    assert s.session.store.t[-1] <= s.src.position and len(s.session.store) == s.src.rows_upto(start + 600)
     s.src.play(False)
     clock.advance(10.0)
     s.poll()
@@ -145,9 +145,9 @@ def test_replay_at_max_speed_gives_the_headless_alarm_log(sim_csv):
     s, clock = session(sim_csv)
     play_to_end(s, clock)
     assert s.finished and s.src.position == s.src.end
-    assert [key(e) for e in s.engine.log] == [key(e) for e in full_log(load_session(sim_csv))]
-    assert [d.dose for d in s.doses] == ["initial"]
-    assert any("withheld" in n.text for n in s.notes)  # the scenario's note, shown at its time
+    assert [key(e) for e in s.session.engine.log] == [key(e) for e in full_log(load_session(sim_csv))]
+    assert [d.dose for d in s.session.doses] == ["initial"]
+    assert any("withheld" in n.text for n in s.session.notes)  # the scenario's note, shown at its time
 
 
 @pytest.mark.parametrize("hours", [0.0, 0.4, 0.75, 1.3, 2.2, 3.0])
@@ -155,22 +155,22 @@ def test_seeking_gives_the_state_a_live_viewer_had_and_playing_on_continues_it(s
     straight, c1 = session(sim_csv)
     target = min(straight.src.start + hours * 3600, straight.src.end)
     straight.src.speed = 1.0
-    straight._play(target)  # every row up to the target, through the live path
+    straight.play_to(target)  # every row up to the target, through the live path
     sought, c2 = session(sim_csv)
     play_to_end(sought, c2)  # from the far end, back
     sought.seek(target)
     assert sought.src.position == straight.src.position == pytest.approx(target)
-    assert [key(e) for e in sought.engine.log] == [key(e) for e in straight.engine.log]
-    assert [(a.alarm, a.state, a.priority, a.value) for a in sought.alarms()] == \
-        [(a.alarm, a.state, a.priority, a.value) for a in straight.alarms()]
-    assert len(sought.store) == len(straight.store) and sought.store.last_valid("sbp") == straight.store.last_valid("sbp")
-    assert sought.doses == straight.doses and sought.notes == straight.notes
-    assert sought.paused_remaining() == straight.paused_remaining()
-    assert (sought.repeat_request() is None) == (straight.repeat_request() is None)
-    assert sought.engine.baseline == straight.engine.baseline
+    assert [key(e) for e in sought.session.engine.log] == [key(e) for e in straight.session.engine.log]
+    assert [(a.alarm, a.state, a.priority, a.value) for a in sought.session.alarms()] == \
+        [(a.alarm, a.state, a.priority, a.value) for a in straight.session.alarms()]
+    assert len(sought.session.store) == len(straight.session.store) and sought.session.store.last_valid("sbp") == straight.session.store.last_valid("sbp")
+    assert sought.session.doses == straight.session.doses and sought.session.notes == straight.session.notes
+    assert sought.session.paused_remaining() == straight.session.paused_remaining()
+    assert (sought.session.repeat_request() is None) == (straight.session.repeat_request() is None)
+    assert sought.session.engine.baseline == straight.session.engine.baseline
     # Playing on from the seek gives what playing straight through gives.
     play_to_end(sought, c2)
-    assert [key(e) for e in sought.engine.log] == [key(e) for e in full_log(load_session(sim_csv))]
+    assert [key(e) for e in sought.session.engine.log] == [key(e) for e in full_log(load_session(sim_csv))]
 
 
 def test_other_thresholds_show_how_the_log_differs_from_the_recorded_one(recorded):
@@ -182,7 +182,7 @@ def test_other_thresholds_show_how_the_log_differs_from_the_recorded_one(recorde
     app, clock = build(folder, thresholds=th, speed=math.inf)
 
     async def script(pilot):
-        assert app.session.diffs, "tighter SBP limits must change the alarm log"
+        assert app.replay.diffs, "tighter SBP limits must change the alarm log"
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, DiffScreen)
@@ -264,18 +264,18 @@ def test_the_invariant_live_headless_and_replay_give_the_same_alarm_log(recorded
 
     async def script(pilot):
         for _ in range(10_000):
-            if app.session.finished:
+            if app.replay.finished:
                 break
             clock.advance(0.1)
             app.step()
         await pilot.pause()
-        assert app.session.finished
+        assert app.replay.finished
 
     run(app, script)
-    replayed = app.session.engine.log
+    replayed = app.replay.session.engine.log
     assert len(live) > 10
     assert [key(e) for e in live] == [key(e) for e in headless] == [key(e) for e in replayed]
-    assert app.session.reference is not None and app.session.diffs == []  # same limits: no difference
+    assert app.replay.reference is not None and app.replay.diffs == []  # same limits: no difference
     # Replay wrote nothing into the recording.
     assert load_session(folder).events == rs.events
 
@@ -290,19 +290,19 @@ def test_a_plain_device_csv_replays_end_to_end():
 
     async def script(pilot):
         for _ in range(10_000):
-            if app.session.finished:
+            if app.replay.finished:
                 break
             clock.advance(0.1)
             app.step()
         await pilot.pause()
-        s = app.session
-        assert s.finished and len(s.store) == len(load_session(path).store)
-        assert [key(e) for e in s.engine.log] == [key(e) for e in full_log(load_session(path))]
+        s = app.replay
+        assert s.finished and len(s.session.store) == len(load_session(path).store)
+        assert [key(e) for e in s.session.engine.log] == [key(e) for e in full_log(load_session(path))]
         text = screen(app)
         assert "REPLAY" in text and "ENDED" in text
         await pilot.press("home")
         await pilot.pause()
-        assert app.session.src.position == app.session.src.start and not app.session.finished
+        assert app.replay.src.position == app.replay.src.start and not app.replay.finished
 
     run(app, script)
     assert path.read_bytes() == before
@@ -324,7 +324,7 @@ def test_space_plays_and_pauses(sim_csv):
     app, clock = build(sim_csv, speed=10.0)
 
     async def script(pilot):
-        src = app.session.src
+        src = app.replay.src
         assert src.playing
         clock.advance(6.0)
         app.step()
@@ -349,7 +349,7 @@ def test_plus_and_minus_change_the_speed(sim_csv):
     app, clock = build(sim_csv, speed=1.0)
 
     async def script(pilot):
-        src = app.session.src
+        src = app.replay.src
         await pilot.press("plus", "plus")
         assert src.speed == 5.0
         assert " 5x " in screen(app)
@@ -367,7 +367,7 @@ def test_arrows_seek_one_and_ten_minutes(sim_csv):
     app, clock = build(sim_csv, speed=1.0, playing=False)
 
     async def script(pilot):
-        src = app.session.src
+        src = app.replay.src
         start = src.start
         await pilot.press("shift+right")
         assert src.position == start + 600
@@ -379,8 +379,8 @@ def test_arrows_seek_one_and_ten_minutes(sim_csv):
         assert src.position == start + 60
         await pilot.press("shift+left")  # clamped at the start
         assert src.position == start
-        s = app.session
-        assert len(s.store) == src.rows_upto(start)
+        s = app.replay
+        assert len(s.session.store) == src.rows_upto(start)
 
     run(app, script)
 
@@ -389,15 +389,15 @@ def test_home_and_end(sim_csv):
     app, clock = build(sim_csv, speed=1.0)
 
     async def script(pilot):
-        src = app.session.src
+        src = app.replay.src
         await pilot.press("end")
-        assert src.position == src.end and app.session.finished and not src.playing
+        assert src.position == src.end and app.replay.finished and not src.playing
         assert "ENDED" in screen(app)
         await pilot.press("space")  # at the end: says so, stays
         assert not src.playing
         await pilot.press("home")
-        assert src.position == src.start and not app.session.finished
-        assert app.session.doses == []
+        assert src.position == src.start and not app.replay.finished
+        assert app.replay.session.doses == []
 
     run(app, script)
 
@@ -406,7 +406,7 @@ def test_g_goes_to_a_time(sim_csv):
     app, clock = build(sim_csv, speed=1.0, playing=False)
 
     async def script(pilot):
-        src = app.session.src
+        src = app.replay.src
         await pilot.press("g")
         assert isinstance(app.screen, GotoScreen)
         await pilot.press(*"soon", "enter")
@@ -431,12 +431,12 @@ def test_brackets_jump_to_the_next_and_previous_alarm(sim_csv):
     app, clock = build(sim_csv, speed=1.0, playing=False)
 
     async def script(pilot):
-        s = app.session
+        s = app.replay
         onsets = [t for t, _ in s.alarm_marks]
         assert len(onsets) >= 3
         await pilot.press("right_square_bracket")
         assert s.src.position == onsets[0]
-        assert any(a.state == "active" for a in s.alarms())  # the alarm is on screen
+        assert any(a.state == "active" for a in s.session.alarms())  # the alarm is on screen
         await pilot.press("right_square_bracket")
         assert s.src.position == next(t for t in onsets if t > onsets[0] + 0.5)
         second = s.src.position
@@ -456,7 +456,7 @@ def test_position_bar_shows_alarm_and_dose_marks(sim_csv):
         bar = app.query_one(PositionBar)
         line = screen(app).splitlines()[-2]  # the bar's second line, above the footer
         assert "D" in line and "!" in line and "●" in line
-        s = app.session
+        s = app.replay
         span = s.src.end - s.src.start
         width = bar.size.width - 2
         dose_col = round((s.src.actions[0].t - s.src.start) / span * (width - 1))
@@ -473,12 +473,12 @@ def test_bedside_keys_do_not_change_a_replay(sim_csv):
 
     async def script(pilot):
         await pilot.press("right_square_bracket")
-        before = (list(app.session.doses), list(app.session.notes), len(app.session.engine.log))
+        before = (list(app.replay.session.doses), list(app.replay.session.notes), len(app.replay.session.engine.log))
         await pilot.press("d", "s", "n", "a", "p")
         await pilot.pause()
         assert not isinstance(app.screen, (DoseScreen, NoteScreen))
-        assert (list(app.session.doses), list(app.session.notes), len(app.session.engine.log)) == before
-        assert app.session.recorder is None
+        assert (list(app.replay.session.doses), list(app.replay.session.notes), len(app.replay.session.engine.log)) == before
+        assert app.replay.session.recorder is None
 
     run(app, script)
 
@@ -489,7 +489,7 @@ def test_header_has_the_replay_badge_and_the_recording_clock(sim_csv):
     async def script(pilot):
         text = screen(app)
         assert text.splitlines()[0].startswith(" REPLAY ")
-        assert sum(1 for e in app.session.log if e.kind == "session") == 1  # started once
+        assert sum(1 for e in app.replay.session.log if e.kind == "session") == 1  # started once
         assert "replay 10:00:00" in text
         assert "Dose 120 mg 09:30" in text
         await pilot.press("q")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.core.session import load_session
+from monitor.recording import load_session
 from monitor.report import write_report
 from tests.test_report import PAYLOAD, make_session
 

@@ -7,10 +7,9 @@ import stat
 import numpy as np
 
 from monitor.core.alarms import AlarmEngine
+from monitor.core.dosing import Dose, supplement_status
 from monitor.core.readings import Reading
-from monitor.core.session import (
-    Dose, SessionRecorder, load_session, supplement_status,
-)
+from monitor.recording import SessionRecorder, load_session
 from monitor.core.thresholds import SupplementRules, load_thresholds
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00 UTC

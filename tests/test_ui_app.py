@@ -15,12 +15,13 @@ from datetime import timezone
 from rich.console import Console
 
 from monitor.core.readings import Reading
-from monitor.core.session import load_session
+from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds, thresholds_from_dict
 from monitor.sources.simulated import SimulatedFeed
 from monitor.ui.app import MonitorApp, make_app
-from monitor.ui.feeds import FeedStatus, SimulatorFeed
-from monitor.ui.live import ManualClock
+from monitor.sources.feed import FeedStatus
+from monitor.sources.simulated import SimulatorFeed
+from monitor.session import ManualClock
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
 from monitor.ui.widgets import AlarmBanner, TrendChart, VitalTile
 from tests.test_ui_session import T0, TH, ListFeed

@@ -13,8 +13,9 @@ import pytest
 from monitor.cli import build_parser, main
 from monitor.core.readings import Reading
 from monitor.ui import command
-from monitor.ui.feeds import FileFeed, SimulatorFeed
-from monitor.ui.live import LiveSession, ManualClock
+from monitor.sources.follow import FileFeed
+from monitor.sources.simulated import SimulatorFeed
+from monitor.session import ManualClock, Session
 from tests.test_ui_session import T0, TH, ListFeed
 
 
@@ -70,7 +71,7 @@ def _record(tmp_path, stop: bool):
     feed = ListFeed()
     (tmp_path / "bed.csv").write_text("time,hr\n")
     feed.meta = lambda: {"follow": str(tmp_path / "bed.csv")}
-    s = LiveSession(feed, TH, folder=tmp_path / "sess", clock=clock)
+    s = Session(feed, TH, folder=tmp_path / "sess", clock=clock)
     s.start()
     feed.push(*(Reading(T0 + k, hr=70) for k in range(5)))
     s.poll()

@@ -12,14 +12,16 @@ import pytest
 
 from monitor.core.alarms import AlarmEngine
 from monitor.core.readings import Reading
-from monitor.core.session import SessionError, SessionRecorder, load_session
+from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.core.thresholds import load_thresholds
 from monitor.sources.simulated import SimulatedFeed
 from monitor.ui.bell import BellPattern
 from monitor.ui.canvas import BrailleCanvas
-from monitor.ui.feeds import FeedStatus, FeedUpdate, FileFeed, SimulatorFeed
+from monitor.sources.feed import FeedStatus, FeedUpdate
+from monitor.sources.follow import FileFeed
+from monitor.sources.simulated import SimulatorFeed
 from monitor.ui.format import age_text, parse_amount, parse_time_input
-from monitor.ui.live import ActionError, LiveSession, ManualClock
+from monitor.session import ActionError, ManualClock, Session
 
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 TH = load_thresholds()
@@ -67,7 +69,7 @@ def hr_run(start: float, seconds: int, hr: float = 72.0) -> list[Reading]:
 def make_session(tmp_path=None, feed=None, **kw):
     clock = ManualClock(wall=T0, monotonic=1000.0)
     feed = feed or ListFeed()
-    s = LiveSession(feed, kw.pop("thresholds", TH), folder=None if tmp_path is None else tmp_path / "sess",
+    s = Session(feed, kw.pop("thresholds", TH), folder=None if tmp_path is None else tmp_path / "sess",
                     clock=clock, user="nurse", **kw)
     s.tz = timezone.utc
     s.start()
@@ -108,11 +110,14 @@ def test_a_followed_file_ticks_behind_by_its_lag_so_late_lines_stay_in_order(tmp
     path.write_text("time,hr\n" + "".join(f"{T0 + k:.0f},70\n" for k in range(3)))
     s, feed, clock = make_session(feed=FileFeed(path))
     s.poll()
-    clock.advance(2.5)  # the next line is 1.5 s late
+    assert s.lag_s == FileFeed.lag_s == 5.0
+    clock.advance(5.5)  # the next line is 4.5 s late
     s.poll()
-    assert s.event_now() == pytest.approx(T0 + 2 + 0.5, rel=0, abs=1e-6)  # 2.5 s after the newest, minus the 2 s lag
+    assert s.event_now() == pytest.approx(T0 + 2 + 0.5, rel=0, abs=1e-6)  # 5.5 s after the newest, minus the 5 s lag
     with open(path, "a") as f:
         f.write(f"{T0 + 3:.0f},71\n")
+    s.poll()
+    clock.advance(1.0)  # the newest line waits a second for a second line with its time stamp
     s.poll()
     assert s.store.t[-1] == T0 + 3  # kept at its own time, not moved
 
@@ -275,7 +280,7 @@ def test_resume_after_an_abrupt_end_restores_everything(tmp_path):
     rs = load_session(tmp_path / "sess")
     clock2 = ManualClock(wall=T0 + 100, monotonic=5000.0)
     feed2 = ListFeed()
-    s2 = LiveSession(feed2, rs.stored_thresholds(), folder=tmp_path / "sess", clock=clock2, resume=rs)
+    s2 = Session(feed2, rs.stored_thresholds(), folder=tmp_path / "sess", clock=clock2, resume=rs)
     s2.tz = timezone.utc
     s2.start()
     assert len(s2.store) == len(s.store)
@@ -296,7 +301,7 @@ def test_resume_after_an_abrupt_end_restores_everything(tmp_path):
 def test_resume_of_a_simulated_session_continues_the_simulated_clock(tmp_path):
     clock = ManualClock(wall=T0, monotonic=100.0)
     sim = SimulatorFeed(SimulatedFeed("typical", seed=2, speed=60, start=T0))
-    s = LiveSession(sim, TH, folder=tmp_path / "sim", clock=clock)
+    s = Session(sim, TH, folder=tmp_path / "sim", clock=clock)
     s.start()
     for _ in range(40):
         clock.advance(1.0)
@@ -306,7 +311,7 @@ def test_resume_of_a_simulated_session_continues_the_simulated_clock(tmp_path):
     assert rs.simulated and rs.meta["scenario"] == "typical" and rs.meta["sim_start"] == T0
     clock2 = ManualClock(wall=T0 + 500, monotonic=9000.0)
     sim2 = SimulatorFeed(SimulatedFeed("typical", seed=2, speed=60, start=rs.meta["sim_start"]), resume_after=last)
-    s2 = LiveSession(sim2, rs.stored_thresholds(), folder=tmp_path / "sim", clock=clock2, resume=rs)
+    s2 = Session(sim2, rs.stored_thresholds(), folder=tmp_path / "sim", clock=clock2, resume=rs)
     s2.start()
     assert s2.event_now() == pytest.approx(last, rel=0, abs=1.0)
     clock2.advance(1.0)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from monitor.sources.simulated import SimulatedFeed
-from monitor.ui.feeds import SimulatorFeed
-from monitor.ui.live import ManualClock
+from monitor.sources.simulated import SimulatorFeed
+from monitor.session import ManualClock
 from tests.test_ui_app import UTC, make_app, screen_text
 from tests.test_ui_session import T0, TH
 

@@ -75,7 +75,7 @@ def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[t
             t0, pr = open_.pop(e.alarm)
             out[e.alarm].append((t0, e.t, pr))
     for alarm, (t0, pr) in open_.items():
-        out[alarm].append((t0, end if end is not None else t0, pr))
+        out[alarm].append((t0, max(end, t0) if end is not None else t0, pr))  # still on at the end
     return out
 
 

@@ -76,11 +76,28 @@ class AlarmEvent:
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    """A user action at event time `t`: "dose" (data: dose=initial|supplemental), "ack", "pause"."""
+    """Something the engine is told at event time `t` besides readings: a user action ("dose"
+    with data dose=initial|supplemental, "ack", "pause"), a technical alarm about the monitor
+    itself ("technical": name, action raise|clear, priority technical|high, message), or a tick
+    of the live clock that fired a deadline ("clock").
+
+    `seq`: how many readings the engine had taken when it was applied live, so a re-run puts it
+    between exactly the same readings (None: place it by time, after readings at the same time).
+    """
 
     t: float
     kind: str
     data: dict = field(default_factory=dict)
+    seq: int | None = None
+
+
+def order_controls(controls: Iterable[Control]) -> list[Control]:
+    """Controls in the order the engine saw them: by `seq` when every one has it, else by time;
+    stable among equals."""
+    out = list(controls)
+    if out and all(c.seq is not None for c in out):
+        return sorted(out, key=lambda c: c.seq)  # type: ignore[arg-type, return-value]
+    return sorted(out, key=lambda c: c.t)
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,18 @@ class _Alarm:
         self.value: float | None = None
         self.limit: float | None = None
         self.remind_at = INF
+
+
+class _TechAlarm(_Alarm):
+    """A technical alarm about the monitor itself (feed lost, bad lines, recording failed, ...).
+    It never latches; its priority is technical, or high for a failure that loses data."""
+
+    __slots__ = ("priority", "message")
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, name.split(".", 1)[0])
+        self.priority = "technical"
+        self.message = ""
 
 
 class _LimitAlarm(_Alarm):
@@ -249,8 +278,15 @@ class AlarmEngine:
         self.baseline: dict[str, float] = {}
         self.initial_dose_t: float | None = None
         self._history_fn: Callable[[str, float, float], np.ndarray] | None = None
+        # Technical alarms about the monitor, by name, created when first raised.
+        self._technical: dict[str, _TechAlarm] = {}
+        self._log_t = -INF  # the newest transition's time: the log never runs backwards
 
     # -- public API ----------------------------------------------------------------------------
+
+    def listen(self, on_event: Callable[[AlarmEvent], None] | None) -> None:
+        """Who hears of each transition from now on (a session that took over this engine)."""
+        self._on_event = on_event
 
     def feed(self, r: Reading) -> None:
         """One live reading; readings must arrive in time order (sources sort them)."""
@@ -264,10 +300,15 @@ class AlarmEngine:
             self.feed(r)
 
     def tick(self, t: float) -> None:
-        """The wall clock moved to event time `t` with no reading: look for silent streams."""
-        if t > self.t:
+        """The wall clock moved to event time `t` with no reading: look for silent streams.
+
+        Also fires what fell due before the engine's own time: a reading that came after the
+        clock had passed it (a stalled bridge) can bring a deadline that is already over."""
+        if t < self.t:
+            t = self.t
+        if t >= self._global_due:
             self._globals(t)
-            self.t = t
+        self.t = t
 
     def acknowledge(self, t: float, who: str = "") -> None:
         t = max(t, self.t)
@@ -327,6 +368,36 @@ class AlarmEngine:
         self._history_by_pos = [None] * len(ROW_NAMES)
         self._apply_baseline()
 
+    def technical_priority(self, name: str) -> str | None:
+        """The priority of a technical alarm that is not normal, or None."""
+        a = self._technical.get(name)
+        return a.priority if a is not None and a.state != "normal" else None
+
+    def technical(self, t: float, name: str, action: str, priority: str = "technical",
+                  message: str = "") -> None:
+        """Raise (or update) or clear a technical alarm about the monitor itself."""
+        t = max(t, self.t)
+        self.t = t
+        a = self._technical.get(name)
+        if action == "clear":
+            if a is not None and a.state != "normal":
+                self._clear(t, a, message or "resolved")
+            return
+        rank = 3 if priority == "high" else TECHNICAL_RANK
+        if a is None:
+            a = self._technical[name] = _TechAlarm(name)
+        if a.state == "normal":
+            a.priority, a.message = priority, message
+            self._activate(t, a, rank, None, message)
+            return
+        a.message = message  # the same problem, said again: no new transition
+        if rank > a.rank:
+            a.priority, a.rank = priority, rank
+            if a.state == "acknowledged":
+                a.state, a.remind_at = "active", INF
+            self._emit(t, a, "escalated", message)
+            self._break_through(t, rank)
+
     def apply(self, c: Control) -> None:
         self.tick(c.t)  # deadlines that fell due before the action come first
         if c.kind == "dose":
@@ -335,6 +406,9 @@ class AlarmEngine:
             self.acknowledge(c.t, c.data.get("who", ""))
         elif c.kind == "pause":
             self.pause_audio(c.t, c.data.get("seconds"))
+        elif c.kind == "technical":
+            self.technical(c.t, c.data["name"], c.data["action"], c.data.get("priority", "technical"),
+                           c.data.get("message", ""))
 
     def status(self) -> list[AlarmStatus]:
         """Alarms that are not normal, highest priority first."""
@@ -342,7 +416,7 @@ class AlarmEngine:
         for a in self._alarms():
             if a.state == "normal":
                 continue
-            priority = "technical" if not isinstance(a, _LimitAlarm) else RANK_NAME[a.rank]
+            priority = self._priority(a)
             out.append(AlarmStatus(a.name, a.vital, priority, a.state, a.value, a.limit, a.since,
                                    self._describe(a)))
         out.sort(key=lambda s: (-s.rank, s.state == "pending", s.since))
@@ -362,7 +436,7 @@ class AlarmEngine:
         `end`: the session's last moment (its stop event). A live monitor kept its clock running
         to then, so a stream that fell silent before it was alarmed: ticking to `end` does the same.
         """
-        _BatchRun(self, store, sorted(controls, key=lambda c: c.t)).run()
+        _BatchRun(self, store, order_controls(controls)).run()
         if end is not None:
             self.tick(end)
         return self.log
@@ -432,7 +506,7 @@ class AlarmEngine:
         if repeat is not None:
             a, v = repeat
             limit = a.limit_for(a.level)
-            self._emit_raw(AlarmEvent(t, "bp.repeat", "bp", RANK_NAME[a.level], "repeat", v, limit,
+            self._emit_raw(AlarmEvent(t, "bp.repeat", "bp", RANK_NAME[a.level], "repeat", float(v), limit,
                                       f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: "
                                       "repeat the measurement"))
 
@@ -559,7 +633,13 @@ class AlarmEngine:
     # -- helpers -------------------------------------------------------------------------------
 
     def _alarms(self) -> list[_Alarm]:
-        return [*self._all_limit, *self._stale, *self._artifact]
+        return [*self._all_limit, *self._stale, *self._artifact, *self._technical.values()]
+
+    @staticmethod
+    def _priority(a: _Alarm) -> str:
+        if isinstance(a, _LimitAlarm):
+            return RANK_NAME.get(a.rank, "")
+        return a.priority if isinstance(a, _TechAlarm) else "technical"
 
     def _apply_baseline(self) -> None:
         extra: dict[tuple[str, str], dict[int, tuple[float, str]]] = {}
@@ -600,16 +680,23 @@ class AlarmEngine:
                 return (f"{a.vital.upper()} {word} {format_value(a.vital, a.value)} "
                         f"(was {sign} {a.limit:g}; {RANK_NAME[a.rank]} until acknowledged)")
             return self._label(a)
+        if isinstance(a, _TechAlarm):
+            return a.message
         if a.name.endswith(".stale"):
             return f"{a.vital.upper()}: no data"
         return f"{a.vital.upper()} implausible reading {format_value(a.vital, a.value) if a.value is not None else ''}"
 
     def _emit(self, t: float, a: _Alarm, state: str, message: str) -> None:
-        priority = RANK_NAME.get(a.rank, "") if isinstance(a, _LimitAlarm) else "technical"
         value = None if a.value is None or a.value != a.value else round(float(a.value), 4)
-        self._emit_raw(AlarmEvent(t, a.name, a.vital, priority, state, value, a.limit, message))
+        self._emit_raw(AlarmEvent(t, a.name, a.vital, self._priority(a), state, value, a.limit, message))
 
     def _emit_raw(self, e: AlarmEvent) -> None:
+        if e.t < self._log_t:
+            # A reading that reached the monitor after its clock had passed it (a stalled bridge):
+            # what it changes is said when it arrived, so the log stays in time order.
+            e = AlarmEvent(self._log_t, e.alarm, e.vital, e.priority, e.state, e.value, e.limit, e.message)
+        else:
+            self._log_t = e.t
         self.log.append(e)
         if self._on_event is not None:
             self._on_event(e)
@@ -673,13 +760,17 @@ class _BatchRun:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
         self.stream_prev = [_prev_index(m) for m in self.stream_masks]
+        self.stream_rows = [np.flatnonzero(m).tolist() for m in self.stream_masks]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine._all_limit]
+        self.taken = n  # rows the engine has taken (a control sees only those before it)
         self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
 
     def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
         i = int(np.searchsorted(self.t, t0, "left"))
-        j = int(np.searchsorted(self.t, t1, "right"))
+        # Only the readings the engine had taken when the dose came (later rows may be older than
+        # the dose: a bridge that stalled).
+        j = min(int(np.searchsorted(self.t, t1, "right")), self.taken)
         pos = ROW_NAMES.index(vital)
         return self.values[pos][i:j][self.valid[pos][i:j]]
 
@@ -780,7 +871,11 @@ class _BatchRun:
 
     def run(self) -> None:
         e, t = self.e, self.tl
-        bounds = [bisect_right(t, c.t) for c in self.controls] + [self.n]
+        bounds = []
+        for c in self.controls:
+            b = min(c.seq, self.n) if c.seq is not None else bisect_right(t, c.t)
+            bounds.append(max(b, bounds[-1]) if bounds else b)
+        bounds.append(self.n)
         static = self.static
         lo = 0
         nalarms = len(e._all_limit)
@@ -790,6 +885,13 @@ class _BatchRun:
             heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
             s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
             heap += [(r, -1) for r in static[s0:s1]]
+            if seg:
+                # After a control, a stream's next reading may end a "no data" the control's tick
+                # raised although the readings themselves show no gap (they came late).
+                for rows in self.stream_rows:
+                    j = bisect_left(rows, lo)
+                    if j < len(rows) and rows[j] < hi:
+                        heap.append((rows[j], -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
@@ -820,6 +922,7 @@ class _BatchRun:
                         heapq.heappush(heap, (global_row, -2))
             if seg < len(self.controls):
                 self._sync(hi)
+                self.taken = hi
                 e.apply(self.controls[seg])
             lo = hi
         # Leave the engine as a live feed of every row would have: ready to take the next reading,

@@ -8,6 +8,8 @@ relative ones; readings must be appended in non-decreasing time order (sources s
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,6 +139,29 @@ class VitalStore:
             if len(valid):
                 self._last_valid[name] = lo + int(valid[-1])
         self._n = hi
+
+    def pop_last(self) -> Reading:
+        """Take the newest reading out again, as it was given (a derived MAP is not a reading)."""
+        if not self._n:
+            raise IndexError("the store is empty")
+        i = self._n - 1
+        values = []
+        for name in VITALS:
+            v = float(self._cols[name][i])
+            values.append(math.nan if name == "map" and self._map_derived[i] else v)
+            self._cols[name][i] = np.nan
+            self._art[name][i] = False
+        self._map_derived[i] = False
+        t = float(self._t[i])
+        self._n = i
+        for name, k in list(self._last_valid.items()):
+            if k == i:
+                ok = np.flatnonzero(~np.isnan(self._cols[name][:i]) & ~self._art[name][:i])
+                if len(ok):
+                    self._last_valid[name] = int(ok[-1])
+                else:
+                    del self._last_valid[name]
+        return Reading(t, *values)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -18,10 +18,11 @@ from typing import Callable
 import numpy as np
 
 from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
-from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules
+from monitor.core.alarms import AlarmEvent
 from monitor.core.downsample import minmax_downsample
 from monitor.core.durations import format_duration
-from monitor.core.thresholds import PRIORITIES, Thresholds, load_thresholds
+from monitor.core.thresholds import PRIORITIES, Thresholds
+from monitor.recording.alarm_source import AlarmSource, alarm_source
 from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
 
 # A series whose readings come at most this far apart (median) is drawn as a continuous line;
@@ -157,64 +158,6 @@ def make_timebase(session) -> Timebase:
 
 
 # -- the alarm log -------------------------------------------------------------------------------
-
-
-@dataclass
-class AlarmSource:
-    thresholds: Thresholds  # limits in force (stale limits fitted to the recording)
-    log: list[AlarmEvent]
-    origin: str  # a sentence: where the alarm log comes from
-    notes: list[str] = field(default_factory=list)
-
-
-def alarm_source(session, thresholds: Thresholds | None = None) -> AlarmSource:
-    """The alarm log: recorded live when the session has one and no other limits were asked for;
-    otherwise recomputed by the alarm engine (the same engine, on the readings' own time)."""
-    notes: list[str] = []
-    recorded = _recorded_alarms(session, notes)
-    stored = session.stored_thresholds()
-    if thresholds is None and recorded:
-        th = stored or load_thresholds()
-        th_fit, _ = fit_stale_rules(th, session.store)
-        return AlarmSource(th_fit, recorded, "as recorded during the session", notes)
-    if thresholds is not None:
-        th = thresholds
-        origin = (f"recomputed by the alarm engine with the thresholds from {thresholds.source}"
-                  if thresholds.source else "recomputed by the alarm engine with the thresholds given")
-    elif stored is not None:
-        th = stored
-        origin = "recomputed by the alarm engine with the thresholds stored in the session"
-    else:
-        th = load_thresholds()
-        origin = f"recomputed by the alarm engine with the thresholds from {th.source}"
-    th, fitted = fit_stale_rules(th, session.store)
-    notes.extend(fitted)
-    log = AlarmEngine(th).run(session.store, session.controls(), end=session.end_time())
-    return AlarmSource(th, log, origin, notes)
-
-
-def _recorded_alarms(session, notes: list[str]) -> list[AlarmEvent]:
-    """The alarm transitions recorded live; entries that are not well-formed are left out and said."""
-    out, bad = [], 0
-    for e in session.events:
-        if e.get("kind") != "alarm":
-            continue
-        try:
-            a = AlarmEvent.from_dict(e)
-            if not all(isinstance(x, str) for x in (a.alarm, a.vital, a.priority, a.state)):
-                raise TypeError("not text")
-            for x in (a.value, a.limit):
-                if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float))):
-                    raise TypeError("not a number")
-        except (KeyError, ValueError, TypeError):
-            bad += 1
-            continue
-        out.append(a)
-    if bad:
-        notes.append(f"{bad} recorded alarm entr{'ies' if bad != 1 else 'y'} could not be read and "
-                     f"{'were' if bad != 1 else 'was'} left out of the alarm log.")
-    out.sort(key=lambda a: a.t)
-    return out
 
 
 def _stream_vitals(th: Thresholds) -> dict[str, tuple[str, ...]]:
@@ -637,9 +580,11 @@ def _dose_text(e: dict) -> str:
 
 def event_rows(session, tb: Timebase) -> list[EventRow]:
     rows = []
-    for e in sorted((e for e in session.events if e.get("kind") != "alarm"), key=lambda e: e["t"]):
+    # Alarm transitions (technical ones included) are in the alarm log; clock ticks are internal.
+    shown = (e for e in session.events if e["kind"] not in ("alarm", "technical", "clock"))
+    for e in sorted(shown, key=lambda e: e["t"]):
         kind = str(e.get("kind", ""))
-        extra = {k: v for k, v in e.items() if k not in ("t", "kind")}
+        extra = {k: v for k, v in e.items() if k not in ("t", "kind", "seq")}
         text = ""
         short = ""
         if kind == "dose":
@@ -647,6 +592,9 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
             short = detail.replace(" dose", "")
             extra.pop("dose", None)
             extra.pop("amount_mg", None)
+            given = extra.pop("given_at", e["t"])
+            if abs(given - e["t"]) >= 1:
+                detail += f" given at {tb.when(given)}"
         elif kind == "note":
             detail = "note"
             text = str(extra.pop("text", ""))

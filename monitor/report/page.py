@@ -511,7 +511,7 @@ def write_report(session, path=None, thresholds: Thresholds | str | os.PathLike 
     if plotlyjs not in PLOTLYJS_CHOICES:
         raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_CHOICES)}, not '{plotlyjs}'")
     if isinstance(session, (str, os.PathLike)):
-        from monitor.core.session import load_session
+        from monitor.recording import load_session
 
         session = load_session(session)
     if isinstance(thresholds, (str, os.PathLike)):

@@ -35,6 +35,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import json
+import math
+from pathlib import Path
+
+from monitor.core.readings import Reading
+from monitor.core.vitals import VITALS
 from monitor.sources.csvfile import (
     CsvError,
     HeaderMap,
@@ -43,8 +49,9 @@ from monitor.sources.csvfile import (
     resolve_header,
     sort_and_merge,
 )
+from monitor.sources.feed import FeedStatus, FeedUpdate
 
-__all__ = ["CsvFollower", "FollowBatch", "FollowEvent"]
+__all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
 _MAX_READ = 8 * 1024 * 1024  # bytes per poll: a huge backlog is read over several polls
 _HEADER_SEARCH_LINES = 20  # non-blank lines that may come before the header (a device preamble)
@@ -347,3 +354,77 @@ class CsvFollower:
             self._fresh = self._reopened = False
         self._times, self._cols = [], []
         return out
+
+
+class FileFeed:
+    """A CSV a device bridge is still writing (monitor.sources.follow.CsvFollower) as a feed.
+
+    The mode is LIVE, unless the CSV has a side file `X.session.json` saying it is simulated
+    (what `vitals-monitor simulate --stream --out X.csv` writes): then it is SIMULATED.
+    """
+
+    # A bridge may write a line a little after its time stamp, or hold lines and write them in
+    # bursts: the session learns how late they come (EventClock) starting from this.
+    lag_s = 5.0
+    records = True
+    splits_rows = True
+
+    def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None,
+                 assume_tz: str = "UTC"):
+        self.path = Path(path)
+        self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz)
+        self.source = str(self.path.resolve())
+        self.label = self.path.stem
+        self.simulated = False
+        self._check_side_file()
+
+    @property
+    def mode(self) -> str:
+        return "SIMULATED" if self.simulated else "LIVE"
+
+    def _check_side_file(self) -> None:
+        side = self.path.with_name(self.path.stem + ".session.json")
+        try:
+            meta = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(meta, dict) and meta.get("simulated"):
+            self.simulated = True  # once simulated, always labelled so
+
+    def poll(self, now: float) -> FeedUpdate:
+        try:
+            b = self.follower.poll()
+        except Exception as exc:  # noqa: BLE001 - a feed reports, never raises (see Feed)
+            return FeedUpdate(status=[FeedStatus("error", f"error while reading {self.path.name} "
+                                                          f"({type(exc).__name__}: {exc}); still trying")])
+        out = FeedUpdate(rejected=b.rejected, reopened=b.reopened)
+        for e in b.events:
+            if e.kind in ("lost", "waiting"):
+                out.status.append(FeedStatus(e.kind, e.message))
+            elif e.kind == "error":
+                out.status.append(FeedStatus("error", e.message))
+            elif e.kind in ("opened", "restored", "recovered"):
+                self._check_side_file()
+                out.status.append(FeedStatus(e.kind, e.message))
+            else:
+                out.status.append(FeedStatus("info", e.message))
+        n = len(b.times)
+        if n:
+            t = b.times.tolist()
+            cols = [b.columns[v].tolist() if v in b.columns else None for v in VITALS]
+            nan = math.nan
+            out.readings = [Reading(t[i], *(c[i] if c is not None else nan for c in cols)) for i in range(n)]
+        return out
+
+    def clock(self, now: float) -> None:
+        return None
+
+    def absolute(self) -> bool | None:
+        kind = self.follower.time_kind
+        return None if kind is None else kind == "absolute"
+
+    def meta(self) -> dict:
+        return {"follow": self.source}
+
+    def close(self) -> None:
+        self.follower.close()

@@ -1,15 +1,15 @@
 """A recorded session played back on a virtual clock: speed, pause, seek (no Textual here).
 
 `ReplaySource` holds a `RecordedSession` (a session folder, a simulator CSV with its side files,
-or a plain device CSV) as arrays, plus the recorded user actions in time order, and keeps the
-virtual clock: the replay `position` (event time), whether it plays, and at what speed. It is a
-feed in the sense of `monitor.ui.feeds` (mode "REPLAY", `clock(now)` = the position), but the
-session that plays it (`monitor.ui.replay.ReplaySession`) takes rows and actions from it by index
-so that a row never becomes an object it does not need, and so that seeking is a slice.
+or a plain device CSV) as arrays, plus the recorded actions in the order they were applied, and
+keeps the virtual clock: the replay `position` (event time), whether it plays, and at what speed.
+It is a feed like any other (`monitor.sources.feed`: mode "REPLAY", `clock(now)` = the position,
+`poll` gives the rows and actions the clock has passed), so a replay is the live session over it
+(`monitor.session.replay.ReplayController`).
 
-Recorded actions are replayed at their times: doses, acknowledgements and audio pauses are
-controls to the alarm engine (exactly as live, where the app passes each key to the engine at the
-time it records it); notes are shown. Nothing is ever written into the recording.
+Recorded actions are given back in their place: doses, acknowledgements, audio pauses, technical
+alarms and clock ticks are controls to the alarm engine (exactly as live, where the session passed
+each to the engine when it recorded it); notes are shown. Nothing is ever written into the recording.
 """
 
 from __future__ import annotations
@@ -24,13 +24,15 @@ import numpy as np
 
 from monitor.core.alarms import Control
 from monitor.core.durations import parse_duration
-from monitor.core.readings import VitalStore
-from monitor.core.session import RecordedSession
+from monitor.core.readings import Reading, VitalStore
 from monitor.core.vitals import VITALS
+from monitor.recording import RecordedSession
+from monitor.recording.events import event_control
+from monitor.sources.feed import FeedStatus, FeedUpdate, SourceEvent
 
 MAX = math.inf
 SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 600.0, MAX)
-ACTION_KINDS = ("dose", "note", "ack", "pause")
+ACTION_KINDS = ("dose", "note", "ack", "pause", "technical", "clock")
 
 
 def speed_text(speed: float) -> str:
@@ -53,32 +55,32 @@ def parse_speed(text: str) -> float:
 
 @dataclass
 class Action:
-    """A recorded event the replay applies at its time."""
+    """A recorded event the replay applies at its place: a control (dose, ack, pause, technical,
+    clock tick) or a note. `seq`: the readings taken before it live (None in older recordings)."""
 
     t: float
-    kind: str  # dose | note | ack | pause
+    kind: str
     event: dict
-    control: Control | None
+    seq: int | None
 
 
 def recorded_actions(rs: RecordedSession) -> list[Action]:
-    """Doses, notes, acknowledgements and pauses in time order (file order among equal times);
-    the controls are exactly `rs.controls()`."""
-    out = []
-    for e in rs.events:
-        kind = e.get("kind")
-        if kind not in ACTION_KINDS:
-            continue
-        control = None
-        if kind == "dose":
-            control = Control(e["t"], "dose", {"dose": e.get("dose", "initial")})
-        elif kind == "ack":
-            control = Control(e["t"], "ack", {"who": e.get("who", "")})
-        elif kind == "pause":
-            control = Control(e["t"], "pause", {"seconds": e.get("seconds")})
-        out.append(Action(e["t"], kind, e, control))
-    out.sort(key=lambda a: a.t)  # stable, as `AlarmEngine.run` sorts the controls
+    """The recorded actions in the order they were applied live (by `seq` where every one has it,
+    else by time; file order among equals) -- the order `AlarmEngine.run` gives the controls."""
+    out = [Action(e["t"], e["kind"], e, e.get("seq")) for e in rs.events if e["kind"] in ACTION_KINDS]
+    if out and all(a.seq is not None for a in out):
+        out.sort(key=lambda a: a.seq)  # type: ignore[arg-type, return-value]
+    else:
+        out.sort(key=lambda a: a.t)
     return out
+
+
+def _due(a: Action, rows: int, t: float) -> bool:
+    """Whether a replay that has delivered `rows` rows and reached time t applies action a: it
+    comes before the rows recorded after it, and otherwise once its time is reached."""
+    if a.seq is not None and a.seq < rows:
+        return True
+    return a.t <= t and (a.seq is None or a.seq <= rows)
 
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
@@ -125,6 +127,8 @@ class ReplaySource:
 
     mode = "REPLAY"
     lag_s = 0.0
+    records = False  # what it delivers is already recorded
+    splits_rows = False
 
     def __init__(self, rs: RecordedSession, *, speed: float = 1.0, playing: bool = True):
         self.rs = rs
@@ -143,23 +147,53 @@ class ReplaySource:
         self.cols = cols
         self.rows: list[tuple] = list(zip(*(cols[v].tolist() for v in VITALS))) if len(self.tl) else []
         self.actions = recorded_actions(rs)
-        self.action_t = [a.t for a in self.actions]
         span = store.span()
         end = rs.end_time()
-        self.start = span[0] if span else (min(self.action_t) if self.action_t else 0.0)
+        self.start = span[0] if span else min((a.t for a in self.actions), default=0.0)
         self.end = max(end if end is not None else self.start, self.start)
         self.position = self.start
         self.row = 0  # rows delivered: tl[:row] are in the session's store
         self.action = 0  # actions applied
         self.speed = speed
         self.playing = playing
+        self.hold = False  # the screen is redrawing: deliver nothing this poll
+        self.goto: float | None = None  # the next poll plays to here, whatever the clock says
+        self.max_rows = 4096  # rows per poll at max speed (the replay adapts it to its budget)
         self._last_mono: float | None = None
+        self._ended = False
 
-    # -- the Feed protocol (what the app and LiveSession read) ---------------------------------
+    # -- the Feed protocol ---------------------------------------------------------------------
 
-    def poll(self, now: float):
-        raise RuntimeError("a ReplaySource is played by monitor.ui.replay.ReplaySession, which takes "
-                           "its rows by index")
+    def poll(self, now: float) -> FeedUpdate:
+        """The rows and recorded actions the virtual clock has passed since the last poll."""
+        if self.hold:
+            return FeedUpdate()
+        target = self.target(now) if self.goto is None else self.goto
+        self.goto = None
+        tl, n = self.tl, len(self.tl)
+        i = self.row
+        fast = math.isinf(target)
+        j = min(n, i + self.max_rows) if fast else bisect_right(tl, target, lo=i)
+        rows = self.rows
+        readings = [Reading(tl[k], *rows[k]) for k in range(i, j)]
+        reached = (self.end if j >= n else tl[j - 1] if j else self.start) if fast else target
+        k, actions, events = self.action, self.actions, []
+        while k < len(actions):
+            a = actions[k]
+            if not _due(a, j, reached):
+                break
+            fields = {key: v for key, v in a.event.items() if key not in ("t", "kind", "seq")}
+            events.append(SourceEvent(a.t, a.kind, fields, a.seq))
+            k += 1
+        self.row, self.action = j, k
+        self.position = max(self.position, reached)
+        out = FeedUpdate(readings, events)
+        if self.at_end and not self._ended:
+            self._ended = True
+            self.play(False)
+            out.finished = True
+            out.status.append(FeedStatus("ended", "end of the recording"))
+        return out
 
     def clock(self, now: float) -> float:
         return self.position
@@ -215,9 +249,6 @@ class ReplaySource:
         """How many rows have a time at or before t."""
         return bisect_right(self.tl, t)
 
-    def actions_upto(self, t: float) -> int:
-        return bisect_right(self.action_t, t)
-
     def store_slice(self, i: int, j: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         return self.times[i:j], {v: c[i:j] for v, c in self.cols.items()}
 
@@ -230,8 +261,25 @@ class ReplaySource:
     def full_store(self) -> VitalStore:
         return self.rs.store
 
-    def controls_upto(self, k: int) -> list[Control]:
-        return [a.control for a in self.actions[:k] if a.control is not None]
+    def actions_upto_row(self, j: int, t: float) -> int:
+        """How many actions a replay that has delivered rows [0, j) and reached time t has applied."""
+        k = 0
+        for a in self.actions:
+            if not _due(a, j, t):
+                break
+            k += 1
+        return k
+
+    def events_upto(self, k: int) -> list[dict]:
+        return [a.event for a in self.actions[:k]]
 
     def controls(self) -> list[Control]:
-        return self.controls_upto(len(self.actions))
+        return [c for a in self.actions if (c := event_control(a.event)) is not None]
+
+    def rewind(self, j: int, k: int, t: float) -> None:
+        """Stand at row j, action k, time t (a seek)."""
+        self.row, self.action, self.position = j, k, t
+        self._last_mono = None
+        self._ended = self.at_end
+        if self._ended:
+            self.play(False)

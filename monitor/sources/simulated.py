@@ -20,6 +20,7 @@ import numpy as np
 
 from monitor.core.readings import Reading
 from monitor.core.vitals import VITALS
+from monitor.sources.feed import FeedStatus, FeedUpdate, SourceEvent
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,67 @@ class SimulatedFeed:
             "software_version": software_version(),
             "speed": self.speed,
         }
+
+
+class SimulatorFeed:
+    """The simulator (monitor.sources.simulated.SimulatedFeed) as a feed.
+
+    Event time is the simulated clock: the feed's start plus `speed` simulated seconds per
+    monotonic second. It stops at the last reading once the scenario is over.
+    """
+
+    mode = "SIMULATED"
+    simulated = True
+    lag_s = 0.0
+    records = True
+    splits_rows = False
+
+    def __init__(self, feed, resume_after: float | None = None):
+        self.feed = feed
+        self.source = "simulator"
+        self.label = f"{feed.scenario} (seed {feed.seed})"
+        self._resume_after = resume_after
+        self._end = feed.start + float(feed.session.t[-1]) if len(feed.session.t) else feed.start
+        self._ended = False
+        self._begun = False
+
+    def _begin(self, now: float) -> None:
+        if not self._begun:
+            self._begun = True
+            if self._resume_after is not None:
+                # Carry on where the recording stopped: simulated time resumes there, not at zero.
+                self.feed.begin(now - max(0.0, self._resume_after - self.feed.start) / self.feed.speed)
+            else:
+                self.feed.begin(now)
+
+    def poll(self, now: float) -> FeedUpdate:
+        self._begin(now)
+        b = self.feed.poll(now)
+        readings, events = b.readings, b.events
+        if self._resume_after is not None:
+            cut = self._resume_after
+            readings = [r for r in readings if r.t > cut]
+            events = [e for e in events if e.t > cut]
+        out = FeedUpdate(readings, [SourceEvent(e.t, e.kind, dict(e.fields)) for e in events])
+        if b.finished and not self._ended:
+            self._ended = True
+            out.finished = True
+            out.status.append(FeedStatus("ended", "the simulated session is over: no more readings"))
+        return out
+
+    def clock(self, now: float) -> float:
+        self._begin(now)
+        t = self.feed.start + self.feed.sim_time(now)
+        return min(t, self._end) if self._ended or self.feed.finished else t
+
+    def absolute(self) -> bool:
+        return True
+
+    def meta(self) -> dict:
+        info = self.feed.session_info()
+        out = {k: info[k] for k in ("scenario", "seed", "speed") if k in info}
+        out["sim_start"] = self.feed.start  # epoch seconds of simulated second 0 (for --resume)
+        return out
+
+    def close(self) -> None:
+        pass

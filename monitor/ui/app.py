@@ -1,11 +1,15 @@
 """The Textual bedside app, built by `make_app(...)` (the CLI and the tests use the same factory).
 
-One UI timer (every 0.25 s) drives everything: it polls the feed through the `LiveSession`
-(readings go to the store, the recorder and the alarm engine), rings the bell when the pattern
+One UI timer (every 0.25 s) drives everything: it polls the feed through the `Session`
+(monitor.session: readings go to the store, the recorder and the alarm engine), rings the bell when the pattern
 says so, toggles the banner's flash phase, and redraws what changed. Widgets are redrawn from the
 store and the engine's state once per tick at most, never per reading; a tick with no new data
 only redraws the clock once a second. Charts rebuild only when data arrived or the time axis has
 moved by a column.
+
+Nothing on the screen may take the monitor down: the timer, every key's action and every dialog's
+answer run guarded, and what still escapes reaches a last-resort handler; each error becomes a
+high technical alarm of the session (and a traceback in monitor.log), and monitoring goes on.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import getpass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -24,7 +28,7 @@ from monitor.core.durations import format_duration
 from monitor.ui import views
 from monitor.ui.bell import BellPattern
 from monitor.ui.format import clock_text
-from monitor.ui.live import ActionError, Clock, LiveSession
+from monitor.session import ActionError, Clock, Session
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
 from monitor.ui.widgets import AlarmBanner, AlarmList, EventLog, HeaderBar, TrendChart, VitalTile
 
@@ -54,7 +58,7 @@ class MonitorApp(App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
-    def __init__(self, session: LiveSession, *, quiet: bool = False, tz: tzinfo | None = None,
+    def __init__(self, session: Session, *, quiet: bool = False, tz: tzinfo | None = None,
                  timers: bool = True, bell: Callable[[], None] | None = None, tick_s: float = TICK_S):
         super().__init__()
         self.session = session
@@ -102,13 +106,53 @@ class MonitorApp(App):
     # -- the one timer -------------------------------------------------------------------------
 
     def step(self, force: bool = False) -> None:
-        """Poll the feed, sound, flash, redraw what changed."""
+        """Poll the feed, sound, flash, redraw what changed (guarded: see the module docstring)."""
+        self.guarded("while updating the screen", self._step, force)
+
+    def guarded(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the monitor never dies of a bug on the screen
+            self.report_error(where, exc)
+            return None
+
+    def report_error(self, where: str, exc: BaseException) -> None:
+        self.session.internal_error(where, exc)
+        try:
+            self.notify(f"internal error {where}: {type(exc).__name__}; the monitor carries on",
+                        severity="error", timeout=6)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _handle_exception(self, error: Exception) -> None:
+        # The last resort: Textual would exit the app on any unhandled exception.
+        if isinstance(error, (KeyboardInterrupt, SystemExit)) or self.ended:
+            super()._handle_exception(error)
+            return
+        self.report_error("in the screen", error)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as exc:  # noqa: BLE001
+            self.report_error(f"on the key for {action}", exc)
+            return True
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss: bool = False):  # type: ignore[override]
+        if callback is not None:
+            inner = callback
+
+            def callback(result, inner=inner):  # type: ignore[no-redef]
+                self.guarded("after a dialog", inner, result)
+        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss)
+
+    def _step(self, force: bool = False) -> None:
         if self.ended:
             return
         self.ticks += 1
         s = self.session
         now_m = s.clock.monotonic()
-        changed = s.poll()
+        changed = self._poll()
         self._sound(now_m)
         full = force or changed or now_m - self._last_full >= 1.0
         snap = views.snapshot(s) if (full or self._flashing) else None
@@ -123,6 +167,9 @@ class MonitorApp(App):
             self._redraw(snap)
 
     _flashing = False
+
+    def _poll(self) -> bool:
+        return self.session.poll()
 
     def _redraw(self, snap: views.Snapshot) -> None:
         s = self.session
@@ -262,7 +309,7 @@ class MonitorApp(App):
             path = write_report(folder)  # the session folder's report.html
         except Exception as exc:  # a report must never take the monitor down: say it, carry on
             self.call_from_thread(self._say, f"report not written: {exc}", True)
-            self.call_from_thread(self.session._write_log_line, f"report not written: {exc!r}")
+            self.call_from_thread(self.session.write_log_line, f"report not written: {exc!r}")
             return
         self.call_from_thread(self._say, f"report written to {path}")
 
@@ -297,13 +344,14 @@ class MonitorApp(App):
 def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str = "", quiet: bool = False,
              resume=None, clock: Clock | None = None, tz: tzinfo | None = None, timers: bool = True,
              bell: Callable[[], None] | None = None, user: str | None = None, record: bool = True,
-             recorder_factory=None) -> MonitorApp:
+             recorder_factory=None, fit_stale: bool = False) -> MonitorApp:
     """The bedside app for one feed.
 
-    feed: a `monitor.ui.feeds` feed (simulator, followed file, or any object with the same
+    feed: a `monitor.sources.feed` feed (simulator, followed file, or any object with the same
     members); thresholds: the limits in force; folder: where to record (None: no recording);
-    resume: a `RecordedSession` to carry on; clock/tz/timers/bell: injected by tests (a manual
-    clock, a fixed zone, no real timers, a bell counter).
+    resume: a `RecordedSession` to carry on; fit_stale: the limits are the defaults, to be fitted
+    to a slow feed as `alarms` fits them (monitor.recording.alarm_source); clock/tz/timers/bell:
+    injected by tests (a manual clock, a fixed zone, no real timers, a bell counter).
     """
     kw = {}
     if recorder_factory is not None:
@@ -313,6 +361,6 @@ def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str =
             user = getpass.getuser()
         except Exception:  # noqa: BLE001 - no login name is not an error
             user = ""
-    session = LiveSession(feed, thresholds, folder=folder, label=label, clock=clock, resume=resume,
-                          user=user, record=record and folder is not None, **kw)
+    session = Session(feed, thresholds, folder=folder, label=label, clock=clock, resume=resume,
+                      user=user, record=record and folder is not None, fit_stale=fit_stale, **kw)
     return MonitorApp(session, quiet=quiet, tz=tz, timers=timers, bell=bell)

@@ -7,7 +7,6 @@ Errors a user can cause end in one sentence on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -38,6 +37,8 @@ def register(sub) -> None:
                     "state) and carry on recording into it")
     lv.add_argument("--column", action="append", metavar="VITAL=HEADER",
                     help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
+    lv.add_argument("--headless", action="store_true", help="no screen: record and print the alarms as lines "
+                    "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)")
     _common(lv)
     lv.set_defaults(func=_run_live)
 
@@ -89,6 +90,7 @@ def _fail(message: str) -> int:
 
 
 def _run_demo(args) -> int:
+    args.headless = False
     args.input = None
     args.simulate = args.scenario
     args.resume = None
@@ -97,7 +99,7 @@ def _run_demo(args) -> int:
 
 
 def _run_live(args) -> int:
-    from monitor.core.session import SessionError
+    from monitor.recording import SessionError
     from monitor.core.thresholds import ConfigError
     from monitor.sources.csvfile import CsvError
 
@@ -105,20 +107,38 @@ def _run_live(args) -> int:
         plan = _plan(args)
     except (_Usage, ConfigError, SessionError, CsvError) as exc:
         return _user_error(exc)
+    if getattr(args, "headless", False):
+        from monitor.session import Session
+        from monitor.session.headless import run_headless
+
+        session = Session(plan["feed"], plan["thresholds"], folder=plan["folder"], label=plan["label"],
+                          resume=plan["resume"], user=_login(), record=plan["folder"] is not None,
+                          fit_stale=plan["fit_stale"])
+        return run_headless(session)
     from monitor.ui.app import make_app
 
     app = make_app(plan["feed"], plan["thresholds"], folder=plan["folder"], label=plan["label"],
-                   quiet=args.quiet, resume=plan["resume"])
+                   quiet=args.quiet, resume=plan["resume"], fit_stale=plan["fit_stale"])
     app.run()
     if plan["folder"] is not None and app.session.recorder is not None:
         print(f"session recorded in {plan['folder']}")
     return 0
 
 
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name is not an error
+        return ""
+
+
 def _run_replay(args) -> int:
-    from monitor.core.session import SessionError, load_session
+    from monitor.recording import SessionError, load_session
     from monitor.core.thresholds import ConfigError, load_thresholds
     from monitor.sources.csvfile import CsvError
+    from monitor.recording.alarm_source import session_limits
     from monitor.sources.replay import parse_position, parse_speed
 
     try:
@@ -132,13 +152,8 @@ def _run_replay(args) -> int:
         rs = load_session(path, column_map=_column_map(args.column))
         if not len(rs.store):
             raise _Usage(f"'{path}' holds no readings to replay")
-        if args.thresholds:
-            th = load_thresholds(args.thresholds)
-            limits = str(args.thresholds)
-        else:
-            stored = rs.stored_thresholds()
-            th = stored or load_thresholds()
-            limits = "the thresholds stored in the session" if stored else (th.source or "the default thresholds")
+        chosen = session_limits(rs, load_thresholds(args.thresholds) if args.thresholds else None)
+        th, limits = chosen.thresholds, (str(args.thresholds) if args.thresholds else chosen.what)
         start = None
         if args.start:
             span = rs.store.span()
@@ -154,7 +169,7 @@ def _run_replay(args) -> int:
     from monitor.ui.replay_app import make_replay_app
 
     app = make_replay_app(rs, th, speed=speed, start=start, playing=not args.paused, limits=limits,
-                          thresholds_given=bool(args.thresholds), quiet=not args.bell)
+                          thresholds_given=bool(args.thresholds), quiet=not args.bell, notes=chosen.notes)
     app.run()
     return 0
 
@@ -178,46 +193,21 @@ def _column_map(items):
         raise _Usage(str(exc)) from None
 
 
-def _is_session(p: Path) -> bool:
-    return p.is_dir() and ((p / "session.json").exists() or (p / "readings.csv").exists())
-
-
-def _closed(p: Path) -> str | None:
-    """The stop time of a session folder that was ended deliberately, or None."""
-    events = p / "events.jsonl"
-    try:
-        text = events.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    stop = None
-    for line in text.splitlines():
-        try:
-            e = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(e, dict):
-            if e.get("kind") == "stop":
-                stop = str(e.get("wall") or e.get("t"))
-            elif e.get("kind") == "start":
-                stop = None  # resumed after a stop
-    return stop
-
-
 def _plan(args) -> dict:
     """Check the arguments and build the feed, thresholds, folder and resume state."""
-    from monitor.core.session import load_session
     from monitor.core.thresholds import load_thresholds
+    from monitor.recording import is_session_folder, load_session, stopped_at
 
     if args.speed is not None and not args.speed > 0:
         raise _Usage("--speed must be more than 0")
     resume_dir = Path(args.resume) if args.resume else None
     source = Path(args.input) if args.input else None
     if source is not None and source.is_dir():
-        if not _is_session(source):
+        if not is_session_folder(source):
             raise _Usage(f"'{source}' is a folder but not a recorded session; give a CSV file to follow")
         if resume_dir is not None:
             raise _Usage("give the session folder once: either as INPUT or with --resume")
-        stopped = _closed(source)
+        stopped = stopped_at(source)
         if stopped:
             raise _Usage(f"'{source}' is a session that was ended at {stopped}; to carry it on anyway, "
                          f"use --resume {source}")
@@ -237,7 +227,7 @@ def _plan(args) -> dict:
     resume = None
     meta: dict = {}
     if resume_dir is not None:
-        if not _is_session(resume_dir):
+        if not is_session_folder(resume_dir):
             raise _Usage(f"cannot resume '{resume_dir}': it is not a recorded session folder")
         if args.thresholds:
             raise _Usage("--thresholds cannot change the limits of a session being resumed; its "
@@ -249,6 +239,9 @@ def _plan(args) -> dict:
         thresholds = resume.stored_thresholds() or load_thresholds()
     else:
         thresholds = load_thresholds(args.thresholds)
+    # Only the default limits are fitted to a slow feed (as `alarms` fits them); given or stored
+    # limits are used as they are.
+    fit_stale = resume_dir is None and not args.thresholds
 
     feed = _feed(args, source, meta, resume)
     label = args.label or (meta.get("label") if meta else "") or feed.label
@@ -260,19 +253,20 @@ def _plan(args) -> dict:
         folder = resume_dir
     elif args.record:
         folder = Path(args.record)
-        if _is_session(folder):
+        if is_session_folder(folder):
             raise _Usage(f"'{folder}' already holds a session; carry it on with --resume {folder}")
         if folder.exists() and not folder.is_dir():
             raise _Usage(f"cannot record in '{folder}': it is a file, not a folder")
     else:
         import time
 
-        from monitor.ui.live import default_folder
+        from monitor.session.folders import default_folder
 
         folder = default_folder(label, time.time())
     if folder is not None:
         _check_writable(folder)
-    return {"feed": feed, "thresholds": thresholds, "folder": folder, "label": label, "resume": resume}
+    return {"feed": feed, "thresholds": thresholds, "folder": folder, "label": label, "resume": resume,
+            "fit_stale": fit_stale}
 
 
 def _check_writable(folder: Path) -> None:
@@ -288,9 +282,9 @@ def _check_writable(folder: Path) -> None:
 
 
 def _feed(args, source: Path | None, meta: dict, resume):
-    from monitor.core.session import parse_time
-    from monitor.sources.simulated import SimulatedFeed
-    from monitor.ui.feeds import FileFeed, SimulatorFeed
+    from monitor.recording import parse_time
+    from monitor.sources.follow import FileFeed
+    from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
     last = resume.store.span()[1] if resume is not None and len(resume.store) else None
     scenario = args.simulate or (meta.get("scenario") if source is None else None)

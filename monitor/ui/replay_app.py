@@ -1,4 +1,4 @@
-"""The replay screen: the bedside app over a `ReplaySession`, with a REPLAY badge, a position bar
+"""The replay screen: the bedside app over a replay (`monitor.session.replay.ReplayController`), with a REPLAY badge, a position bar
 (alarm and dose marks) and the playback keys. Built by `make_replay_app(...)` (the CLI and the
 tests use the same factory).
 
@@ -18,7 +18,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from monitor.core.alarm_diff import describe
@@ -28,8 +27,9 @@ from monitor.sources.replay import ReplaySource, parse_position, speed_text
 from monitor.ui import palette
 from monitor.ui.app import MonitorApp
 from monitor.ui.format import clock_text
-from monitor.ui.live import Clock
-from monitor.ui.replay import ReplaySession
+from monitor.ui.screens import HelpScreen, SafeModal
+from monitor.session import Clock
+from monitor.session.replay import ReplayController
 
 REPLAY_TICK_S = 0.1
 MAX_SPEED_REDRAW_S = 0.5  # at max speed the screen is redrawn this often; ticks between only play
@@ -47,19 +47,19 @@ class PositionBar(Static):
 
     _last: object = None
 
-    def show(self, s: ReplaySession, tz: tzinfo | None) -> None:
+    def show(self, s: ReplayController, tz: tzinfo | None) -> None:
         src = s.src
         width = max((self.size.width or 80) - 2, 10)
-        key = (round(src.position), src.playing, src.speed, width, s.finished, len(s.doses))
+        key = (round(src.position), src.playing, src.speed, width, s.finished, len(s.session.doses))
         if key == self._last:
             return
         self._last = key
         self.update(render_position(s, width, tz))
 
 
-def render_position(s: ReplaySession, width: int, tz: tzinfo | None) -> Text:
+def render_position(s: ReplayController, width: int, tz: tzinfo | None) -> Text:
     src = s.src
-    absolute = s.absolute
+    absolute = s.session.absolute
     state = "ENDED" if s.finished else ("▶ PLAY" if src.playing else "❚❚ PAUSED")
     span = max(src.end - src.start, 1e-9)
     line1 = Text()
@@ -102,7 +102,7 @@ def render_position(s: ReplaySession, width: int, tz: tzinfo | None) -> Text:
     return line1 + Text("\n") + line2
 
 
-class GotoScreen(ModalScreen[float | None]):
+class GotoScreen(SafeModal[float | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, start: float, end: float, absolute: bool | None, tz: tzinfo | None):
@@ -136,7 +136,7 @@ class GotoScreen(ModalScreen[float | None]):
         self.dismiss(None)
 
 
-class DiffScreen(ModalScreen[None]):
+class DiffScreen(SafeModal[None]):
     """How the replay's alarm log differs from the recorded one."""
 
     BINDINGS = [Binding("escape", "close", "Close"), Binding("x", "close", show=False),
@@ -168,24 +168,16 @@ REPLAY_HELP = """\
 The position bar: [b]![/b] an alarm starts (its priority's colour), [b]D[/b] / [b]S[/b] doses.
 Alarms are recomputed with: {limits}
 The recorded doses, acknowledgements, audio pauses and notes are applied at their times,
-so the screen at any moment is what the bedside saw. Nothing is written into the recording.
-
-Press any key to close."""
+so the screen at any moment is what the bedside saw. Nothing is written into the recording."""
 
 
-class ReplayHelpScreen(ModalScreen[None]):
+class ReplayHelpScreen(HelpScreen):
+    """The bedside help's screen (scrolls, closes once) with the replay's keys."""
+
     def __init__(self, text: str):
-        super().__init__()
+        SafeModal.__init__(self)
+        self.mode = "REPLAY"
         self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog help"):
-            yield Static(" REPLAY ", classes="badge -replay")
-            yield Static(self.text, markup=True)
-
-    def on_key(self, event) -> None:
-        event.stop()
-        self.dismiss(None)
 
 
 class ReplayApp(MonitorApp):
@@ -205,15 +197,15 @@ class ReplayApp(MonitorApp):
         Binding("x", "diff", "Diff"),
     ]
 
-    def __init__(self, session: ReplaySession, *, limits: str = "", **kw):
+    def __init__(self, replay: ReplayController, *, limits: str = "", **kw):
         kw.setdefault("tick_s", REPLAY_TICK_S)
-        super().__init__(session, **kw)
+        super().__init__(replay.session, **kw)
+        self.replay = replay
         self.limits = limits or "the thresholds stored in the session"
-        self.title = f"vitals-monitor · REPLAY · {session.label}"
+        self.title = f"vitals-monitor · REPLAY · {replay.session.label}"
 
-    @property
-    def replay(self) -> ReplaySession:
-        return self.session  # type: ignore[return-value]
+    def _poll(self) -> bool:
+        return self.replay.poll()
 
     def compose(self) -> ComposeResult:
         for w in super().compose():
@@ -237,28 +229,28 @@ class ReplayApp(MonitorApp):
 
     _drawn = -1e18
 
-    def step(self, force: bool = False) -> None:
-        """As live; at max speed a tick either plays (for at most the session's budget) or redraws,
+    def _step(self, force: bool = False) -> None:
+        """As live; at max speed a tick either plays (for at most the replay's budget) or redraws,
         never both, so a key waits for one of them at most. A forced step (after a key) only
         redraws."""
         if self.ended or not self.is_running or not self.query(PositionBar):
             return  # shutting down: the screen is gone
         s = self.replay
-        now = s.clock.monotonic()
+        now = self.session.clock.monotonic()
         if force:
-            s.hold = True  # a key's redraw shows the state the key made; the timer plays on
+            s.src.hold = True  # a key's redraw shows the state the key made; the timer plays on
         elif s.src.playing and math.isinf(s.src.speed):
             if now - self._drawn < MAX_SPEED_REDRAW_S:
                 self.ticks += 1
                 s.poll()
                 self.query_one(PositionBar).show(s, self.tz)
                 return
-            s.hold = True
+            s.src.hold = True
             force = True
         try:
-            super().step(force)
+            super()._step(force)
         finally:
-            s.hold = False
+            s.src.hold = False
         self._drawn = now
         self.query_one(PositionBar).show(s, self.tz)
 
@@ -321,14 +313,14 @@ class ReplayApp(MonitorApp):
                 self.replay.seek(t)
                 self._after_seek()
 
-        self.push_screen(GotoScreen(src.start, src.end, self.replay.absolute, self.tz), done)
+        self.push_screen(GotoScreen(src.start, src.end, self.session.absolute, self.tz), done)
 
     def diff_lines(self) -> list[str]:
         s = self.replay
         if s.reference is None:
             return ["No recorded alarm log to compare with (a plain CSV, or a session without alarms).",
                     f"The alarms shown are computed with {self.limits}."]
-        fmt = (lambda t: clock_text(t, s.absolute, self.tz))
+        fmt = (lambda t: clock_text(t, self.session.absolute, self.tz))
         out = [f"Compared with {s.reference_what}, {self.limits} give:"]
         out += ["  " + describe(d, fmt) for d in s.diffs]
         counts = {k: sum(1 for d in s.diffs if d.kind == k) for k in ("added", "removed", "changed")}
@@ -351,20 +343,22 @@ def make_replay_app(rs, thresholds: Thresholds, *, speed: float = 1.0, start: fl
                     playing: bool = True, limits: str = "", thresholds_given: bool = False,
                     clock: Clock | None = None, tz: tzinfo | None = None, timers: bool = True,
                     quiet: bool = True, bell: Callable[[], None] | None = None,
-                    budget_s: float | None = None) -> ReplayApp:
+                    budget_s: float | None = None, notes: list[str] | tuple[str, ...] = ()) -> ReplayApp:
     """The replay app for a `RecordedSession`.
 
     thresholds: the limits to recompute the alarms with (the session's stored ones, or --thresholds
     with thresholds_given=True: then the app compares the result with the recorded log);
-    start: the event time to begin at (None: the first reading); clock/tz/timers/bell: injected by
-    tests. The bell is off by default (quiet): a replay is for reading.
+    start: the event time to begin at (None: the first reading); notes: what the choice of limits
+    noticed (monitor.recording.alarm_source), shown in the event log; clock/tz/timers/bell:
+    injected by tests. The bell is off by default (quiet): a replay is for reading.
     """
-    from monitor.ui.replay import BUDGET_S, reference_log
+    from monitor.recording.alarm_source import reference_log
+    from monitor.session.replay import BUDGET_S
 
     src = ReplaySource(rs, speed=speed, playing=playing)
     reference, what = reference_log(rs, thresholds_given)
-    session = ReplaySession(src, thresholds, clock=clock, budget_s=BUDGET_S if budget_s is None else budget_s,
-                            reference=reference, reference_what=what)
+    replay = ReplayController(src, thresholds, clock=clock, budget_s=BUDGET_S if budget_s is None else budget_s,
+                              reference=reference, reference_what=what, notes=notes)
     if start is not None and not math.isclose(start, src.start):
-        session.seek(start)
-    return ReplayApp(session, limits=limits, quiet=quiet, tz=tz, timers=timers, bell=bell)
+        replay.seek(start)
+    return ReplayApp(replay, limits=limits, quiet=quiet, tz=tz, timers=timers, bell=bell)

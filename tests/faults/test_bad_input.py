@@ -125,7 +125,7 @@ def _same(got: np.ndarray, want: list) -> bool:
 @pytest.mark.parametrize("name", sorted(n for n, c in CSV_CASES.items() if c["exit"] == 0))
 def test_csv_that_loads_keeps_every_valid_row(name):
     """The same loader the command uses: every valid row is there with its values; nothing invented."""
-    from monitor.core.session import load_session
+    from monitor.recording import load_session
 
     case = CSV_CASES[name]
     s = load_session(BAD / "csv" / name)

@@ -196,7 +196,7 @@ def test_arbitrary_session_side_files_only_raise_project_errors(meta, events):
     said) or a SessionError/ConfigError names the file; the alarm engine then replays it."""
     from monitor.core.alarm_log import alarm_summary
     from monitor.core.alarms import AlarmEngine
-    from monitor.core.session import SessionError, load_session
+    from monitor.recording import SessionError, load_session
 
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "s.csv"

@@ -5,10 +5,10 @@ the fault is made one level below the recorder: the files `SessionRecorder` open
 opened through a raw layer that raises `OSError(ENOSPC)` (disk full) or `OSError(EROFS)` (read-only
 file system) on write while the fault lasts, and can write only part of a block first, as a disk
 that fills up half-way through a write does. Python's own buffering sits on top, exactly as in
-`monitor.core.session._open_private`, so what the recorder does with a failed, half-done write is
+`monitor.recording.recorder._open_private`, so what the recorder does with a failed, half-done write is
 what it would do on a real disk.
 
-Each test: a followed CSV (1 Hz) feeds a `LiveSession` on a manual clock; the fault comes, the
+Each test: a followed CSV (1 Hz) feeds a `Session` on a manual clock; the fault comes, the
 session must raise a high-priority technical alarm, keep taking readings (the live view goes on),
 and when the fault goes the alarm clears and the recording holds every reading exactly once.
 """
@@ -24,11 +24,11 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-import monitor.core.session as session_mod
-from monitor.core.session import SessionRecorder, load_session
+import monitor.recording.recorder as session_mod
+from monitor.recording import SessionRecorder, load_session
 from monitor.core.thresholds import load_thresholds
-from monitor.ui.feeds import FileFeed
-from monitor.ui.live import LiveSession, ManualClock
+from monitor.sources.follow import FileFeed
+from monitor.session import ManualClock, Session
 
 T0 = 1_795_856_400
 TH = load_thresholds()
@@ -91,7 +91,7 @@ class Bed:
         self.rec = tmp_path / "rec"
         self.path.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n")
         self.clock = ManualClock(wall=T0 + 5, monotonic=1000.0)
-        self.s = LiveSession(FileFeed(self.path), TH, folder=self.rec, clock=self.clock, **kw)
+        self.s = Session(FileFeed(self.path), TH, folder=self.rec, clock=self.clock, **kw)
         self.s.tz = timezone.utc
         self.s.start()
         self.n = 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from monitor.core.readings import Reading
-from monitor.core.session import SessionRecorder, load_session
+from monitor.recording import SessionRecorder, load_session
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = [ROOT / "monitor", ROOT / "simulators"]
@@ -181,7 +181,7 @@ def _assert_no_listening_socket(pid: int) -> None:
 LIVE_SESSION = r"""
 import sys, time
 from monitor.core.alarms import AlarmEngine
-from monitor.core.session import SessionRecorder
+from monitor.recording import SessionRecorder
 from monitor.core.thresholds import load_thresholds
 from monitor.sources.simulated import SimulatedFeed
 

@@ -1,6 +1,6 @@
 """The feed goes silent, comes back, goes silent again: stale alarms raise and clear each time.
 
-End to end: a followed CSV (`FileFeed`) feeding a recording `LiveSession` on a manual clock, with
+End to end: a followed CSV (`FileFeed`) feeding a recording `Session` on a manual clock, with
 HR and SpO2 every second and a cuff every 5 minutes. The file stays where it is; only its lines
 stop coming. Each silence must raise the technical stale alarm of every stream it silenced (after
 the rule's time plus the file's 2 s lag, not before), hide the stale values, and clear as soon as
@@ -15,10 +15,10 @@ from datetime import timezone
 import numpy as np
 
 from monitor.core.alarms import AlarmEngine
-from monitor.core.session import load_session
+from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
-from monitor.ui.feeds import FileFeed
-from monitor.ui.live import LiveSession, ManualClock
+from monitor.sources.follow import FileFeed
+from monitor.session import ManualClock, Session
 
 T0 = 1_795_856_400
 TH = load_thresholds()
@@ -35,7 +35,7 @@ class Bed:
         self.rec = tmp_path / "rec"
         self.path.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n")
         self.clock = ManualClock(wall=T0 + 5, monotonic=1000.0)
-        self.s = LiveSession(FileFeed(self.path), TH, folder=self.rec, clock=self.clock)
+        self.s = Session(FileFeed(self.path), TH, folder=self.rec, clock=self.clock)
         self.s.tz = timezone.utc
         self.s.start()
         self.i = 0  # the bridge's clock: seconds since T0
@@ -76,6 +76,7 @@ def test_silent_back_silent_back_raises_and_clears_each_time(tmp_path):
         assert {"hr", "spo2"} <= bed.s.stale_vitals()
         assert bed.s.audible_rank() > 0
         bed.run(1)
+        bed.silent(0.5)  # the newest line waits half a second for a second line with its time stamp
         assert bed.stale() == set(), f"not cleared after the silence of {silence} s"
         assert bed.s.current("hr") == (T0 + bed.i - 1, 70 + (bed.i - 1) % 9)
         bed.run(20)
@@ -87,9 +88,11 @@ def test_silent_back_silent_back_raises_and_clears_each_time(tmp_path):
     assert bed.stale() == {"hr.stale", "spo2.stale", "bp.stale"}
     assert bed.i % 300 != 0
     bed.run(1)  # HR and SpO2 are back, the cuff is not yet
+    bed.silent(0.5)
     assert bed.stale() == {"bp.stale"}
     assert bed.s.current("sbp") is None
     bed.run((-bed.i) % 300 + 1)  # the next cuff reading
+    bed.silent(0.5)
     assert bed.stale() == set()
     bed.run(5)
     bed.s.stop()

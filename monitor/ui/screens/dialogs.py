@@ -1,14 +1,20 @@
-"""Modal screens: dose, note, quit confirmation, help. Each shows SIMULATED when the feed is."""
+"""Modal screens: dose, note, quit confirmation, help. Each shows SIMULATED when the feed is.
+
+All are `SafeModal`s (monitor/ui/screens/base.py): a burst of keys closes each of them once.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.events import Key
 from textual.widgets import Input, Label, Static
 
 from monitor.ui.format import parse_amount, parse_time_input
+from monitor.ui.screens.base import SafeModal
 
 MAX_BACKDATE_S = 12 * 3600
 
@@ -19,10 +25,10 @@ def _badge(mode: str) -> Static:
     return s
 
 
-class DoseScreen(ModalScreen[dict | None]):
+class DoseScreen(SafeModal[dict | None]):
     """Amount (mg) and time (defaults to now) of the initial or supplemental dose."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, kind: str, mode: str, now: float, now_text: str, absolute: bool | None, tz,
                  default_amount: float | None = None):
@@ -67,8 +73,8 @@ class DoseScreen(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class NoteScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+class NoteScreen(SafeModal[str | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, mode: str, now_text: str):
         super().__init__()
@@ -92,12 +98,12 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class QuitScreen(ModalScreen[bool]):
+class QuitScreen(SafeModal[bool]):
     """Ending a session is deliberate: ask."""
 
-    BINDINGS = [Binding("y", "answer(True)", "End session"), Binding("n", "answer(False)", "Keep monitoring"),
-                Binding("escape", "answer(False)", "Keep monitoring"),
-                Binding("q", "answer(False)", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "End session"), Binding("n", "answer(False)", "Keep monitoring"),
+        Binding("escape", "answer(False)", "Keep monitoring"), Binding("q", "answer(False)", show=False)]
 
     def __init__(self, mode: str, folder: str):
         super().__init__()
@@ -140,12 +146,18 @@ HELP = """\
   old; its age is written under it. The BP tile reads SBP/DBP (MAP).
 [b]Charts[/b]  dotted lines: limits (yellow medium, red high). D/S: doses, N: notes.
 [b]Clock[/b]  actions are stamped on the feed's clock: {clock}
-[b]Recording[/b]  {folder}
+[b]Recording[/b]  {folder}"""
 
-Press any key to close."""
+HELP_CLOSE = "Esc, q, ? or Enter closes   ·   ↑ ↓ PgUp PgDn Home End scroll"
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SafeModal[None]):
+    """The keys and what the screen shows. The text scrolls when the terminal is small (80x24);
+    the line saying how to close it stays in view below the text."""
+
+    # These keys scroll the text; every other key closes the help (the hint names Esc, q, ?, Enter).
+    SCROLL_KEYS = ("up", "down", "pageup", "pagedown", "home", "end")
+
     def __init__(self, mode: str, pause: str, max_pause: str, clock: str, folder: str):
         super().__init__()
         self.mode = mode
@@ -154,8 +166,35 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
             yield _badge(self.mode)
-            yield Static(self.text, markup=True)
+            with VerticalScroll(id="help-text", can_focus=False):
+                yield Static(self.text, markup=True)
+            yield Label(HELP_CLOSE, id="help-close", classes="dialog-help")
 
-    def on_key(self, event) -> None:
+    def on_mount(self) -> None:
+        self._fit_text()
+
+    def on_resize(self) -> None:
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """The text gets the rows the screen leaves it: the dialog's border and padding, the
+        badge and the close hint take the others. (CSS cannot say "screen height minus 4".)"""
+        dialog = self.query_one(".dialog")
+        rows = self.app.size.height - dialog.styles.gutter.height - 2
+        self.query_one("#help-text", VerticalScroll).styles.max_height = max(1, rows)
+
+    def on_key(self, event: Key) -> None:
+        # Every key stops here, as before: none reaches the monitor's bindings behind the help.
         event.stop()
-        self.dismiss(None)
+        if event.key not in self.SCROLL_KEYS:
+            self.dismiss(None)
+        elif self.can_dismiss:  # (not for keys still queued after the help was closed)
+            self._scroll(event.key)
+
+    def _scroll(self, key: str) -> None:
+        """At once, not animated: each key of a held arrow moves the text one line."""
+        box = self.query_one("#help-text", VerticalScroll)
+        y, page = box.scroll_y, box.scrollable_content_region.height
+        target = {"up": y - 1, "down": y + 1, "pageup": y - page, "pagedown": y + page, "home": 0,
+                  "end": box.max_scroll_y}[key]
+        box.scroll_to(y=target, animate=False, immediate=True)

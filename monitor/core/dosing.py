@@ -1,0 +1,70 @@
+"""Dosing rules: doses, notes, and where the supplemental half-dose window stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.core.thresholds import SupplementRules
+from monitor.core.vitals import format_value
+
+
+# -- doses and the supplemental window ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dose:
+    t: float
+    dose: str  # "initial" | "supplemental"
+    amount_mg: float | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    t: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SupplementStatus:
+    state: str  # "no-dose" | "waiting" | "open-ok" | "open-hold" | "closed" | "given"
+    text: str
+
+
+def supplement_status(doses: list[Dose], now: float, rules: SupplementRules,
+                      latest: dict[str, float | None]) -> SupplementStatus:
+    """Where the supplemental half-dose window stands, and whether the vitals allow it.
+
+    `latest` maps vital -> its newest current (not stale) value, or None when it has gone stale;
+    a vital left out of `latest` (never measured in this session) does not hold the window.
+    """
+    initial = next((d for d in doses if d.dose == "initial"), None)
+    if initial is None:
+        return SupplementStatus("no-dose", "supplement: no initial dose yet")
+    if any(d.dose == "supplemental" for d in doses):
+        given = next(d for d in doses if d.dose == "supplemental")
+        return SupplementStatus("given", f"supplement given at +{_hm(given.t - initial.t)}")
+    since = now - initial.t
+    if since < rules.window_start_s:
+        return SupplementStatus("waiting", f"supplement window opens in {_hm(rules.window_start_s - since)}")
+    if since > rules.window_end_s:
+        return SupplementStatus("closed", f"supplement window closed {_hm(since - rules.window_end_s)} ago")
+    holds = []
+    missing = []
+    for vital, limit in rules.max_values.items():
+        if vital not in latest:
+            continue
+        v = latest[vital]
+        if v is None or v != v:
+            missing.append(vital.upper())
+        elif v >= limit:
+            holds.append(f"{vital.upper()} {format_value(vital, v)} above {limit:g}")
+    if holds:
+        return SupplementStatus("open-hold", "open: " + "; ".join(holds))
+    if missing:
+        return SupplementStatus("open-hold", "open: no current " + ", ".join(missing))
+    return SupplementStatus("open-ok", "open: vitals within limits")
+
+
+def _hm(seconds: float) -> str:
+    m = int(max(seconds, 0) // 60)
+    return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{m} min"

@@ -1,0 +1,67 @@
+"""The names, version and time stamps of a recorded-session folder.
+
+A recorded session is a folder:
+- `readings.csv`  canonical columns `time,hr,sbp,dbp,map,spo2,temp,rr`, one line per reading;
+- `events.jsonl`  one JSON object per line: doses, notes, acknowledgements, audio pauses, alarm
+                  transitions (kind "alarm"), technical alarms raised and cleared, feed lost/restored,
+                  clock ticks that fired a deadline, start and stop;
+- `session.json`  format_version, id, label, start, source, simulated flag, thresholds in force,
+                  software version;
+- `monitor.log`   what went wrong with the feed or the disk, for whoever looks into it.
+A plain CSV with side files `X.session.json` / `X.events.jsonl` (what the simulator writes) and a
+plain device CSV with no side files are read the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from monitor.core.vitals import VITALS
+
+READINGS = "readings.csv"
+EVENTS = "events.jsonl"
+META = "session.json"
+LOG_FILE = "monitor.log"
+HEADER = "time," + ",".join(VITALS) + "\n"
+# 1: the first recordings (no version written). 2: controls carry `seq` (readings taken before
+# them), technical alarms and clock ticks are recorded as controls.
+FORMAT_VERSION = 2
+
+
+class SessionError(Exception):
+    """A session folder or file that cannot be read or written; str() is one clear sentence."""
+
+
+def format_time(t: float, absolute: bool) -> str:
+    if not absolute:
+        return f"{t:.3f}".rstrip("0").rstrip(".")  # %g would round past 27 hours
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds" if t % 1 else "seconds")
+
+
+def parse_time(value) -> float:
+    """Seconds (a number) or an ISO 8601 string (epoch seconds; no offset means UTC)."""
+    if isinstance(value, bool):
+        raise TypeError("a time is not true or false")
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        pass
+    dt = datetime.fromisoformat(str(value))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+def session_paths(path: str | Path) -> tuple[Path, Path, Path]:
+    """(readings, session.json, events.jsonl) of a session folder or of a CSV with side files."""
+    p = Path(path)
+    if p.is_dir():
+        return p / READINGS, p / META, p / EVENTS
+    return p, p.with_name(p.stem + ".session.json"), p.with_name(p.stem + ".events.jsonl")
+
+
+def is_session_folder(p: Path) -> bool:
+    return p.is_dir() and ((p / META).exists() or (p / READINGS).exists())

@@ -1,0 +1,8 @@
+"""The live session service, Textual-free: event clock, ingest, recording sink, resume; a replay
+composes it; a headless bedside runs it unchanged."""
+
+from monitor.session.clock import Clock, ManualClock
+from monitor.session.log import LogEntry
+from monitor.session.service import ActionError, Session
+
+__all__ = ["ActionError", "Clock", "LogEntry", "ManualClock", "Session"]

@@ -1,0 +1,94 @@
+"""A replay: the live session over a `ReplaySource`, plus what only a replay has (no Textual).
+
+`ReplayController` composes a `Session` (never recording) over the source: the session polls the
+source like any feed, so rows and recorded actions reach the store and the alarm engine by the
+same path as live. At max speed the source gives a bounded number of rows per poll, adapted so a
+poll takes about `budget_s` of real time and the app keeps answering keys.
+
+Seeking rebuilds the state at the target time from scratch (monitor.session.restore): the store up
+to it, a batch run of a new engine over that store with the actions up to it, the doses, notes and
+event log up to it. What the screen shows after a seek is what a live viewer saw at that moment;
+playing on from there continues live.
+
+It also holds the whole session's alarm log under the replay's limits (marks on the position bar,
+] and [ jumps) and its difference from a reference log (the recorded one, or the session's own
+limits' when others were given).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from monitor.core.alarm_diff import Difference, diff_logs
+from monitor.core.alarms import AlarmEngine, AlarmEvent
+from monitor.core.thresholds import Thresholds
+from monitor.session.clock import Clock
+from monitor.session.restore import restore_state
+from monitor.session.service import Session
+from monitor.sources.replay import ReplaySource
+
+BUDGET_S = 0.02  # real seconds one poll may spend at max speed
+MIN_ROWS, MAX_ROWS = 64, 1 << 16
+
+
+class ReplayController:
+    def __init__(self, source: ReplaySource, thresholds: Thresholds, *, clock: Clock | None = None,
+                 budget_s: float = BUDGET_S, reference: list[AlarmEvent] | None = None,
+                 reference_what: str = "", notes: list[str] | tuple[str, ...] = ()):
+        self.src = source
+        self.th = thresholds
+        self.budget_s = budget_s
+        self.session = Session(source, thresholds, folder=None, label=source.label, clock=clock, record=False)
+        self.full_log = AlarmEngine(thresholds).run(source.full_store(), source.controls(), end=source.end)
+        self.alarm_marks = [(e.t, e.priority) for e in self.full_log if e.state == "active"]
+        self.reference = reference
+        self.reference_what = reference_what
+        self.diffs: list[Difference] = (diff_logs(reference, self.full_log, source.end)
+                                        if reference is not None else [])
+        for note in notes:  # e.g. stale limits fitted to the recording's own sampling
+            self.session.note(note)
+
+    @property
+    def finished(self) -> bool:
+        return self.session.finished
+
+    def poll(self) -> bool:
+        src = self.src
+        fast = src.playing and math.isinf(src.speed)
+        began = time.perf_counter()
+        changed = self.session.poll()
+        if fast:
+            spent = time.perf_counter() - began
+            if spent > self.budget_s:
+                src.max_rows = max(MIN_ROWS, src.max_rows // 2)
+            elif spent < self.budget_s / 2:
+                src.max_rows = min(MAX_ROWS, src.max_rows * 2)
+        return changed
+
+    def play_to(self, t: float) -> None:
+        """Play every row and action up to event time t through the live path (one poll)."""
+        self.src.goto = self.src.clamp(t)
+        self.session.poll()
+
+    def seek(self, t: float) -> float:
+        """Rebuild the screen's state at event time t (clamped to the session); returns it."""
+        src, s = self.src, self.session
+        t = src.clamp(t)
+        j = src.rows_upto(t)
+        k = src.actions_upto_row(j, t)
+        store = src.store_upto(j)
+        state = restore_state(self.th, store, src.events_upto(k), None, t, s.fmt)
+        s.adopt(store, state)
+        src.rewind(j, k, t)
+        s.finished = src.at_end
+        return t
+
+    def next_alarm(self) -> float | None:
+        """The start of the next alarm after the position (under the replay's limits)."""
+        p = self.src.position
+        return next((t for t, _ in self.alarm_marks if t > p + 0.5), None)
+
+    def previous_alarm(self) -> float | None:
+        p = self.src.position
+        return next((t for t, _ in reversed(self.alarm_marks) if t < p - 0.5), None)

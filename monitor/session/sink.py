@@ -1,0 +1,126 @@
+"""Where a session's records go: the recorder, a backlog while it cannot write, and monitor.log.
+
+Nothing is dropped: every record is queued, and written in order as soon as the recording is open
+and the disk takes it. Before the recording can open (a followed file whose clock is not known
+yet), and while the disk refuses, records wait in memory; a failed write is retried every
+`RETRY_S` seconds. The session raises and clears the technical alarm for it (`record.write`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import deque
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from monitor.recording import LOG_FILE, SessionError, SessionRecorder
+
+RETRY_S = 2.0
+
+
+class RecordingSink:
+    def __init__(self, folder: Path | None, enabled: bool, clock_wall: Callable[[], float],
+                 clock_mono: Callable[[], float],
+                 recorder_factory: Callable[..., SessionRecorder] = SessionRecorder):
+        self.folder = folder
+        self.enabled = enabled and folder is not None
+        self._wall = clock_wall
+        self._mono = clock_mono
+        self._factory = recorder_factory
+        self.recorder: SessionRecorder | None = None
+        self.backlog: deque = deque()
+        self.failed_at: float | None = None  # monotonic time of the last failure to open or write
+        self._last_try = -math.inf
+        self._log_fh = None
+        self._pending_log: list[str] = []
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def can_try_open(self) -> bool:
+        if self.recorder is not None or not self.enabled:
+            return False
+        return self.failed_at is None or self._mono() - self.failed_at >= RETRY_S
+
+    def open(self, **meta) -> str | None:
+        """Open the recording; None on success, else the sentence saying why not (retried later)."""
+        try:
+            self.recorder = self._factory(self.folder, **meta)
+        except SessionError as exc:
+            self.failed_at = self._mono()
+            return str(exc)
+        self.failed_at = None
+        self._open_log()
+        return None
+
+    # -- records -------------------------------------------------------------------------------
+
+    def put(self, method: str, *args, first: bool = False, **kw) -> None:
+        """Queue a record (`first`: ahead of everything held, e.g. the session's start)."""
+        if not self.enabled:
+            return
+        if first:
+            self.backlog.appendleft((method, args, kw))
+        else:
+            self.backlog.append((method, args, kw))
+
+    def due(self) -> bool:
+        """Records wait and it is time to write them (now, or a retry after a failure)."""
+        if not self.backlog or self.recorder is None:
+            return False
+        return self.failed_at is None or self._mono() - self._last_try >= RETRY_S
+
+    def flush(self) -> str | None:
+        """Write what is held, in order; None when all is written, else why it stopped."""
+        self._last_try = self._mono()
+        if self.recorder is None:
+            return None
+        while self.backlog:
+            method, args, kw = self.backlog[0]
+            try:
+                getattr(self.recorder, method)(*args, **kw)
+            except SessionError as exc:
+                self.failed_at = self._mono()
+                return str(exc)
+            self.backlog.popleft()
+        self.failed_at = None
+        return None
+
+    # -- monitor.log ---------------------------------------------------------------------------
+
+    def log_line(self, text: str) -> None:
+        line = f"{datetime.fromtimestamp(self._wall()).isoformat(timespec='seconds')} {text}"
+        if self._log_fh is None:
+            if self.enabled:
+                self._pending_log.append(line)
+            return
+        self._write_log(line)
+
+    def _open_log(self) -> None:
+        try:
+            fd = os.open(Path(self.folder) / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._log_fh = os.fdopen(fd, "a", encoding="utf-8")
+        except OSError:
+            self._log_fh = None
+            return
+        for line in self._pending_log:
+            self._write_log(line)
+        self._pending_log = []
+
+    def _write_log(self, line: str) -> None:
+        try:
+            self._log_fh.write(line + "\n")
+            self._log_fh.flush()
+        except OSError:
+            pass  # the recorder's own writes raise the alarm for a failing disk
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        if self._log_fh is not None:
+            try:
+                self._log_fh.close()
+            except OSError:
+                pass
+            self._log_fh = None
