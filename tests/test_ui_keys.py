@@ -187,18 +187,19 @@ def test_a_burst_of_keys_on_a_modal_never_stops_the_app(modal):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("modal", MODALS)
-def test_the_same_keys_pressed_one_by_one_never_stop_the_app(modal):
+def test_the_same_keys_pressed_one_by_one_never_stop_the_app():
     """Pilot.press waits for the app after each key: the keys after the first close land on the
     monitor (q asks to end the session, ? opens the help again, ...), all of it harmless."""
     app, clock = build()
 
     async def script(pilot):
-        await open_modal(pilot, modal)
-        for keys in BURSTS.values():
-            await pilot.press(*keys)
-            await pilot.pause()
-            assert_running(app)
+        for modal in ("help", "quit"):  # (the bursts cover every modal; this is the slow path)
+            await back_to_main(pilot)
+            await open_modal(pilot, modal)
+            for keys in BURSTS.values():
+                await pilot.press(*keys)
+                await pilot.pause()
+                assert_running(app)
         await back_to_main(pilot)
 
     run(app, clock, script)
@@ -297,13 +298,13 @@ def test_y_burst_on_quit_ends_the_session_once():
 
 
 def test_randomized_bursts_over_every_screen_keep_the_app_running():
-    """A fixed seed: the same 40 bursts every run, each on whatever screen the one before left."""
+    """A fixed seed: the same 25 bursts every run, each on whatever screen the one before left."""
     rng = random.Random(SEED)
     app, clock = build()
     seen: set[str] = set()
 
     async def script(pilot):
-        for _ in range(40):
+        for _ in range(25):
             s = app.session
             if main_screen_is_back(app) and rng.random() < 0.75:  # most bursts start on a modal
                 keys = ["question_mark", "n", "q"]

@@ -288,7 +288,7 @@ def _key_text(part: Any) -> str:
     if isinstance(part, int) and not isinstance(part, bool):
         return f"[{part}]"
     s = str(part)
-    if _BARE_KEY.match(s):
+    if _BARE_KEY.fullmatch(s):  # (match: "$" would let a trailing newline through)
         return s
     # JSON escapes C0 controls; DEL, C1 controls (a terminal acts on them) and invisible
     # formatting characters (bidi overrides) are escaped too, so a message shows the key as written.
