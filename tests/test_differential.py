@@ -28,7 +28,7 @@ from tests.session_gen import POLL_S, T0, BridgeFeed, csv_text, generate
 
 TH = load_thresholds()
 # The fast loop runs the first FAST sessions; CI (slow tests included) runs SESSIONS in all.
-FAST = 300
+FAST = 150
 SESSIONS = int(os.environ.get("VITALS_DIFFERENTIAL_SESSIONS", "2000"))
 
 

@@ -165,7 +165,11 @@ def test_a_burst_of_keys_on_a_modal_never_stops_the_app(modal):
     app, clock = build()
 
     async def script(pilot):
-        for name, keys in BURSTS.items():
+        # The help (where the burst used to end the monitor) gets every burst; the other dialogs
+        # the ones that close them or are typed into them.
+        bursts = BURSTS if modal == "help" else {k: BURSTS[k] for k in
+                                                  ("held-down", "escape-x3", "enter-x3", "letters")}
+        for name, keys in bursts.items():
             if modal == "supplemental" and any(d.dose == "supplemental" for d in app.session.doses):
                 break  # Enter recorded it (its amount is filled in): no second supplemental dose
             if modal == "supplemental" and app.session.doses:
@@ -193,7 +197,7 @@ def test_the_same_keys_pressed_one_by_one_never_stop_the_app():
     app, clock = build()
 
     async def script(pilot):
-        for modal in ("help", "quit"):  # (the bursts cover every modal; this is the slow path)
+        for modal in ("help",):  # (the bursts cover every modal; this is the slow path)
             await back_to_main(pilot)
             await open_modal(pilot, modal)
             for keys in BURSTS.values():
