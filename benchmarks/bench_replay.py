@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from textual import events  # noqa: E402
 
 from monitor import cli  # noqa: E402
-from monitor.core.alarms import AlarmEngine, fit_stale_rules  # noqa: E402
+from monitor.core.alarms import AlarmEngine  # noqa: E402
 from monitor.recording import load_session  # noqa: E402
-from monitor.core.thresholds import load_thresholds  # noqa: E402
+from monitor.recording.alarm_source import session_limits  # noqa: E402
 from monitor.sources.replay import ReplaySource  # noqa: E402
 from monitor.session import ManualClock  # noqa: E402
 from monitor.session.replay import ReplayController  # noqa: E402
@@ -69,23 +69,22 @@ def main() -> int:
                   f"{args.hours:g}h", "--out", str(csv)])
     t0 = time.perf_counter()
     rs = load_session(csv)
-    th = rs.stored_thresholds() or load_thresholds()
+    th = session_limits(rs).thresholds  # as `replay` and `alarms` choose them
     print(f"session: {len(rs.store):,} rows over {args.hours:g} h ({args.scenario}, seed {args.seed}); "
           f"loaded in {time.perf_counter() - t0:.2f} s")
 
     # The headless batch run (`vitals-monitor alarms`) and the session alone, for reference.
     t0 = time.perf_counter()
-    fth, _ = fit_stale_rules(th, rs.store)
-    batch = AlarmEngine(fth).run(rs.store, rs.controls(), end=rs.end_time())
+    batch = AlarmEngine(th).run(rs.store, rs.controls(), end=rs.end_time())
     print(f"batch alarm run (as `alarms`): {time.perf_counter() - t0:.3f} s, {len(batch)} transitions")
     clock = ManualClock()
-    s = ReplaySession(ReplaySource(rs, speed=math.inf), th, clock=clock)
-    s.start()
+    s = ReplayController(ReplaySource(rs, speed=math.inf), th, clock=clock)
+    s.session.start()
     t0 = time.perf_counter()
     while not s.src.at_end:
         s.poll()
         clock.advance(0.1)
-    same = [(e.t, e.alarm, e.state) for e in s.engine.log] == [(e.t, e.alarm, e.state) for e in batch]
+    same = [(e.t, e.alarm, e.state) for e in s.session.engine.log] == [(e.t, e.alarm, e.state) for e in batch]
     print(f"replay session alone at max speed: {time.perf_counter() - t0:.2f} s "
           f"(same log as the batch run: {same})")
 
@@ -115,20 +114,20 @@ def main() -> int:
     async def run() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             start = time.perf_counter()
-            await keys_until(lambda: app.session.finished, 120)
+            await keys_until(lambda: app.replay.finished, 120)
             result["replay"] = time.perf_counter() - start
             result["ticks"] = app.ticks
             result["same"] = [(e.t, e.alarm, e.state) for e in app.session.engine.log] == \
                 [(e.t, e.alarm, e.state) for e in batch]
-            src = app.session.src
+            src = app.replay.src
             for _ in range(args.rounds - 1):  # more max-speed replays from the start, keys meanwhile
-                app.session.seek(src.start)
+                app.replay.seek(src.start)
                 src.set_speed(math.inf)
                 src.play(True)
-                await keys_until(lambda: app.session.finished, 120)
+                await keys_until(lambda: app.replay.finished, 120)
             result["max_keys"] = list(latencies)
             latencies.clear()
-            app.session.seek(src.start)
+            app.replay.seek(src.start)
             src.set_speed(600.0)
             src.play(True)
             await keys_until(lambda: False, 3.0)
@@ -140,7 +139,7 @@ def main() -> int:
             seeks, states = [], []
             for t in targets:
                 a = time.perf_counter()
-                app.session.seek(t)
+                app.replay.seek(t)
                 b = time.perf_counter()
                 app._after_seek()
                 await pilot.pause()

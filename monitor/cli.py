@@ -130,7 +130,7 @@ def _cmd_alarms(args) -> int:
     th = limits.thresholds
     log = recompute(session, th)
     if args.diff:
-        return _print_diff(session, log, th)
+        return _print_diff(session, log, limits.what)
     out = sys.stdout
     absolute = session.time_kind == "absolute"
     out.write(format_log(log, args.format, absolute=absolute, start=_start(session), everything=args.all))
@@ -140,7 +140,7 @@ def _cmd_alarms(args) -> int:
     return 0
 
 
-def _print_diff(session, log, th) -> int:
+def _print_diff(session, log, limits_what: str) -> int:
     """What the given thresholds would have changed against the recorded (or reference) alarms."""
     from monitor.core.alarm_diff import describe, diff_logs
     from monitor.core.alarm_log import clock
@@ -151,7 +151,7 @@ def _print_diff(session, log, th) -> int:
     diffs = diff_logs(reference or [], log, session.end_time())
     absolute = session.time_kind == "absolute"
     start = span[0] if span else None
-    print(f"Compared with {what}, {th.source or 'these thresholds'} would give:")
+    print(f"Compared with {what}, {limits_what} would give:")
     for d in diffs:
         print("  " + describe(d, lambda t: clock(t, absolute, start)))
     counts = {k: sum(1 for d in diffs if d.kind == k) for k in ("added", "removed", "changed")}

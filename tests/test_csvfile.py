@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np

@@ -18,7 +18,6 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-from monitor.core.readings import Reading
 from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
 from monitor.core.vitals import VITALS

@@ -11,8 +11,6 @@ screen, and an alarm log equal to a batch run of the alarm engine over the recor
 from __future__ import annotations
 
 import fcntl
-import json
-import math
 import os
 import pty
 import random

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.core.thresholds import ConfigError, Thresholds, load_thresholds
