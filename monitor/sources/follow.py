@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import json
 import math
 from pathlib import Path
 
@@ -49,6 +48,7 @@ from monitor.sources.csvfile import (
     resolve_header,
     sort_and_merge,
 )
+from monitor.recording.files import session_paths
 from monitor.sources.feed import FeedStatus, FeedUpdate
 
 __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
@@ -383,12 +383,15 @@ class FileFeed:
         return "SIMULATED" if self.simulated else "LIVE"
 
     def _check_side_file(self) -> None:
-        side = self.path.with_name(self.path.stem + ".session.json")
+        from monitor.recording import SessionError
+        from monitor.recording.loader import read_meta
+
+        _, side, _ = session_paths(self.path)
         try:
-            meta = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(meta, dict) and meta.get("simulated"):
+            meta = read_meta(side)
+        except SessionError:
+            return  # none, or unreadable: a plain device file
+        if meta.get("simulated"):
             self.simulated = True  # once simulated, always labelled so
 
     def poll(self, now: float) -> FeedUpdate:
