@@ -60,7 +60,9 @@ def session_limits(session: RecordedSession, given: Thresholds | None = None) ->
                       explicit=True)
     stored = session.stored_thresholds()
     if stored is not None:
-        return Limits(stored, "the thresholds stored in the session")
+        fitted = session.meta.get("stale_fitted")
+        notes = [f"live: {n}" for n in fitted if isinstance(n, str)] if isinstance(fitted, list) else []
+        return Limits(stored, "the thresholds stored in the session", notes)
     th = load_thresholds()
     th, notes = fit_stale_rules(th, session.store)
     return Limits(th, th.source or "the default thresholds", notes)
