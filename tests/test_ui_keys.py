@@ -457,3 +457,21 @@ def test_an_unexpected_error_is_a_high_technical_alarm_and_monitoring_goes_on(tm
 
     rs = load_session(tmp_path / "rec")
     assert any(e.alarm == "app.error" and e.priority == "high" for e in rs.recorded_alarms())
+
+
+def test_ending_the_session_ends_the_app_even_when_stopping_fails(monkeypatch):
+    app, clock = build()
+
+    def broken_close():
+        raise OSError("the feed will not close")
+
+    monkeypatch.setattr(app.session.feed, "close", broken_close)
+
+    async def script(pilot):
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+
+    run(app, clock, script)
+    assert app.ended and app.return_code == 0 and not app.is_running

@@ -101,6 +101,8 @@ class Session:
         self._present: tuple[int, set[str]] = (-1, set())
         self._flushing = False
         self._clock_known = False  # a first reading has reached the engine
+        self._fed = 0  # see _taken
+        self._fed_t = -math.inf
         self.resumed = resume is not None
         self.resume_note = ""
         if resume is not None:
@@ -151,14 +153,21 @@ class Session:
         t = self.event_now()
         if t is not None:
             self._tick(t)
+        self.sink.failed_at = None  # a last try to open the recording, whenever the one before was
         self._ensure_recorder()
-        if self.recorder is not None or self.sink.backlog:
+        if self.recorder is not None:
             self._rec("event", t if t is not None else self.engine.t, "stop",
                       wall=format_time(self.clock.wall(), True))
             self._flush()
+        if self.sink.backlog and self.sink.enabled:
+            self.sink.log_line(f"{len(self.sink.backlog)} record(s) could not be written: "
+                               f"{'the recording never opened' if self.recorder is None else 'the disk refused'}")
         self.sink.log_line("session stopped")
         self.sink.close()
-        self.feed.close()
+        try:
+            self.feed.close()
+        except Exception as exc:  # noqa: BLE001 - the recording is closed already; say it and go on
+            self.sink.log_line(f"the feed did not close cleanly: {exc!r}")
 
     def _ensure_recorder(self, first: float | None = None) -> None:
         """Open the recording once the feed's time kind is known; retried after a failure."""
@@ -236,11 +245,11 @@ class Session:
         accepted: list[Reading] = []
         repeated = dropped = 0
         first_dropped = None
-        ordered = sorted(events, key=lambda e: (e.seq is None, e.seq if e.seq is not None else 0, e.t)) \
-            if any(e.seq is not None for e in events) else sorted(events, key=lambda e: e.t)
+        # A replay gives its actions in the order they were applied (by seq); the simulator by time.
+        ordered = events if any(e.seq is not None for e in events) else sorted(events, key=lambda e: e.t)
         k = 0
         for r in readings:
-            if r.t <= self._resume_t or r.t <= self._replay_until:
+            if r.t < self._resume_t or r.t <= self._replay_until:
                 repeated += 1  # already in the store (a resumed session, a rewritten file)
                 continue
             self._replay_until = -math.inf  # the rewritten file has caught up
@@ -358,8 +367,10 @@ class Session:
             self._commit([r])
 
     def _taken(self) -> int:
-        """Readings the engine has taken (a held one is in the store, not yet in the engine)."""
-        return len(self.store) - (1 if self._held is not None else 0)
+        """Readings the engine has taken, counted as the recording is read back: one per time
+        stamp (a second line for a time stamp already taken is merged into it on loading). A
+        control recorded with this count is applied between the same readings by a re-run."""
+        return self._fed
 
     def _commit(self, rows: list[Reading]) -> None:
         """The readings (already in the store) enter the engine and the recording."""
@@ -369,6 +380,9 @@ class Session:
             self._clock_started(rows[0].t)
         for r in rows:
             self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
+            if r.t != self._fed_t:
+                self._fed += 1
+                self._fed_t = r.t
         self._rec("readings", rows)
 
     def _clock_started(self, t: float) -> None:
@@ -758,6 +772,8 @@ class Session:
             return  # raising or clearing record.write below records too: it waits its turn
         self._flushing = True
         try:
+            if self.sink.recorder is None:
+                return  # not open yet: everything waits in the backlog
             late = len(self.sink.backlog) > 1
             error = self.sink.flush()
             failing = self.engine.technical_priority("record.write") is not None
@@ -820,9 +836,10 @@ class Session:
         for s in self.engine.status():
             if s.alarm in ("feed.data", "feed.order", "feed.error", "app.error"):
                 self._expires[s.alarm] = now + HOLD_S  # its timer did not survive the restart
+        self._fed = len(self.store)
         if len(self.store):
             self._clock_known = True
-            self._resume_t = self.store.span()[1]
+            self._resume_t = self._fed_t = self.store.span()[1]
             self._events_clock.arrived(self._resume_t, self._resume_t, now, catch_up=True)
 
 

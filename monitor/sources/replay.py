@@ -70,9 +70,9 @@ def recorded_actions(rs: RecordedSession) -> list[Action]:
     out = [Action(e["t"], e["kind"], e, e.get("seq")) for e in rs.events if e["kind"] in ACTION_KINDS]
     if out and all(a.seq is not None for a in out):
         out.sort(key=lambda a: a.seq)  # type: ignore[arg-type, return-value]
-    else:
-        out.sort(key=lambda a: a.t)
-    return out
+        return out
+    # Some have no seq (a recording begun by an older version): all go by time, as in the re-run.
+    return sorted((Action(a.t, a.kind, a.event, None) for a in out), key=lambda a: a.t)
 
 
 def _due(a: Action, rows: int, t: float) -> bool:

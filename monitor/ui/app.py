@@ -338,7 +338,10 @@ class MonitorApp(App):
     def end_session(self) -> None:
         if not self.ended:
             self.ended = True
-            self.session.stop()
+            try:
+                self.session.stop()
+            except Exception as exc:  # noqa: BLE001 - the user asked to end: end, and leave a trace
+                self.session.write_log_line(f"the session did not stop cleanly: {exc!r}")
 
 
 def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str = "", quiet: bool = False,
