@@ -6,3 +6,22 @@ DATA = ROOT / "tests" / "data"
 SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Hypothesis profiles. "dev" (the default) explores new examples each run; "ci" is derandomized,
+# so CI gives the same verdict on the same code (.ci/run sets it); "fuzz" is a long hunt, ten times
+# the examples of every property test: HYPOTHESIS_PROFILE=fuzz python -m pytest -m "not slow".
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+FUZZ_FACTOR = 10
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", deadline=None, max_examples=1000)  # (tests that set no number)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.load_profile(PROFILE)
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples under the profile in force (more when fuzzing)."""
+    return n * FUZZ_FACTOR if PROFILE == "fuzz" else n

@@ -2,6 +2,7 @@
 
 import math
 
+from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +60,7 @@ def as_tuples(log):
     return [(e.t, e.alarm, e.state, e.priority, e.value, e.limit, e.message) for e in log]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
 def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
     readings, controls = session
@@ -68,7 +69,7 @@ def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
     assert as_tuples(batch) == as_tuples(live)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     value=st.integers(111, 250),
     held=st.integers(10, 120),
@@ -88,7 +89,7 @@ def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before
     assert st_["hr.upper"].priority == ("high" if value >= 130 else "medium")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(), sessions())
 def test_a_batch_run_then_live_readings_equals_all_live(first, second):
     """Resume: the recording is run in batch, then the feed carries on one reading at a time."""

@@ -1,11 +1,12 @@
 import numpy as np
+from tests.conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core.downsample import minmax_downsample
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     values=st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))), min_size=0, max_size=500),
     buckets=st.integers(1, 60),

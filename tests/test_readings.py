@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from tests.conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ def test_out_of_order_append_is_refused():
 values = st.one_of(st.just(NAN), st.floats(0, 400, allow_nan=False))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 10, allow_nan=False), values, values, values, values), max_size=60))
 def test_append_one_by_one_equals_extend(rows):
     t = np.cumsum([r[0] for r in rows]) if rows else np.array([])

@@ -22,7 +22,7 @@ from monitor.report import write_report
 from monitor.report.data import build_report_data, drawable
 from monitor.report.figure import build_figure, decode, plotly_text
 from monitor.report.page import default_output, render_html, script_json
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, examples
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00:00 UTC
 DOSE = T0 + 1800  # the initial dose after a 30-minute baseline
@@ -245,7 +245,7 @@ def test_plotted_extremes_equal_raw_extremes_on_an_8h_session(sim8h):
     assert hr_points < len(s.store) / 5  # really downsampled (28,800 readings)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     values=st.lists(st.one_of(st.floats(-1e5, 1e5), st.just(float("nan"))), min_size=0, max_size=400),
     gaps=st.lists(st.integers(0, 399), max_size=5),

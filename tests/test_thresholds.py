@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -405,7 +406,7 @@ def _load_text(text: str) -> None:
             assert isinstance(th, Thresholds)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text())
 def test_arbitrary_text_never_crashes(text: str) -> None:
     _load_text(text)
@@ -435,7 +436,7 @@ def mutated_default(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(mutated_default())
 def test_mutated_default_file_never_crashes(text: str) -> None:
     _load_text(text)
@@ -469,7 +470,7 @@ def _check_dict(data) -> None:
         format_rules(th)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.dictionaries(KEYS, TREES, max_size=6))
 def test_arbitrary_dicts_never_crash(data: dict) -> None:
     _check_dict(data)
@@ -485,7 +486,7 @@ def _paths(node, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_default_dict_with_a_node_replaced_never_crashes(data) -> None:
     base = default_dict()
@@ -502,7 +503,7 @@ def test_default_dict_with_a_node_replaced_never_crashes(data) -> None:
     _check_dict(copy.deepcopy(base))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_stored_dict_with_a_node_replaced_never_crashes(data) -> None:
     base = json.loads(json.dumps(load_thresholds(DEFAULT_FILE).to_dict()))

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ DEFAULT_TOML = ROOT / "thresholds.toml"
 DEFAULT_TEXT = DEFAULT_TOML.read_text(encoding="utf-8")
 DEFAULT_DOC = tomllib.loads(DEFAULT_TEXT)
 
-EXAMPLES = int(os.environ.get("FAULT_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("FAULT_EXAMPLES", str(examples(120))))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.filter_too_much])
