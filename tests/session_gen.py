@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from monitor.core.readings import Reading
 from monitor.sources.feed import FeedUpdate
+from tests.feeds import HandFeed
 
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 POLL_S = 0.25
@@ -101,15 +102,11 @@ def generate(seed: int, *, keys: bool = True, disorder: bool = True, silent_end:
     return Plan(writes, plan_keys, duration, rows)
 
 
-class BridgeFeed:
+class BridgeFeed(HandFeed):
     """A followed file as the session sees it: lines become readable at their write times."""
 
-    mode = "LIVE"
-    simulated = False
     label = "generated bed"
-    source = "generated"
     lag_s = 5.0  # as a followed file (monitor.sources.follow.FileFeed)
-    records = True
     splits_rows = True
 
     def __init__(self, plan: Plan, start_mono: float):
@@ -125,18 +122,6 @@ class BridgeFeed:
         out = [r for _, r in writes[self.i:j]]
         self.i = j
         return FeedUpdate(out)
-
-    def clock(self, now: float):
-        return None
-
-    def absolute(self) -> bool:
-        return True
-
-    def meta(self) -> dict:
-        return {}
-
-    def close(self) -> None:
-        pass
 
 
 def csv_text(rows: list[Reading]) -> str:

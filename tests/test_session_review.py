@@ -15,34 +15,23 @@ from monitor.session.replay import ReplayController
 from monitor.sources.csvfile import RejectedLine
 from monitor.sources.feed import FeedUpdate
 from monitor.sources.replay import ReplaySource
+from tests.feeds import HandFeed
 
 T0 = 1_795_856_400.0
 TH = load_thresholds()
 NAN = float("nan")
 
 
-class ScriptFeed:
+class ScriptFeed(HandFeed):
     """A followed file's feed, one scripted update per poll."""
 
-    mode, simulated, label, source, lag_s, records, splits_rows = "LIVE", False, "bed", "script", 5.0, True, True
+    label, lag_s, splits_rows = "bed", 5.0, True  # as monitor.sources.follow.FileFeed
 
     def __init__(self, script):
         self.script = list(script)
 
     def poll(self, now):
         return self.script.pop(0) if self.script else FeedUpdate()
-
-    def clock(self, now):
-        return None
-
-    def absolute(self):
-        return True
-
-    def meta(self):
-        return {}
-
-    def close(self):
-        pass
 
 
 def key(e):

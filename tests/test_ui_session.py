@@ -23,18 +23,14 @@ from monitor.sources.simulated import SimulatorFeed
 from monitor.ui.format import age_text, parse_amount, parse_time_input
 from monitor.session import ActionError, ManualClock, Session
 
+from tests.feeds import HandFeed
+
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 TH = load_thresholds()
 
 
-class ListFeed:
-    """A feed the test fills by hand (like a followed file: no clock of its own)."""
-
-    mode = "LIVE"
-    simulated = False
-    label = "test bed 1"
-    source = "test"
-    lag_s = 0.0
+class ListFeed(HandFeed):
+    """A feed the test fills by hand."""
 
     def __init__(self):
         self.pending: list[Reading] = []
@@ -48,18 +44,6 @@ class ListFeed:
         out = FeedUpdate(self.pending, [], self.status, self.rejected)
         self.pending, self.status, self.rejected = [], [], []
         return out
-
-    def clock(self, now):
-        return None
-
-    def absolute(self):
-        return True
-
-    def meta(self):
-        return {}
-
-    def close(self):
-        pass
 
 
 def hr_run(start: float, seconds: int, hr: float = 72.0) -> list[Reading]:

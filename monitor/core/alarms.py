@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import PRIORITY_RANK, Thresholds, VitalRule
+from monitor.core.thresholds import PRIORITY_RANK, StaleRule, Thresholds, VitalRule
 from monitor.core.durations import format_duration
 from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, format_value
 
@@ -951,6 +951,23 @@ class _BatchRun:
         return min(max(bisect_left(self.tl, due), i + 1), hi)
 
 
+def slow_streams(th: Thresholds, store: VitalStore) -> list[tuple[StaleRule, float]]:
+    """The stale rules whose stream comes slower in the store than its limit, with the median
+    interval between its readings (a stream needs three readings to say)."""
+    out = []
+    t = store.t
+    for rule in th.stale:
+        mask = np.zeros(len(t), bool)
+        for v in rule.vitals:
+            if v in VITALS:
+                mask |= ~np.isnan(store.column(v))
+        ts = t[mask]
+        median = float(np.median(np.diff(ts))) if len(ts) > 2 else 0.0
+        if median > rule.after_s:
+            out.append((rule, median))
+    return out
+
+
 def fit_stale_rules(th: Thresholds, store: VitalStore) -> tuple[Thresholds, list[str]]:
     """Stale limits that make sense for a recording whose streams are slower than a monitor's.
 
@@ -961,21 +978,11 @@ def fit_stale_rules(th: Thresholds, store: VitalStore) -> tuple[Thresholds, list
     """
     from dataclasses import replace
 
-    rules, notes = [], []
-    t = store.t
-    for rule in th.stale:
-        mask = np.zeros(len(t), bool)
-        for v in rule.vitals:
-            if v in VITALS:
-                mask |= ~np.isnan(store.column(v))
-        ts = t[mask]
-        median = float(np.median(np.diff(ts))) if len(ts) > 2 else 0.0
-        if median > rule.after_s:
-            new = 3 * median
-            rules.append(replace(rule, after_s=new))
-            notes.append(f"{rule.stream} readings in this recording come every {format_duration(median)} "
-                         f"(median), so 'no data' is judged after {format_duration(new)} instead of "
-                         f"{format_duration(rule.after_s)}")
-        else:
-            rules.append(rule)
-    return replace(th, stale=tuple(rules)), notes
+    fitted, notes = {}, []
+    for rule, median in slow_streams(th, store):
+        new = 3 * median
+        fitted[rule.stream] = replace(rule, after_s=new)
+        notes.append(f"{rule.stream} readings in this recording come every {format_duration(median)} "
+                     f"(median), so 'no data' is judged after {format_duration(new)} instead of "
+                     f"{format_duration(rule.after_s)}")
+    return replace(th, stale=tuple(fitted.get(r.stream, r) for r in th.stale)), notes

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules
+from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules, slow_streams
 from monitor.core.durations import format_duration
 from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds, load_thresholds
-from monitor.core.vitals import VITALS
 from monitor.recording.loader import RecordedSession
 
 
@@ -36,21 +33,9 @@ class Limits:
 
 def slow_stream_notes(th: Thresholds, store: VitalStore) -> list[str]:
     """Say which streams of the store are slower than the stale limits given (not loosened)."""
-    notes = []
-    t = store.t
-    for rule in th.stale:
-        mask = np.zeros(len(t), bool)
-        for v in rule.vitals:
-            if v in VITALS:
-                mask |= ~np.isnan(store.column(v))
-        ts = t[mask]
-        if len(ts) > 2:
-            median = float(np.median(np.diff(ts)))
-            if median > rule.after_s:
-                notes.append(f"{rule.stream} readings come every {format_duration(median)} (median) but the "
-                             f"thresholds given judge 'no data' after {format_duration(rule.after_s)}: "
-                             "kept as given, so expect a no-data alarm between readings")
-    return notes
+    return [f"{rule.stream} readings come every {format_duration(median)} (median) but the thresholds "
+            f"given judge 'no data' after {format_duration(rule.after_s)}: kept as given, so expect a "
+            "no-data alarm between readings" for rule, median in slow_streams(th, store)]
 
 
 def session_limits(session: RecordedSession, given: Thresholds | None = None) -> Limits:
