@@ -252,15 +252,15 @@ def test_a_bad_alarm_line_is_skipped_with_a_note_everywhere(tmp_path, capsys):
     resumed.stop()
 
 
-def test_a_technical_alarm_breaks_a_pause_in_the_engine_and_the_rerun(tmp_path):
+def test_a_technical_alarm_during_a_pause_is_decided_by_the_engine_live_and_in_the_rerun(tmp_path):
     bed = Bed(tmp_path)
     for i in range(30):
         bed.write(line(T0 + i, hr=118 if i > 5 else 75))
         bed.wait(1)
     bed.s.pause_audio()
     bed.wait(1)
-    bed.path.unlink()  # the feed is lost: a technical alarm, through the pause (it outranks nothing
-    bed.wait(2)        # higher than medium: it does not break through)
+    bed.path.unlink()  # the feed is lost: a technical alarm while the audio is paused
+    bed.wait(2)
     bed.write(HEADER)
     for i in range(40, 60):
         bed.write(line(T0 + i, hr=75))
@@ -268,4 +268,7 @@ def test_a_technical_alarm_breaks_a_pause_in_the_engine_and_the_rerun(tmp_path):
     rs = bed.stop()
     lost = [e.state for e in rs.recorded_alarms() if e.alarm == "feed.lost"]
     assert lost[0] == "active" and "cleared" in lost
+    # A technical alarm does not outrank the medium HR alarm sounding when paused: no break-through.
+    audio = [e.message for e in rs.recorded_alarms() if e.alarm == "audio"]
+    assert audio[0].startswith("audio paused") and not any("broken through" in m for m in audio)
     assert recorded(rs) == headless(rs.path)

@@ -34,6 +34,7 @@ from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import PRIORITY_RANK, Thresholds
 from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
+from monitor.recording.events import CONTROL_KINDS, event_control
 from monitor.session.clock import Clock, EventClock
 from monitor.session.log import MAX_ENTRIES, LogEntry, action_entry, mg
 from monitor.session.restore import restore_state
@@ -292,7 +293,7 @@ class Session:
         if dropped:
             self._count_problem("feed.order", dropped, lambda n: (
                 f"{n} reading(s) older than the newest one were left out (first at "
-                f"{self._fmt(first_dropped.t)}): times go backwards in the feed"))
+                f"{self.fmt(first_dropped.t)}): times go backwards in the feed"))
 
     def _event_before(self, e, r: Reading, pending: int) -> bool:
         """Whether a source event comes before reading r (pending: readings accepted before r)."""
@@ -424,7 +425,7 @@ class Session:
             kind = e.fields.get("dose", "initial")
             amount = e.fields.get("amount_mg")
             if any(d.dose == kind for d in self.doses):
-                self._note_log("dose", "", f"the source's {kind} dose at {self._fmt(e.t)} was not applied: "
+                self._note_log("dose", "", f"the source's {kind} dose at {self.fmt(e.t)} was not applied: "
                                            f"a {kind} dose is already recorded")
                 return
             self._rec("event", t, "dose", dose=kind, amount_mg=amount, source="simulator", seq=seq)
@@ -439,17 +440,15 @@ class Session:
 
     def _replayed(self, e) -> None:
         """A recorded action, applied as it was live (a replay writes nothing)."""
-        from monitor.recording.events import event_control
-
         rec = {"t": e.t, "kind": e.kind, **e.fields}
-        control = event_control(rec) if e.kind in ("dose", "ack", "pause", "technical", "clock") else None
+        control = event_control(rec) if e.kind in CONTROL_KINDS else None
         if control is not None:
             self.engine.apply(control)
         if e.kind == "dose":
             self.doses.append(Dose(rec["given_at"], rec["dose"], rec["amount_mg"]))
         elif e.kind == "note":
             self.notes.append(Note(e.t, rec["text"]))
-        entry = action_entry(rec, self._fmt)
+        entry = action_entry(rec, self.fmt)
         if entry is not None:
             self._add_log(entry)
         self.version += 1
@@ -582,14 +581,14 @@ class Session:
         initial = self.initial_dose()
         if kind == "initial" and initial is not None:
             raise ActionError(f"the initial dose is already recorded ({mg(initial.amount_mg)}at "
-                              f"{self._fmt(initial.t)})")
+                              f"{self.fmt(initial.t)})")
         if kind == "supplemental":
             if initial is None:
                 raise ActionError("record the initial dose first (key d)")
             given = next((d for d in self.doses if d.dose == "supplemental"), None)
             if given is not None:
                 raise ActionError(f"a supplemental dose is already recorded ({mg(given.amount_mg)}at "
-                                  f"{self._fmt(given.t)})")
+                                  f"{self.fmt(given.t)})")
 
     def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None) -> Dose:
         self.check_dose(kind)
@@ -604,7 +603,7 @@ class Session:
         self.engine.apply(Control(t, "dose", {"dose": kind}, seq))
         dose = Dose(at, kind, amount_mg)
         self.doses.append(dose)
-        when = f" (given at {self._fmt(at)})" if extra else ""
+        when = f" (given at {self.fmt(at)})" if extra else ""
         self._note_log("dose", "", f"{kind} dose {mg(amount_mg)}recorded{when}", t=t)
         self.version += 1
         return dose
@@ -740,9 +739,6 @@ class Session:
 
     def fmt(self, t: float) -> str:
         """An event time as the screen writes it."""
-        return self._fmt(t)
-
-    def _fmt(self, t: float) -> str:
         if self.absolute is False:
             return f"+{_hms(t)}"
         return datetime.fromtimestamp(t, self.tz).strftime("%H:%M:%S")
@@ -820,7 +816,7 @@ class Session:
         self.absolute = rs.absolute
         self.label = rs.meta.get("label") or self.label
         end = max((e["t"] for e in rs.events), default=None)
-        self.adopt(rs.store, restore_state(self.th, rs.store, rs.events, rs.recorded_alarms(), end, self._fmt))
+        self.adopt(rs.store, restore_state(self.th, rs.store, rs.events, rs.recorded_alarms(), end, self.fmt))
         recorded = rs.recorded_alarms()
         mine = self.engine.log
         same = len(mine) >= len(recorded) and all(
