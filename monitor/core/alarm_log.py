@@ -12,6 +12,7 @@ from monitor.core.alarms import TECHNICAL_RANK, AlarmEvent, priority_marker
 from monitor.core.thresholds import PRIORITY_RANK
 from monitor.core.durations import format_duration
 from monitor.core.text import printable
+from monitor.core.timetext import signed_hms
 
 # Transitions a clinician reads; "pending" and "cancelled" are the delay at work (shown with --all).
 QUIET_STATES = {"pending", "cancelled"}
@@ -21,14 +22,9 @@ FIELDS = ("time", "alarm", "vital", "priority", "state", "value", "limit", "mess
 def clock(t: float, absolute: bool, start: float | None = None) -> str:
     if absolute:
         return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    return "+" + _hms(t - (start or 0.0) if start is not None else t)
+    return signed_hms(t - (start or 0.0) if start is not None else t)
 
 
-def _hms(s: float) -> str:
-    s = int(round(s))
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def _num(v) -> str:

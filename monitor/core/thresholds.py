@@ -33,9 +33,16 @@ class VitalRule:
     vital: str
     upper: dict[str, float] = field(default_factory=dict)
     lower: dict[str, float] = field(default_factory=dict)
-    delay_s: float = 0.0  # condition must hold this long (continuous vitals only)
+    delay_s: float = 0.0  # time beyond the limit needed to sound (continuous vitals only)
     hysteresis: float = 0.0  # clearing needs the value this far back inside the limit
+    clear_s: float = -1.0  # ... for this long (continuous only; below 0: the delay)
     continuous: bool = True  # False: each reading is one event (cuff BP): no delay, no hysteresis
+
+    @property
+    def clear_time_s(self) -> float:
+        if not self.continuous:
+            return 0.0
+        return self.delay_s if self.clear_s < 0 else self.clear_s
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,9 @@ class Thresholds:
     audio: AudioRules = AudioRules()
     supplement: SupplementRules = SupplementRules()
     source: str = ""  # the file these came from
+    # Vitals of REQUIRED_LIMITS the file explicitly leaves without limits (`without_limits`):
+    # shown on the screen and in the report for the whole session.
+    without_limits: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """A JSON-friendly copy, stored in session.json so a replay knows the limits in force."""
@@ -109,8 +119,13 @@ class Thresholds:
 # the key path and the reason; any problem rejects the whole file.
 
 
-TOP_KEYS: tuple[str, ...] = ("vitals", "baseline", "stale", "audio", "supplement")
-VITAL_KEYS: tuple[str, ...] = ("continuous", "delay", "hysteresis", "upper", "lower")
+TOP_KEYS: tuple[str, ...] = ("vitals", "baseline", "stale", "audio", "supplement", "without_limits")
+VITAL_KEYS: tuple[str, ...] = ("continuous", "delay", "hysteresis", "clear", "upper", "lower")
+# MDMA raises heart rate and blood pressure: a file must give these limits, or say it does not.
+REQUIRED_LIMITS: tuple[str, ...] = ("hr", "sbp", "dbp")
+# IEC 60601-1-8 makes AUDIO PAUSED time-limited (it ends by itself); Dräger Infinity pauses for
+# 2 min. No file may ask for longer than this (our cap): a longer pause is alarms off in effect.
+MAX_AUDIO_PAUSE_S = 300.0
 DIRECTIONS: tuple[str, ...] = ("upper", "lower")
 BASELINE_VITAL_KEYS: tuple[str, ...] = DIRECTIONS
 STALE_KEYS: tuple[str, ...] = ("vitals", "after", "interval", "grace")
@@ -207,7 +222,7 @@ def thresholds_from_dict(data: dict, source: str = "<dict>") -> Thresholds:
     A dict in the form `Thresholds.to_dict()` writes (the copy in session.json: a `source` key,
     baseline and stale as lists) is recognised and handed to `thresholds_from_stored`.
     """
-    if (isinstance(data, dict) and set(data) == _STORED_KEYS
+    if (isinstance(data, dict) and set(data) - {"without_limits"} == _STORED_KEYS
             and isinstance(data["baseline"], (list, tuple)) and isinstance(data["stale"], (list, tuple))):
         return thresholds_from_stored(data)
     return _Validator(source).build(data)
@@ -234,7 +249,7 @@ def _exc_text(e: Exception) -> str:
 
 
 def _stored_to_file_shape(d: dict) -> dict:
-    known = {"vitals", "baseline", "stale", "audio", "supplement", "source"}
+    known = {"vitals", "baseline", "stale", "audio", "supplement", "source", "without_limits"}
     extra = [k for k in d if k not in known]
     if extra:
         raise ValueError(f"unexpected key {extra[0]!r}")
@@ -245,10 +260,15 @@ def _stored_to_file_shape(d: dict) -> dict:
             "continuous": r["continuous"],
             "delay": r["delay_s"],
             "hysteresis": r["hysteresis"],
+            **({"clear": r["clear_s"]} if r.get("clear_s", -1) >= 0 else {}),
             "upper": dict(r["upper"]),
             "lower": dict(r["lower"]),
         }
     out["vitals"] = vitals
+    # A recording made before limits were required says which ones it ran without.
+    without = d.get("without_limits")
+    out["without_limits"] = list(without) if without is not None else [
+        v for v in REQUIRED_LIMITS if v not in vitals]
     rules = list(d.get("baseline") or ())
     if rules:
         windows = {float(r["window_s"]) for r in rules}
@@ -270,7 +290,10 @@ def _stored_to_file_shape(d: dict) -> dict:
         out["stale"] = stale
     if "audio" in d:
         a = d["audio"]
-        out["audio"] = {"pause": a["pause_s"], "max_pause": a["max_pause_s"], "reminder": a["reminder_s"]}
+        # An older recording may hold a longer pause than is now allowed: it replays capped.
+        out["audio"] = {"pause": min(a["pause_s"], MAX_AUDIO_PAUSE_S),
+                        "max_pause": min(a["max_pause_s"], MAX_AUDIO_PAUSE_S),
+                        "reminder": min(a["reminder_s"], 900.0)}
     if "supplement" in d:
         s = d["supplement"]
         out["supplement"] = {
@@ -459,10 +482,38 @@ class _Validator:
         stale = self.stale(data["stale"]) if "stale" in data else ()
         audio = self.audio(data["audio"]) if "audio" in data else AudioRules()
         supplement = self.supplement(data["supplement"]) if "supplement" in data else SupplementRules()
+        without = self.without_limits(data.get("without_limits"), vitals)
         if self.errors:
             raise ConfigError(self.errors)
         return Thresholds(vitals=vitals or {}, baseline=baseline, stale=stale, audio=audio,
-                          supplement=supplement, source=self.source)
+                          supplement=supplement, source=self.source, without_limits=without)
+
+    def without_limits(self, body: Any, vitals: dict[str, VitalRule] | None) -> tuple[str, ...]:
+        """The required vitals left without limits: refused unless `without_limits` names them."""
+        path = ("without_limits",)
+        named: list[str] = []
+        if body is not None:
+            if not isinstance(body, list) or not all(isinstance(v, str) for v in body):
+                self.err(path, f"must be a list of vital names like [\"dbp\"], not {_describe(body)}")
+                return ()
+            for v in body:
+                if v not in REQUIRED_LIMITS:
+                    self.err(path, f"{_key_text(v)} is not a vital that needs limits; "
+                                   f"use some of: {', '.join(REQUIRED_LIMITS)}")
+                elif vitals is not None and v in vitals:
+                    self.err(path, f"{_key_text(v)} has limits in [vitals.{v}]: remove one or the other")
+                else:
+                    named.append(v)
+        if vitals is None:
+            return ()
+        missing = [v for v in REQUIRED_LIMITS if v not in vitals and v not in named]
+        if missing:
+            names = ", ".join(f"[vitals.{v}]" for v in missing)
+            listed = ", ".join(f'"{v}"' for v in missing)
+            self.err(("vitals",), f"has no {names}: MDMA raises heart rate and blood pressure, so "
+                                  f"these limits are required; to run without them on purpose, write "
+                                  f"without_limits = [{listed}] at the top of the file")
+        return tuple(v for v in REQUIRED_LIMITS if v in named)
 
     def vitals(self, data: dict, hinted: bool) -> dict[str, VitalRule] | None:
         if "vitals" not in data:
@@ -506,6 +557,17 @@ class _Validator:
             self.err(path + ("delay",), f"{_dur(delay)} is longer than the {MAX_DELAY_S:g} s "
                                         "allowed (bedside monitors use up to about 15 s); "
                                         'did you mean seconds, e.g. "10s"?')
+        clear = -1.0
+        if "clear" in tbl:
+            c = self.duration(path + ("clear",), tbl["clear"])
+            if c is not None and c > 0 and not continuous:
+                self.err(path + ("clear",), "an intermittent vital (continuous = false) takes no clear "
+                                            "time: each reading is judged on its own; remove it")
+            elif c is not None and c > MAX_DELAY_S:
+                self.err(path + ("clear",), f"{_dur(c)} is longer than the {MAX_DELAY_S:g} s allowed; "
+                                            'did you mean seconds, e.g. "10s"?')
+            elif c is not None:
+                clear = c
         hyst = 0.0
         if "hysteresis" in tbl:
             h = self.number(path + ("hysteresis",), tbl["hysteresis"])
@@ -546,7 +608,7 @@ class _Validator:
         if len(self.errors) > n0:
             return None
         return VitalRule(vital=name, upper=up, lower=lo, delay_s=delay or 0.0, hysteresis=hyst,
-                         continuous=continuous)
+                         clear_s=clear, continuous=continuous)
 
     def limits(self, path: tuple, vital: str, direction: str, body: Any, what: str,
                positive: bool) -> dict[str, float]:
@@ -711,6 +773,15 @@ class _Validator:
                 v = self.duration(path + (key,), tbl[key])
                 if v is not None and v <= 0:
                     self.err(path + (key,), "must be longer than 0 s")
+                elif v is not None and key != "reminder" and v > MAX_AUDIO_PAUSE_S:
+                    self.err(path + (key,), f"{_dur(v)} is longer than the {_dur(MAX_AUDIO_PAUSE_S)} "
+                                            "an audio pause may last: alarms are paused for a while, "
+                                            "never switched off (IEC 60601-1-8 audio paused ends by "
+                                            "itself; Dräger Infinity pauses for 2m)")
+                elif v is not None and key == "reminder" and v > 900:
+                    self.err(path + (key,), f"{_dur(v)} is longer than the 15m allowed: an "
+                                            "acknowledged alarm that still holds must be heard again "
+                                            "(Philips re-sounds after 2 or 3 min)")
                 elif v is not None:
                     got[key] = v
         if got["pause"] > got["max_pause"]:
@@ -800,11 +871,15 @@ def format_rules(th: Thresholds) -> str:
                 unit,
                 _dur(r.delay_s) if r.continuous else "-",
                 _fmt_limit(name, r.hysteresis) if r.continuous else "-",
+                _dur(r.clear_time_s) if r.continuous else "-",
                 "continuous" if r.continuous else "intermittent",
             ])
-    out += _table(["vital", "direction", "low", "medium", "high", "unit", "delay", "hysteresis", "mode"], rows)
+    out += _table(["vital", "direction", "low", "medium", "high", "unit", "delay", "hysteresis", "clear",
+                   "mode"], rows)
     if any(not r.continuous for r in th.vitals.values()):
         out.append("(intermittent: each reading is one event, with no delay and no hysteresis)")
+    if th.without_limits:
+        out.append(f"NO LIMITS (on purpose, without_limits): {', '.join(v.upper() for v in th.without_limits)}")
     out.append("")
     if th.baseline:
         window = sorted({b.window_s for b in th.baseline})

@@ -77,6 +77,9 @@ def decode_event(obj) -> dict:
         e["dose"] = dose
         e["amount_mg"] = _number(e, "amount_mg")
         e["given_at"] = _time(obj["given_at"], "given_at") if obj.get("given_at") is not None else e["t"]
+        if e["given_at"] > e["t"]:
+            raise ValueError("given_at is later than the time the dose was recorded")
+        e["reason"] = _text(e, "reason")
     elif kind == "note":
         e["text"] = str(e.get("text", ""))
     elif kind == "ack":
@@ -136,7 +139,7 @@ def event_control(e: dict) -> Control | None:
     kind = e["kind"]
     seq = e.get("seq")
     if kind == "dose":
-        return Control(e["t"], "dose", {"dose": e["dose"]}, seq)
+        return Control(e["t"], "dose", {"dose": e["dose"], "given_at": e["given_at"]}, seq)
     if kind == "ack":
         return Control(e["t"], "ack", {"who": e["who"]}, seq)
     if kind == "pause":

@@ -20,6 +20,7 @@ import numpy as np
 from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
 from monitor.core.alarms import AlarmEvent
 from monitor.core.downsample import minmax_downsample
+from monitor.core.timetext import signed_hms
 from monitor.core.durations import format_duration
 from monitor.core.thresholds import PRIORITIES, Thresholds
 from monitor.recording.alarm_source import AlarmSource, alarm_source
@@ -53,13 +54,6 @@ def _fixed_offset(meta_start) -> tzinfo:
     return timezone.utc
 
 
-def _signed_hms(seconds: float) -> str:
-    s = int(round(seconds))
-    sign = "-" if s < 0 else "+"
-    s = abs(s)
-    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-
 @dataclass(frozen=True)
 class Timebase:
     """Time zero (initial dose, else the first reading) and how clock times are written."""
@@ -85,7 +79,7 @@ class Timebase:
 
     def elapsed(self, t: float) -> str:
         """'+1:23:45': time since the dose (or since the start)."""
-        return _signed_hms(t - self.zero)
+        return signed_hms(t - self.zero)
 
     def _dt(self, t: float) -> datetime:
         return datetime.fromtimestamp(t, self.tz)

@@ -35,7 +35,8 @@ def action_entry(e: dict, fmt: Callable[[float], str]) -> LogEntry | None:
     if kind == "dose":
         src = " (by the simulated scenario)" if e.get("source") == "simulator" else who
         when = f" (given at {fmt(e['given_at'])})" if abs(e["given_at"] - t) >= 1 else ""
-        return LogEntry(t, "dose", "", f"{e['dose']} dose {mg(e['amount_mg'])}recorded{src}{when}")
+        why = f"; confirmed although {e['reason']}" if e.get("reason") else ""
+        return LogEntry(t, "dose", "", f"{e['dose']} dose {mg(e['amount_mg'])}recorded{src}{when}{why}")
     if kind == "note":
         return LogEntry(t, "note", "", f"note: {e['text']}")
     if kind == "ack":

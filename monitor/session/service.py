@@ -32,6 +32,7 @@ from monitor.core.alarms import TECHNICAL_RANK, AlarmEngine, AlarmEvent, AlarmSt
 from monitor.core.dosing import Dose, Note, SupplementStatus, supplement_status
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import PRIORITY_RANK, Thresholds
+from monitor.core.timetext import signed_hms
 from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
 from monitor.recording.events import CONTROL_KINDS, event_control
@@ -590,21 +591,35 @@ class Session:
                 raise ActionError(f"a supplemental dose is already recorded ({mg(given.amount_mg)}at "
                                   f"{self.fmt(given.t)})")
 
-    def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None) -> Dose:
+    def supplement_concern(self) -> str | None:
+        """Why a supplemental dose now goes against the protocol (outside its window, or vitals
+        that forbid it), or None: the dialog asks for a confirmation stating this reason."""
+        if self.initial_dose() is None:
+            return None
+        status = self.supplement()
+        return None if status.state in ("open-ok", "given") else status.text
+
+    def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None,
+                  reason: str | None = None) -> Dose:
+        """Record a dose. `reason`: the concern the user confirmed (a supplement given outside its
+        window or while the vitals forbid it), kept with the dose in the recording."""
         self.check_dose(kind)
         t = self._action_time()
         initial = self.initial_dose()
         at = t if given_at is None else min(given_at, t)
         if kind == "supplemental" and initial is not None and at < initial.t:
             raise ActionError("the supplemental dose cannot come before the initial dose")
-        extra = {"given_at": format_time(at, bool(self.absolute))} if t - at >= 1 else {}
+        extra: dict = {"given_at": format_time(at, bool(self.absolute))} if t - at >= 1 else {}
+        if reason:
+            extra["reason"] = reason
         seq = self._taken()
         self._rec("event", t, "dose", dose=kind, amount_mg=amount_mg, who=self.user, seq=seq, **extra)
-        self.engine.apply(Control(t, "dose", {"dose": kind}, seq))
+        self.engine.apply(Control(t, "dose", {"dose": kind, "given_at": at}, seq))
         dose = Dose(at, kind, amount_mg)
         self.doses.append(dose)
-        when = f" (given at {self.fmt(at)})" if extra else ""
-        self._note_log("dose", "", f"{kind} dose {mg(amount_mg)}recorded{when}", t=t)
+        when = f" (given at {self.fmt(at)})" if "given_at" in extra else ""
+        why = f"; confirmed although {reason}" if reason else ""
+        self._note_log("dose", "", f"{kind} dose {mg(amount_mg)}recorded{when}{why}", t=t)
         self.version += 1
         return dose
 
@@ -740,7 +755,7 @@ class Session:
     def fmt(self, t: float) -> str:
         """An event time as the screen writes it."""
         if self.absolute is False:
-            return f"+{_hms(t)}"
+            return signed_hms(t)
         return datetime.fromtimestamp(t, self.tz).strftime("%H:%M:%S")
 
     # -- alarms from the engine ----------------------------------------------------------------
@@ -848,9 +863,3 @@ def _merge(first: Reading, second: Reading) -> Reading:
     return Reading(first.t, **{v: (a if a == a else getattr(second, v))
                                for v in VITALS for a in (getattr(first, v),)})
 
-
-def _hms(s: float) -> str:
-    s = int(round(s))
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

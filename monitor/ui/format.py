@@ -11,21 +11,18 @@ import math
 import re
 from datetime import datetime, timedelta, tzinfo
 
+from monitor.core.timetext import hms, signed_hms
+
 
 def clock_text(t: float | None, absolute: bool | None, tz: tzinfo | None = None, seconds: bool = True) -> str:
     if t is None or not math.isfinite(t):
         return "--:--"
     if absolute is False:
-        return "+" + hms(t)
+        return signed_hms(t)
     fmt = "%H:%M:%S" if seconds else "%H:%M"
     return datetime.fromtimestamp(t, tz).strftime(fmt)
 
 
-def hms(s: float) -> str:
-    s = int(math.floor(s + 0.5))
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def hm(s: float) -> str:
