@@ -28,6 +28,33 @@ def column_map_option(items: list[str] | None) -> dict[str, str] | None:
     return out
 
 
+# How many of the reader's per-line rejection reasons a "no readings" failure repeats.
+NO_READINGS_REASONS = 5
+
+
+def no_readings_message(session, source) -> str | None:
+    """None when the session holds readings; else what to print: "no readings could be loaded from
+    FILE" and the first few reasons the reader gave (rejected lines, else its notes)."""
+    if len(session.store):
+        return None
+    lines = [f"no readings could be loaded from {source}"]
+    rejected = list(session.rejected)
+    for r in rejected[:NO_READINGS_REASONS]:
+        lines.append(f"  line {r.line}: {r.reason}")
+    if len(rejected) > NO_READINGS_REASONS:
+        more = len(rejected) - NO_READINGS_REASONS
+        lines.append(f"  ... and {more:,} more rejected line{'s' if more != 1 else ''}")
+    if not rejected:
+        why = [n for n in session.notes if "No readings were loaded" not in n and "skipped" in n]
+        lines += [f"  {n}" for n in why[:NO_READINGS_REASONS]]
+        if not why:
+            from pathlib import Path
+
+            where = "its readings.csv holds" if Path(source).is_dir() else "it holds"
+            lines.append(f"  {where} no data lines (a header at most)")
+    return "\n".join(lines)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The full parser. The simulator's options (which import the simulator) are added only when
     `simulate` is the command asked for, so other commands start faster."""
@@ -126,6 +153,9 @@ def _cmd_alarms(args) -> int:
         limits = session_limits(session, load_thresholds(args.thresholds) if args.thresholds else None)
     except (CsvError, SessionError, ConfigError) as exc:
         return _fail(str(exc))
+    empty = no_readings_message(session, args.input)
+    if empty:
+        return _fail(empty)
     session.notes.extend(limits.notes)
     th = limits.thresholds
     log = recompute(session, th)

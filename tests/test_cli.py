@@ -12,7 +12,8 @@ from tests.conftest import DATA, ROOT
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
+                          check=False)
 
 
 def assert_clear_failure(p):
@@ -108,7 +109,7 @@ def test_console_script_and_module_are_the_same():
         exe = __import__("shutil").which("vitals-monitor")
     if exe is None:
         pytest.skip("vitals-monitor is not on PATH (package not installed)")
-    p = subprocess.run([str(exe), "check-config"], capture_output=True, text=True, cwd=ROOT)
+    p = subprocess.run([str(exe), "check-config"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert p.returncode == 0 and p.stdout == run("check-config").stdout
 
 

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core.readings import Reading
-from monitor.recording import SessionRecorder, load_session
 from monitor.core.thresholds import load_thresholds
+from monitor.recording import SessionRecorder, load_session
 from monitor.report import write_report
 from monitor.report.data import build_report_data, drawable
 from monitor.report.figure import build_figure, decode, plotly_text
@@ -31,7 +31,8 @@ TEMPLATE = "%{y} %{customdata} %{meta[0]} $x^2$"
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
+                          check=False)
 
 
 def make_session(folder, *, label="P-007 session 2", note="patient calm", hours=2.0, dose=True,

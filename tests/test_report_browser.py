@@ -20,6 +20,7 @@ from monitor.recording import load_session
 from monitor.report import write_report
 from tests.test_report import PAYLOAD, make_session
 
+
 def _find_chromium() -> Path | None:
     if Path("/usr/bin/chromium").exists():
         return Path("/usr/bin/chromium")
@@ -49,7 +50,7 @@ def open_in_chromium(html: Path, *extra: str) -> tuple[str, list[str]]:
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     try:
         p = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, "--dump-dom",
-                            html.resolve().as_uri()], capture_output=True, text=True, timeout=180)
+                            html.resolve().as_uri()], capture_output=True, text=True, timeout=180, check=False)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     console = [line for line in p.stderr.splitlines() if ":CONSOLE" in line]
@@ -88,7 +89,7 @@ def test_charts_render_offline_without_console_errors(evil_report):
 
 def test_text_from_the_data_shows_as_text(evil_report):
     dom, _ = open_in_chromium(evil_report)
-    title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
+    title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL).group(1)
     assert title.strip() != "PWNED" and title.strip().endswith("session report")  # no handler ran
     assert "<img src=\"x\"" not in dom and "<script>alert(1)</script>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # in the header, the tables
@@ -100,7 +101,7 @@ def test_plotly_shows_a_note_as_typed_in_its_hover(evil_report, tmp_path):
     page.write_text(evil_report.read_text(encoding="utf-8").replace("</body>", HOVER_NOTE), encoding="utf-8")
     dom, console = open_in_chromium(page)
     assert console == [], console
-    hover = re.search(r'<g class="hovertext".*?</g></g>', dom, re.S)
+    hover = re.search(r'<g class="hovertext".*?</g></g>', dom, re.DOTALL)
     assert hover, "no hover label was drawn"
     text = re.sub(r"<[^>]+>", "", hover.group(0))  # the text Plotly drew, tags (tspans) removed
     assert "&lt;b&gt;bold?&lt;/b&gt; %{y} $x$ &lt;script&gt;alert(2)&lt;/script&gt;" in text

@@ -39,15 +39,19 @@ def _fail(message: str) -> int:
 
 
 def _cmd_report(args) -> int:
-    from monitor.cli import column_map_option
-    from monitor.recording import SessionError, load_session
+    from monitor.cli import column_map_option, no_readings_message
     from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.recording import SessionError, load_session
     from monitor.report.page import ReportError, default_output, write_report
     from monitor.sources.csvfile import CsvError
 
     try:
         th = load_thresholds(args.thresholds) if args.thresholds else None
         session = load_session(args.input, column_map=column_map_option(args.column))
+        empty = no_readings_message(session, args.input)
+        if empty:
+            # Nothing to report: say why, rather than write an empty report and succeed.
+            return _fail(empty)
         out = args.output or default_output(args.input)
         path = write_report(session, out, thresholds=th, title=args.title, plotlyjs=args.plotlyjs)
     except (ConfigError, CsvError, SessionError, ReportError) as exc:

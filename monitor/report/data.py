@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Callable
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import numpy as np
 
 from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
 from monitor.core.alarms import AlarmEvent
 from monitor.core.downsample import minmax_downsample
-from monitor.core.timetext import signed_hms
 from monitor.core.durations import format_duration
 from monitor.core.thresholds import PRIORITIES, Thresholds
-from monitor.recording.alarm_source import AlarmSource, alarm_source
+from monitor.core.timetext import signed_hms
 from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
+from monitor.recording.alarm_source import AlarmSource, alarm_source
 
 # A series whose readings come at most this far apart (median) is drawn as a continuous line;
 # slower ones (cuff BP, charted temperature) are drawn as markers, one per reading.
@@ -47,11 +48,11 @@ def _fixed_offset(meta_start) -> tzinfo:
         try:
             dt = datetime.fromisoformat(meta_start)
         except ValueError:
-            return timezone.utc
+            return UTC
         if dt.tzinfo is not None:
             off = dt.utcoffset() or timedelta(0)
-            return timezone(off) if off else timezone.utc
-    return timezone.utc
+            return timezone(off) if off else UTC
+    return UTC
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Timebase:
     absolute: bool  # readings carry clock time (epoch seconds) rather than seconds since start
     zero: float  # event time of hour 0 on the chart
     zero_kind: str  # "dose" or "start"
-    tz: tzinfo = timezone.utc
+    tz: tzinfo = UTC
     multiday: bool = False
 
     @property
@@ -107,7 +108,8 @@ class Timebase:
         t = np.asarray(t, dtype=float)
         if len(t) == 0:
             return []
-        rel = np.rint(t - self.zero).astype(np.int64)
+        # Rounded as signed_hms rounds (half a second up), so hover, tables and screen agree.
+        rel = np.floor(t - self.zero + 0.5).astype(np.int64)
         sign = np.where(rel < 0, "-", "+")
         a = np.abs(rel)
         h, m, s = a // 3600, a % 3600 // 60, a % 60
@@ -142,7 +144,7 @@ def make_timebase(session) -> Timebase:
         # A supplemental dose alone still marks the drug's arrival better than the first reading.
         initial = next(iter(session.doses()), None)
     absolute = session.time_kind == "absolute"
-    tz = _fixed_offset(session.meta.get("start")) if absolute else timezone.utc
+    tz = _fixed_offset(session.meta.get("start")) if absolute else UTC
     multiday = False
     if absolute and span:
         multiday = datetime.fromtimestamp(start, tz).date() != datetime.fromtimestamp(end, tz).date()
@@ -179,6 +181,27 @@ class Episode:
     segments: list[tuple[float, float, str]] = field(default_factory=list)
 
 
+class _Segments:
+    """The priority in force through one episode, as (start, end, priority) stretches."""
+
+    def __init__(self, start: float) -> None:
+        self.segs: list[tuple[float, float, str]] = []
+        self.cur: str | None = None
+        self.since = start
+
+    def switch(self, t: float, new: str | None) -> None:
+        if new == self.cur:
+            return
+        if self.cur is not None and t > self.since:
+            self.segs.append((self.since, t, self.cur))
+        self.cur, self.since = new, t
+
+    def close(self, end: float) -> list[tuple[float, float, str]]:
+        if self.cur is not None and end > self.since:
+            self.segs.append((self.since, end, self.cur))
+        return self.segs
+
+
 ReturnFn = Callable[[str, str, float, float], "float | None"]
 
 
@@ -200,29 +223,18 @@ def episodes(log: list[AlarmEvent], end: float | None, returns: ReturnFn | None 
         for a, b, pr in eps:
             inside = events[bisect.bisect_left(times, a):bisect.bisect_right(times, b)]
             last = next((e.t for e in reversed(inside) if e.state == "latched"), None)
-            segs: list[tuple[float, float, str]] = []
-            state = {"cur": None, "since": a}
-
-            def switch(t: float, new: str | None) -> None:
-                cur = state["cur"]
-                if new == cur:
-                    return
-                if cur is not None and t > state["since"]:
-                    segs.append((state["since"], t, cur))
-                state["cur"], state["since"] = new, t
-
+            track = _Segments(a)
             for k, e in enumerate(inside):
                 if e.state in ("active", "escalated", "de-escalated") and e.priority in PRIORITIES:
-                    switch(e.t, e.priority)
+                    track.switch(e.t, e.priority)
                 elif e.state == "latched":
-                    was = state["cur"] if state["cur"] in PRIORITIES else (e.priority or "high")
-                    switch(e.t, "held")
+                    was = track.cur if track.cur in PRIORITIES else (e.priority or "high")
+                    track.switch(e.t, "held")
                     nxt = inside[k + 1].t if k + 1 < len(inside) else b
                     back = returns(alarm, e.vital, e.t, nxt) if returns is not None else None
                     if back is not None and e.t < back < nxt:
-                        switch(back, was)
-            if state["cur"] is not None and b > state["since"]:
-                segs.append((state["since"], b, state["cur"]))
+                        track.switch(back, was)
+            segs = track.close(b)
             if not segs and pr in PRIORITIES:
                 segs = [(a, b, pr)]
             out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, last, segs))
@@ -321,6 +333,47 @@ def _last_le(values: list[float], x: float) -> int | None:
     return i if i >= 0 else None
 
 
+# -- baselines -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselineNote:
+    """What the alarm engine did at the initial dose for one vital with baseline rules."""
+
+    t: float
+    vital: str
+    value: float | None  # None: no pre-dose readings, the vital's baseline rules were off
+    n: int | None  # readings the median was taken over (from the engine's message), if known
+    message: str
+
+    @property
+    def off(self) -> bool:
+        return self.value is None
+
+
+_MEDIAN_OF = re.compile(r"median of (\d+) reading")
+
+
+def baseline_notes(log: list[AlarmEvent]) -> list[BaselineNote]:
+    """The engine's baseline transitions (the last one per vital), in vital order."""
+    out: dict[str, BaselineNote] = {}
+    for e in log:
+        if e.state != "baseline" or not e.vital:
+            continue
+        value = None
+        if e.value is not None:
+            try:
+                value = float(e.value)
+            except (TypeError, ValueError):
+                value = None
+            if value is not None and math.isnan(value):
+                value = None
+        m = _MEDIAN_OF.search(e.message or "")
+        out[e.vital] = BaselineNote(e.t, e.vital, value, int(m.group(1)) if m else None, e.message or "")
+    return sorted(out.values(), key=lambda b: (VITALS.index(b.vital) if b.vital in VITALS else len(VITALS),
+                                                b.vital))
+
+
 # -- per-vital summaries -------------------------------------------------------------------------
 
 
@@ -354,6 +407,7 @@ class VitalSummary:
     alarms: Counter = field(default_factory=Counter)
     repeats: int = 0
     hold_s: float = 0.0
+    baseline_off: bool = False  # the alarm engine had no pre-dose readings: baseline rules off
 
     @property
     def change(self) -> float | None:
@@ -391,8 +445,7 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
     th = src.thresholds
     dose_t = tb.zero if tb.zero_kind == "dose" else None
     window = max((r.window_s for r in th.baseline), default=DEFAULT_BASELINE_WINDOW)
-    engine_baseline = {e.vital: float(e.value) for e in src.log
-                       if e.state == "baseline" and e.value is not None}
+    notes = {b.vital: b for b in baseline_notes(src.log)}
     counts: dict[str, Counter] = defaultdict(Counter)
     for ep in eps:
         pr = "technical" if ep.alarm.endswith((".stale", ".artifact")) else ep.priority
@@ -423,8 +476,13 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
         if dose_t is not None:
             pre = (t >= dose_t - window) & (t <= dose_t)
             s.baseline_n = int(pre.sum())
-            if name in engine_baseline:
-                s.baseline = engine_baseline[name]
+            note = notes.get(name)
+            if note is not None and note.off:
+                # The alarm engine found no pre-dose readings: its baseline rules were off.
+                s.baseline_off = True
+            elif note is not None:
+                s.baseline = note.value
+                s.baseline_n = note.n if note.n is not None else s.baseline_n
             elif s.baseline_n:
                 s.baseline = float(np.median(v[pre]))
             post = t >= dose_t
@@ -512,7 +570,7 @@ def drawable(t: np.ndarray, v: np.ndarray, buckets: int, gap_s: float) -> tuple[
     bounds = np.concatenate(([0], cuts, [n]))
     ts, vs = [], []
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        k = max(1, int(round(buckets * (b - a) / n)))
+        k = max(1, round(buckets * (b - a) / n))
         tt, vv = minmax_downsample(t[a:b], v[a:b], k)
         if ts:
             ts.append(np.array([np.nan]))
@@ -562,6 +620,18 @@ class EventRow:
     detail: str
     text: str = ""  # free text typed by a person (notes), shown as typed
     short: str = ""  # a label for the chart ("initial 120 mg")
+    at: float | None = None  # where the chart draws it: a dose at the time it was given (else t)
+    reason: str = ""  # a dose given despite a concern: the reason the user confirmed
+    what: str = ""  # a dose's kind and amount alone ("initial dose 120 mg")
+
+    @property
+    def x_t(self) -> float:
+        return self.t if self.at is None else self.at
+
+    @property
+    def keyed_late(self) -> bool:
+        """A dose keyed in at least a second after it was given."""
+        return self.at is not None and abs(self.t - self.at) >= 1
 
 
 def _dose_text(e: dict) -> str:
@@ -581,14 +651,20 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
         extra = {k: v for k, v in e.items() if k not in ("t", "kind", "seq")}
         text = ""
         short = ""
+        at = None
+        reason = ""
         if kind == "dose":
             detail = _dose_text(e)
             short = detail.replace(" dose", "")
             extra.pop("dose", None)
             extra.pop("amount_mg", None)
-            given = extra.pop("given_at", e["t"])
-            if abs(given - e["t"]) >= 1:
-                detail += f" given at {tb.when(given)}"
+            given = extra.pop("given_at", None)
+            at = float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) else e["t"]
+            if abs(at - e["t"]) >= 1:
+                detail += f" given at {tb.when(at)}"
+            reason = str(extra.pop("reason", "") or "")
+            if reason:
+                detail += f" — confirmed although: {reason}"
         elif kind == "note":
             detail = "note"
             text = str(extra.pop("text", ""))
@@ -604,7 +680,8 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
             extra.pop("source")
         if extra:
             detail += " (" + ", ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
-        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text, short))
+        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text, short, at, reason,
+                             _dose_text(e) if kind == "dose" else ""))
     return rows
 
 

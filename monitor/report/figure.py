@@ -162,8 +162,9 @@ def build_figure(rd: ReportData) -> dict | None:
     xaxis = {
         "anchor": bottom, "domain": [0, 1], "range": [x_lo, x_hi],
         "title": {"text": zero_note, "font": {"size": 12}},
-        "ticksuffix": " h", "showgrid": True, "gridcolor": "#e8e8e8", "zeroline": True,
-        "zerolinecolor": DOSE_COLOR if tb.zero_kind == "dose" else "#bbb", "zerolinewidth": 1,
+        # Hour 0 at a dose is marked by that dose's own line (one line per dose, never two).
+        "ticksuffix": " h", "showgrid": True, "gridcolor": "#e8e8e8", "zeroline": tb.zero_kind != "dose",
+        "zerolinecolor": "#bbb", "zerolinewidth": 1,
         "showspikes": True, "spikemode": "across", "spikesnap": "cursor", "spikethickness": 1,
         "spikedash": "dot", "spikecolor": "#555", "ticks": "outside", "linecolor": "#999", "showline": True,
         "hoverformat": ".2f",
@@ -315,11 +316,13 @@ def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> N
     for r in rd.event_rows:
         g = r.kind if r.kind in ("dose", "note") else "other"
         xs, texts, labels = groups[g]
-        xs.append(float(tb.hours(r.t)))
+        # A dose is drawn when it was given (a dose keyed in late is not drawn at the key press).
+        xs.append(float(tb.hours(r.x_t)))
         body = plotly_text(r.detail)
         if r.text:
             body += ":<br>" + plotly_text(_wrap(r.text))
-        texts.append(f"<b>{body}</b><br>{plotly_text(r.when)}")
+        when = f"keyed in at {r.when}" if r.keyed_late else r.when
+        texts.append(f"<b>{body}</b><br>{plotly_text(when)}")
         labels.append(plotly_text(r.short) if g == "dose" else "")
     style = {
         "dose": (2, "triangle-down", DOSE_COLOR, 12, "doses"),
@@ -537,10 +540,11 @@ def _alarm_shapes(rd: ReportData, row_ids: dict[str, str], shapes: list, legend:
 
 
 def _dose_shapes(rd: ReportData, shapes: list) -> None:
+    """One vertical line per dose, at the time it was given (hour 0 is the initial dose's)."""
     for r in rd.event_rows:
         if r.kind != "dose":
             continue
-        x = float(rd.tb.hours(r.t))
+        x = float(rd.tb.hours(r.x_t))
         initial = "initial" in r.detail
         shapes.append({
             "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,

@@ -13,7 +13,7 @@ import html
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor import __version__
@@ -21,7 +21,13 @@ from monitor.core.durations import format_duration
 from monitor.core.thresholds import PRIORITIES, Thresholds
 from monitor.core.vitals import ALL_SPECS, SPECS, format_value
 from monitor.report.data import (
-    DEFAULT_BASELINE_WINDOW, PRIORITY_ORDER, ReportData, build_report_data, priority_text, vital_name,
+    DEFAULT_BASELINE_WINDOW,
+    PRIORITY_ORDER,
+    ReportData,
+    baseline_notes,
+    build_report_data,
+    priority_text,
+    vital_name,
 )
 from monitor.report.figure import VCOLOR, build_figure, figure_stats
 
@@ -79,6 +85,10 @@ td.num { text-align: right; white-space: nowrap; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px;
           vertical-align: middle; }
 .muted { color: var(--mute); } .small { font-size: 12px; }
+.notices { margin: 12px 0; }
+.notices .alert { background: #fdecea; border: 2px solid var(--high); color: #5f0d0e; font-weight: 700;
+                  padding: 8px 12px; margin: 6px 0; }
+.notices .info { background: #eef5fb; border-left: 4px solid #2166ac; padding: 6px 12px; margin: 6px 0; }
 .note { background: #f7f7f9; border-left: 4px solid #c7c7d1; padding: 8px 12px; margin: 8px 0; }
 .note li { margin: 3px 0; }
 #chart { width: 100%; min-height: 400px; }
@@ -130,6 +140,7 @@ def render_html(rd: ReportData, title: str | None = None, plotlyjs: str = "inlin
     add(f"<h1>{esc(heading)}</h1>\n")
     add(f"<p class=\"sub\">Post-session vital-signs report{' (SIMULATED)' if simulated else ''}</p>\n")
     add(_header(rd, title))
+    add(_notices_html(rd))
     add(_thresholds_html(rd))
     add(_summary_html(rd))
     add("<h2 id=\"charts\">Charts</h2>\n")
@@ -191,8 +202,8 @@ def _header(rd: ReportData, title: str | None) -> str:
             items.append(("Start", esc(tb.stamp(span[0]))))
             items.append(("End", esc(tb.stamp(span[1]))))
         else:
-            items.append(("Date", "<span class=\"muted\">unknown: this recording has no clock time (its times "
-                                  "are seconds since the start), so no clock times are shown</span>"))
+            items.append(("Date", ("<span class=\"muted\">unknown: this recording has no clock time (its times "
+                                  "are seconds since the start), so no clock times are shown</span>")))
             items.append(("Start", "0 s (start of the recording)"))
             items.append(("End", esc(f"{format_duration(span[1] - span[0])} after the start")))
         items.append(("Duration", esc(format_duration(span[1] - span[0]))))
@@ -209,7 +220,7 @@ def _header(rd: ReportData, title: str | None) -> str:
     items.append(("Simulated", "<strong>YES (simulator)</strong>" if s.simulated else "no"))
     doses = [r for r in rd.event_rows if r.kind == "dose"]
     if doses:
-        items.append(("Doses", "<br>".join(esc(f"{r.detail} at {r.when}") for r in doses)))
+        items.append(("Doses", "<br>".join(esc(_dose_line(r, tb)) for r in sorted(doses, key=lambda r: r.x_t))))
     else:
         items.append(("Doses", "<strong>none logged</strong>"))
     if tb.zero_kind == "dose":
@@ -232,8 +243,54 @@ def _header(rd: ReportData, title: str | None) -> str:
     rec_version = meta.get("software_version")
     items.append(("Software", esc((f"recorded with vitals-monitor {rec_version}; " if rec_version else "")
                                   + f"report by vitals-monitor {__version__} with plotly.js {_plotly_version()}")))
-    items.append(("Report written", esc(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))))
+    items.append(("Report written", esc(datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))))
     return _dl(items)
+
+
+def _dose_line(r, tb) -> str:
+    """'initial dose 120 mg at 09:30:00 (+0:00:00), keyed in at 10:24:00 (+0:54:00)'."""
+    what = r.what or r.detail
+    line = f"{what} at {tb.when(r.x_t)}"
+    if r.keyed_late:
+        line += f", keyed in at {r.when}"
+    if r.reason:
+        line += f" — confirmed although: {r.reason}"
+    return line
+
+
+def _notices_html(rd: ReportData) -> str:
+    """What a reader must not miss, for the whole session: vitals without alarm limits and
+    baseline rules that were off; and the baselines the engine took."""
+    th: Thresholds = rd.src.thresholds
+    alerts: list[str] = []
+    infos: list[str] = []
+    if th.without_limits:
+        names = ", ".join(short_name(v) for v in th.without_limits)
+        alerts.append(f"No alarm limits for: {names}. The thresholds in force left {names} without alarm "
+                      f"limits on purpose (without_limits): no {names} limit alarm could sound in this session.")
+    notes = baseline_notes(rd.src.log)
+    for b in notes:
+        name = short_name(b.vital)
+        if b.off:
+            alerts.append(f"Baseline rules were OFF for {name}: no pre-dose readings. With no {name} reading "
+                          f"before the initial dose there was no baseline, so the baseline-relative {name} "
+                          "alarms were off for the whole session (the absolute limits applied).")
+        else:
+            unit = ALL_SPECS[b.vital].unit if b.vital in ALL_SPECS else ""
+            n = f" (median of {b.n} reading{'s' if b.n != 1 else ''})" if b.n is not None else ""
+            infos.append(f"Pre-dose baseline {name} {_fmt_lim(b.vital, b.value)}{' ' + unit if unit else ''}{n}.")
+    doses = rd.session.doses()
+    if th.baseline and doses and not any(d.dose == "initial" for d in doses):
+        # (With no dose at all the header says that baselines are not given.)
+        alerts.append("Baseline rules were OFF for the whole session: no initial dose was logged, so no "
+                      "pre-dose baseline was taken.")
+    if not alerts and not infos:
+        return ""
+    out = ["<div class=\"notices\" id=\"notices\">\n"]
+    out += [f"<p class=\"alert\" role=\"alert\">{esc(a)}</p>\n" for a in alerts]
+    out += [f"<p class=\"info\">{esc(i)}</p>\n" for i in infos]
+    out.append("</div>\n")
+    return "".join(out)
 
 
 def _ep_priority(e) -> str:
@@ -249,11 +306,11 @@ def _fmt_lim(vital: str, v) -> str:
 def _thresholds_html(rd: ReportData) -> str:
     th: Thresholds = rd.src.thresholds
     out = ["<h2 id=\"thresholds\">Thresholds in force</h2>\n",
-           f"<p class=\"small muted\">From {esc(th.source or 'the thresholds stored in the session')}. An alarm is "
-           "raised when a value is at or beyond a limit (inclusive). Priorities: !!! high, !! medium, ! low.</p>\n",
-           "<div class=\"wrap\"><table class=\"thresholds\"><thead><tr><th>vital</th><th>direction</th>"
+           (f"<p class=\"small muted\">From {esc(th.source or 'the thresholds stored in the session')}. An alarm is "
+           "raised when a value is at or beyond a limit (inclusive). Priorities: !!! high, !! medium, ! low.</p>\n"),
+           ("<div class=\"wrap\"><table class=\"thresholds\"><thead><tr><th>vital</th><th>direction</th>"
            "<th>! low</th><th>!! medium</th><th>!!! high</th><th>unit</th><th>delay</th><th>hysteresis</th>"
-           "<th>mode</th></tr></thead><tbody>\n"]
+           "<th>mode</th></tr></thead><tbody>\n")]
     for name, r in th.vitals.items():
         unit = ALL_SPECS[name].unit if name in ALL_SPECS else ""
         for direction in ("upper", "lower"):
@@ -267,6 +324,10 @@ def _thresholds_html(rd: ReportData) -> str:
                        f"<td>{esc(format_duration(r.delay_s) if r.continuous else '-')}</td>"
                        f"<td>{esc(_fmt_lim(name, r.hysteresis) if r.continuous else '-')}</td>"
                        f"<td>{'continuous' if r.continuous else 'intermittent (each reading one event)'}</td></tr>\n")
+    for name in th.without_limits:
+        unit = ALL_SPECS[name].unit if name in ALL_SPECS else ""
+        out.append(f"<tr><td>{esc(vital_name(name))}</td><td colspan=\"4\" class=\"pr-high\">no alarm limits "
+                   f"(without_limits)</td><td>{esc(unit)}</td><td>-</td><td>-</td><td>-</td></tr>\n")
     out.append("</tbody></table></div>\n")
     if th.baseline:
         out.append("<table class=\"thresholds\"><thead><tr><th>baseline-relative rule</th><th>priority</th>"
@@ -299,10 +360,10 @@ def _summary_html(rd: ReportData) -> str:
     tb = rd.tb
     dose = tb.zero_kind == "dose"
     out = ["<h2 id=\"summary\">Summary per vital sign</h2>\n",
-           "<div class=\"wrap\"><table class=\"summary\"><thead><tr><th>vital</th><th>readings</th>"
+           ("<div class=\"wrap\"><table class=\"summary\"><thead><tr><th>vital</th><th>readings</th>"
            "<th>pre-dose baseline</th><th>minimum (time)</th><th>maximum (time)</th><th>mean</th>"
            "<th>peak change from baseline</th><th>dose to peak</th><th>time beyond limits</th>"
-           "<th>alarms by priority</th><th>artifacts excluded</th></tr></thead><tbody>\n"]
+           "<th>alarms by priority</th><th>artifacts excluded</th></tr></thead><tbody>\n")]
     for s in rd.summaries:
         unit = f" {s.unit}"
         color = VCOLOR.get(s.vital, "#999")
@@ -315,6 +376,8 @@ def _summary_html(rd: ReportData) -> str:
         kind = "continuous" if s.continuous else "intermittent"
         if not dose:
             baseline = "<span class=\"muted\">no dose logged</span>"
+        elif s.baseline_off:
+            baseline = "<strong class=\"pr-high\">OFF: no pre-dose readings</strong>"
         elif s.baseline is None:
             baseline = "<span class=\"muted\">no pre-dose readings</span>"
         else:
@@ -367,8 +430,8 @@ def _alarm_log_html(rd: ReportData) -> str:
     rows = rd.alarm_rows
     since = "since dose" if rd.tb.zero_kind == "dose" else "since start"
     head = "time (since dose)" if rd.tb.absolute else f"time ({since})"
-    out = [f"<h2 id=\"alarm-log\">Alarm log <span class=\"small muted\">({len(rows):,} entries, "
-           f"{esc(rd.src.origin)}; the alarm delay's pending/cancelled transitions are left out)</span></h2>\n"]
+    out = [(f"<h2 id=\"alarm-log\">Alarm log <span class=\"small muted\">({len(rows):,} entries, "
+           f"{esc(rd.src.origin)}; the alarm delay's pending/cancelled transitions are left out)</span></h2>\n")]
     if not rows:
         out.append("<p>No alarms.</p>\n")
         return "".join(out)
@@ -388,8 +451,8 @@ def _alarm_log_html(rd: ReportData) -> str:
 def _event_log_html(rd: ReportData) -> str:
     rows = rd.event_rows
     since = "since dose" if rd.tb.zero_kind == "dose" else "since start"
-    out = [f"<h2 id=\"event-log\">Event log <span class=\"small muted\">({len(rows):,} entries: doses, notes, "
-           "acknowledgements, audio pauses, feed events)</span></h2>\n"]
+    out = [(f"<h2 id=\"event-log\">Event log <span class=\"small muted\">({len(rows):,} entries: doses, notes, "
+           "acknowledgements, audio pauses, feed events)</span></h2>\n")]
     if not rows:
         out.append("<p>No events were logged.</p>\n")
         return "".join(out)
@@ -415,11 +478,11 @@ def _method_html(rd: ReportData, fig: dict | None) -> str:
                         for v, ser in rd.series.items() if ser.n_raw > 2 * rd.buckets)
     holds = ", ".join(f"{short_name(x.vital)} {format_duration(x.hold_s)}" for x in rd.summaries if x.n)
     items = [
-        ("Artifacts", f"A value outside its plausible range ({ranges}), and a cuff reading whose systolic is "
+        ("Artifacts", (f"A value outside its plausible range ({ranges}), and a cuff reading whose systolic is "
          "not above its diastolic, cannot come from a living patient on a working sensor: it is kept in the "
          "record, flagged as an artifact, left out of the drawn lines, the summary statistics and the limit "
          "alarms, and drawn as a grey × at the bottom of its chart (hover it for the value). "
-         f"Artifacts in this session: {arts}."),
+         f"Artifacts in this session: {arts}.")),
         ("Downsampling", f"Series longer than {2 * rd.buckets:,} points are drawn with min/max bucketing: the "
          f"readings are split into {rd.buckets:,} buckets of consecutive readings and each bucket keeps its "
          "lowest and its highest reading at their own times, so every peak and trough is drawn at its true "
@@ -428,21 +491,21 @@ def _method_html(rd: ReportData, fig: dict | None) -> str:
          + f" The chart holds {stats['points']:,} points and {stats['shapes']:,} shapes."),
         ("Gaps", f"A line is broken where readings stop for longer than their 'no data' limit ({holds})."
          if holds else ""),
-        ("Baseline and peak", f"The baseline is the median of each vital's plausible readings in the {window} "
+        ("Baseline and peak", (f"The baseline is the median of each vital's plausible readings in the {window} "
          "before the initial dose (the alarm engine's own baseline where it computed one). The peak is the "
          "highest reading after the initial dose (the lowest for SpO2); peak change = peak − baseline; dose to "
-         "peak = its time after the initial dose."),
-        ("Time beyond a limit", "Each reading is taken to stand until the next one, for at most the stream's "
+         "peak = its time after the initial dose.")),
+        ("Time beyond a limit", ("Each reading is taken to stand until the next one, for at most the stream's "
          "'no data' limit; limits are inclusive (at or beyond), as in the alarm engine. For intermittent "
-         "readings (cuff BP, temperature) the number of readings beyond the limit is given as well."),
-        ("Alarms by priority", "The number of alarm episodes (active until cleared) per vital, counted at the "
+         "readings (cuff BP, temperature) the number of readings beyond the limit is given as well.")),
+        ("Alarms by priority", ("The number of alarm episodes (active until cleared) per vital, counted at the "
          "highest priority each reached; technical alarms are 'no data' and implausible-reading alarms. In the "
          "charts a held high alarm (condition over, not yet acknowledged) is paler; it is taken to be active "
-         "again from the first reading back beyond its limit."),
+         "again from the first reading back beyond its limit.")),
     ]
     if any(ser.derived for ser in rd.series.values()):
-        items.append(("MAP", "Where the device gave none it is computed as (SBP + 2·DBP) / 3 (drawn as "
-                             "'MAP (computed)')."))
+        items.append(("MAP", ("Where the device gave none it is computed as (SBP + 2·DBP) / 3 (drawn as "
+                             "'MAP (computed)').")))
     if rd.tb.absolute:
         items.append(("Clock", f"Clock times are given in {rd.tb.tz_name}."))
     else:
