@@ -14,8 +14,10 @@ def feed(values, engine=None, **kw):
 
 
 def test_condition_shorter_than_delay_is_cancelled():
-    e = feed([80] * 5 + [115] * 5 + [80] * 5)
-    assert [s for _, _, s, _ in states(e, "hr.upper")] == ["pending", "cancelled"]
+    e = feed([80] * 5 + [115] * 5 + [80] * 9)
+    assert [s for _, _, s, _ in states(e, "hr.upper")] == ["pending"]  # back inside: clear time runs
+    feed([80] * 2, e)
+    assert [(t, s) for t, _, s, _ in states(e, "hr.upper")] == [(5.0, "pending"), (20.0, "cancelled")]
 
 
 def test_condition_held_for_delay_becomes_active_with_priority_and_limit():
@@ -27,9 +29,11 @@ def test_condition_held_for_delay_becomes_active_with_priority_and_limit():
 
 def test_escalation_and_de_escalation_after_acknowledgement():
     e = feed([115] * 12 + [135] * 3)
+    assert states(e, "hr.upper")[-1][2:] == ("active", "medium")  # escalation waits for the delay
+    feed([135] * 8, e)
     assert states(e, "hr.upper")[-1][2:] == ("escalated", "high")
     # Unacknowledged high priority holds its priority while the value eases...
-    feed([120] * 3, e)
+    feed([120] * 11, e)
     assert e.status()[0].priority == "high"
     # ...and follows the value once acknowledged.
     e.acknowledge(e.t, "therapist")
@@ -39,17 +43,19 @@ def test_escalation_and_de_escalation_after_acknowledgement():
 def test_hysteresis_needs_value_back_inside_by_the_margin():
     e = feed([115] * 12 + [108] * 5)  # 108 is below 110 but within the 5 bpm margin
     assert states(e, "hr.upper")[-1][2] == "active"
+    feed([104] * 10, e)
+    assert states(e, "hr.upper")[-1][2] == "active"  # back inside, but not yet for the clear time
     feed([104], e)
     assert states(e, "hr.upper")[-1][2] == "cleared"
 
 
 def test_medium_alarm_clears_by_itself():
-    e = feed([115] * 12 + [90])
+    e = feed([115] * 12 + [90] * 11)
     assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "cleared"]
 
 
 def test_high_priority_latches_until_acknowledged():
-    e = feed([135] * 12 + [90] * 5)
+    e = feed([135] * 12 + [90] * 11)
     assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "latched"]
     assert e.status()[0].state == "latched" and e.audible_rank(e.t) == 3
     e.acknowledge(e.t)
@@ -60,7 +66,7 @@ def test_high_priority_latches_until_acknowledged():
 def test_acknowledged_alarm_clears_when_value_recovers():
     e = feed([115] * 12)
     e.acknowledge(e.t)
-    feed([90], e)
+    feed([90] * 11, e)
     assert [s[2] for s in states(e, "hr.upper")] == ["pending", "active", "acknowledged", "cleared"]
 
 
@@ -79,6 +85,8 @@ def test_escalation_after_acknowledgement_sounds_again():
     e = feed([115] * 12)
     e.acknowledge(e.t)
     assert e.audible_rank(e.t) == 0
+    feed([135] * 10, e)
+    assert e.status()[0].state == "acknowledged"  # one second of 135 escalates nothing
     feed([135], e)
     assert e.status()[0].state == "active" and e.audible_rank(e.t) == 3
 
@@ -220,11 +228,13 @@ def test_pause_end_is_logged_when_a_reading_lands_exactly_on_it():
 
 def test_a_pending_condition_must_hold_without_hysteresis():
     e = feed([80, 110] + [107] * 15)  # touches 110 once, then sits inside the margin
+    assert [s[2] for s in states(e, "hr.upper")] == ["pending"]  # 1 s beyond is far from 10 s
+    feed([104] * 11, e)  # back inside by the margin for the clear time
     assert [s[2] for s in states(e, "hr.upper")] == ["pending", "cancelled"]
 
 
 def test_silence_cancels_a_pending_alarm_instead_of_freezing_it():
-    e = feed([150] * 3)
+    e = feed([150])
     e.tick(e.t + 3600)
     assert [s[2] for s in states(e, "hr.upper")] == ["pending", "cancelled"]
     assert {s.alarm for s in e.status()} == {"hr.stale"}
@@ -243,7 +253,8 @@ def test_acknowledged_technical_alarm_is_reminded():
     e = feed([80])
     e.tick(20)
     e.acknowledge(20)
-    e.tick(400)
+    for t in range(21, 401):
+        e.tick(t)
     assert [x.t for x in e.log if x.alarm == "hr.stale" and x.state == "reminder"] == [200.0, 380.0]
 
 

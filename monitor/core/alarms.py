@@ -32,12 +32,14 @@ import numpy as np
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import PRIORITY_RANK, StaleRule, Thresholds, VitalRule
 from monitor.core.durations import format_duration
-from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, format_value
+from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, cuff_problem, format_value
 
 INF = math.inf
+MAX_BACKDATE_S = 12 * 3600.0  # the earliest a dose may be keyed in after it was given
 RANK_NAME = {1: "low", 2: "medium", 3: "high"}
 TECHNICAL_RANK = 2  # technical alarms sound like medium ones
 CUFF = ("sbp", "dbp", "map")
+OFF, PENDING, ON = 0, 1, 2  # a limit alarm's condition at one priority rank
 SI_INDEX = len(VITALS)  # the derived shock index follows the measured vitals
 ROW_NAMES = VITALS + ("si",)
 
@@ -154,8 +156,20 @@ class _TechAlarm(_Alarm):
 
 
 class _LimitAlarm(_Alarm):
-    __slots__ = ("direction", "rule", "limits", "sources", "level", "pending_deadline", "delay", "hyst",
-                 "sign", "quiet")
+    """One alarm per vital and direction, confirmed per priority rank.
+
+    Each rank r (1 low, 2 medium, 3 high) with a limit has its own condition: off, pending or on.
+    - off -> pending when a reading crosses the rank's limit (at once on, with no delay: cuff);
+    - pending -> on once the time spent beyond the limit adds up to the delay (Smart Alarm Delay:
+      brief in-range samples pause the count, they do not restart it);
+    - pending or on -> off once the value has been back inside by the hysteresis margin for the
+      clear time (brief dips neither cancel a pending alarm nor end an active one).
+    Each reading holds until the next reading of its vital. The alarm's level is the highest rank
+    that is on; its pending rank the highest that is pending or on.
+    """
+
+    __slots__ = ("direction", "rule", "limits", "sources", "level", "pend", "delay", "hyst", "clear",
+                 "sign", "quiet", "cond", "run", "acc", "clr", "ranks")
 
     def __init__(self, rule: VitalRule, direction: str) -> None:
         super().__init__(f"{rule.vital}.{direction}", rule.vital)
@@ -163,9 +177,37 @@ class _LimitAlarm(_Alarm):
         self.rule = rule
         self.delay = rule.delay_s if rule.continuous else 0.0
         self.hyst = rule.hysteresis if rule.continuous else 0.0
-        self.level = 0
-        self.pending_deadline = INF
+        self.clear = rule.clear_time_s
+        self.level = 0  # highest rank on
+        self.pend = 0  # highest rank pending or on
+        self.cond = [OFF] * 4  # per rank (index 0 unused)
+        self.run = [INF] * 4  # pending: start of the current stretch beyond the limit
+        self.acc = [0.0] * 4  # pending: time beyond the limit before that stretch
+        self.clr = [INF] * 4  # pending or on: since when the value is back inside by the margin
         self.set_limits({})
+
+    def reset(self, r: int) -> None:
+        self.cond[r], self.run[r], self.acc[r], self.clr[r] = OFF, INF, 0.0, INF
+
+    def summarise(self) -> None:
+        cond = self.cond
+        self.level = 3 if cond[3] == ON else 2 if cond[2] == ON else 1 if cond[1] == ON else 0
+        self.pend = 3 if cond[3] else 2 if cond[2] else 1 if cond[1] else 0
+
+    def next_deadline(self) -> tuple[float, int, int]:
+        """(time, rank, what) of the soonest confirmation (what 0) or clearing (what 1)."""
+        best = (INF, 0, 0)
+        for r in self.ranks:
+            c = self.cond[r]
+            if c == PENDING and self.run[r] != INF:
+                when = self.run[r] + self.delay - self.acc[r]
+                if when < best[0]:
+                    best = (when, r, 0)
+            if c and self.clr[r] != INF:
+                when = self.clr[r] + self.clear
+                if when < best[0]:
+                    best = (when, r, 1)
+        return best
 
     def set_limits(self, baseline: dict[int, tuple[float, str]]) -> None:
         """Absolute limits merged with baseline-relative ones (the stricter wins per priority)."""
@@ -182,6 +224,10 @@ class _LimitAlarm(_Alarm):
         # Below `quiet` (signed: values are negated for lower alarms) a normal alarm stays normal.
         self.sign = 1.0 if self.direction == "upper" else -1.0
         self.quiet = min((self.sign * v for _, v in self.limits), default=INF)
+        self.ranks = tuple(sorted(r for r, _ in self.limits))
+        for r in (1, 2, 3):
+            if r not in self.ranks and self.cond[r]:
+                self.reset(r)
 
     def levels(self, v: float) -> tuple[int, int]:
         """(raise level, hold level): crossed limits, and limits not yet cleared by the margin."""
@@ -221,9 +267,6 @@ class _LimitAlarm(_Alarm):
                 return lim
         return None
 
-    @property
-    def deadline(self) -> float:
-        return self.pending_deadline if self.state == "pending" else INF
 
 
 class AlarmEngine:
@@ -264,6 +307,9 @@ class AlarmEngine:
         hr_stale = [s.after_s for s in self._streams if "hr" in s.vitals]
         self._hr_max_age = hr_stale[0] if hr_stale else 60.0
         self._last_hr = (-INF, math.nan)
+        hr_rule = thresholds.vitals.get("hr")
+        self._si_window = hr_rule.delay_s if hr_rule is not None and hr_rule.continuous else 0.0
+        self._hr_recent: deque[tuple[float, float]] = deque()
         # The newest plausible shock index (time, value), for the screen: derived here only.
         self.last_si: tuple[float, float] | None = None
         # Audio pause.
@@ -277,10 +323,17 @@ class AlarmEngine:
         self._history_by_pos = [self._history.get(n) for n in ROW_NAMES]
         self.baseline: dict[str, float] = {}
         self.initial_dose_t: float | None = None
-        self._history_fn: Callable[[str, float, float], np.ndarray] | None = None
+        self._history_fn: Callable[[str, float, float], np.ndarray] | None = None  # a batch run's
+        self._history_src: Callable[[str, float, float], np.ndarray] | None = None  # a live store's
+        # Without a store, readings are kept this long for a dose keyed in late (12 h at most).
+        self._history_keep = self._baseline_window + MAX_BACKDATE_S
         # Technical alarms about the monitor, by name, created when first raised.
         self._technical: dict[str, _TechAlarm] = {}
         self._log_t = -INF  # the newest transition's time: the log never runs backwards
+        self._deadlines = 0  # counts new condition deadlines (the batch run looks for them)
+        self.fired = 0  # counts the times deadlines fell due (a live session records its ticks)
+        # Baseline vitals whose rules are off for the session (no pre-dose readings): vital -> why.
+        self.baseline_off: dict[str, str] = {}
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -342,22 +395,36 @@ class AlarmEngine:
         self.t = t
         return self.paused_until
 
-    def dose(self, t: float, dose: str = "initial") -> None:
-        """Record a dose; the initial dose fixes the pre-dose baseline for baseline rules."""
+    def history_from(self, fn: Callable[[str, float, float], np.ndarray] | None) -> None:
+        """Where the pre-dose baseline comes from from now on: fn(vital, t0, t1) gives the valid
+        readings in [t0, t1] the engine has taken (a live session's store)."""
+        self._history_src = fn
+        if fn is not None:
+            for buf in self._history.values():
+                buf.clear()
+
+    def dose(self, t: float, dose: str = "initial", given_at: float | None = None) -> None:
+        """Record a dose; the initial dose fixes the pre-dose baseline for baseline rules.
+
+        The baseline is the median of the readings in the window before the time the dose was
+        GIVEN (`given_at`, for a dose keyed in late), never of the drug's effect after it."""
         t = max(t, self.t)
         self.t = t
         if dose != "initial" or self.initial_dose_t is not None:
             return
-        self.initial_dose_t = t
+        at = t if given_at is None else min(given_at, t)
+        self.initial_dose_t = at
         w = self._baseline_window
+        source = self._history_fn or self._history_src
         for vital in sorted(self._baseline_vitals):
-            if self._history_fn is not None:
-                vals = self._history_fn(vital, t - w, t)
+            if source is not None:
+                vals = source(vital, at - w, at)
             else:
-                vals = np.array([v for (tt, v) in self._history[vital] if tt >= t - w])
+                vals = np.array([v for (tt, v) in self._history[vital] if at - w <= tt <= at])
             if len(vals) == 0:
-                self._emit_raw(AlarmEvent(t, "baseline", vital, "", "baseline", None, None,
-                                          f"no pre-dose {vital} readings: baseline rules for {vital} are off"))
+                why = f"no pre-dose {vital} readings: baseline rules for {vital} are off"
+                self.baseline_off[vital] = why
+                self._emit_raw(AlarmEvent(t, "baseline", vital, "", "baseline", None, None, why))
                 continue
             base = float(np.median(vals))
             self.baseline[vital] = base
@@ -401,7 +468,7 @@ class AlarmEngine:
     def apply(self, c: Control) -> None:
         self.tick(c.t)  # deadlines that fell due before the action come first
         if c.kind == "dose":
-            self.dose(c.t, c.data.get("dose", "initial"))
+            self.dose(c.t, c.data.get("dose", "initial"), c.data.get("given_at"))
         elif c.kind == "ack":
             self.acknowledge(c.t, c.data.get("who", ""))
         elif c.kind == "pause":
@@ -453,19 +520,27 @@ class AlarmEngine:
         sbp, dbp = values[1], values[2]
         if values[3] != values[3] and sbp == sbp and dbp == dbp:
             values[3] = (sbp + 2.0 * dbp) / 3.0
-        inverted = sbp == sbp and dbp == dbp and sbp <= dbp
+        cuff = None  # why this row's cuff reading cannot be used
+        if sbp == sbp or dbp == dbp or values[3] == values[3]:
+            cuff = cuff_problem(sbp, dbp, values[3])
         hr = values[0]
         if hr == hr and lo[0] <= hr <= hi[0]:
             self._last_hr = (t, hr)
+            if self._si_window > 0:
+                recent = self._hr_recent
+                recent.append((t, hr))
+                while recent[0][0] <= t - self._si_window:
+                    recent.popleft()
         si = math.nan
-        if sbp == sbp and not inverted and lo[1] <= sbp <= hi[1]:
-            ht, hv = self._last_hr
-            if t - ht <= self._hr_max_age:
+        if sbp == sbp and cuff is None:
+            hv = self._si_hr(t)
+            if hv is not None:
                 si = hv / sbp
                 if lo[SI_INDEX] <= si <= hi[SI_INDEX]:
                     self.last_si = (t, si)
         values.append(si)
-        remember = self._history_by_pos if self._history and self._history_fn is None else None
+        remember = (self._history_by_pos
+                    if self._history and self._history_fn is None and self._history_src is None else None)
         last_seen = self._last_seen
         repeat = None
         for pos, v in enumerate(values):
@@ -480,14 +555,20 @@ class AlarmEngine:
                     self._clear(t, st, "readings are back")
                     self._global_due = -INF
             art = self._artifact[pos]
-            plausible = lo[pos] <= v <= hi[pos]
-            if not plausible or (inverted and 0 < pos < 4):
+            if 0 < pos < 4:
+                problem = cuff
+            elif lo[pos] <= v <= hi[pos]:
+                problem = None
+            else:
+                name = ROW_NAMES[pos]
+                problem = (f"implausible {name} {format_value(name, v)} "
+                           f"(outside {lo[pos]:g}-{hi[pos]:g} {ALL_SPECS[name].unit})")
+            if problem is not None:
                 if art.state == "normal":
                     art.value = v
-                    why = f"outside {lo[pos]:g}-{hi[pos]:g}" if not plausible else "at or below the diastolic"
+                    what = "inconsistent cuff reading" if 0 < pos < 4 else "artifact"
                     self._activate(t, art, TECHNICAL_RANK, None,
-                                   f"implausible {ROW_NAMES[pos]} {format_value(ROW_NAMES[pos], v)} ({why}): "
-                                   "flagged as artifact, not used for limit alarms")
+                                   f"{problem}: flagged as {what}, not used for limit alarms")
                 continue
             if art.state != "normal":
                 art.value = v
@@ -495,7 +576,7 @@ class AlarmEngine:
             if remember is not None and remember[pos] is not None:
                 buf = remember[pos]
                 buf.append((t, v))
-                while buf[0][0] < t - self._baseline_window:
+                while buf[0][0] < t - self._history_keep:
                     buf.popleft()
             for a in self._limit[pos]:
                 if a.state == "normal" and a.sign * v < a.quiet:
@@ -510,38 +591,85 @@ class AlarmEngine:
                                       f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: "
                                       "repeat the measurement"))
 
+    def _si_hr(self, t: float) -> float | None:
+        """The HR a shock index at `t` uses: the median of the valid HR readings within the HR
+        alarm delay before it (a spike too brief to alarm by itself cannot raise the index), or
+        else the newest valid HR no older than the HR stale limit."""
+        recent = self._hr_recent
+        while recent and recent[0][0] <= t - self._si_window:
+            recent.popleft()
+        if recent:
+            return median([v for _, v in recent])
+        ht, hv = self._last_hr
+        return hv if t - ht <= self._hr_max_age else None
+
     def _update(self, t: float, a: _LimitAlarm, v: float) -> None:
+        """A valid reading of the alarm's vital: move each rank's condition, then the alarm."""
         raise_, hold = a.levels(v)
-        state = a.state
-        # Hysteresis holds an alarm that has sounded; a pending condition must hold by itself.
-        level = raise_ if state in ("normal", "pending") else max(raise_, min(a.level, hold))
-        a.level = level
+        a.value = v
+        cond, run, clr = a.cond, a.run, a.clr
+        changed = False
+        for r in a.ranks:
+            c = cond[r]
+            beyond = raise_ >= r
+            if c == OFF:
+                if beyond:
+                    changed = True
+                    if a.delay > 0:
+                        cond[r], run[r], a.acc[r], clr[r] = PENDING, t, 0.0, INF
+                        self._note_due(t + a.delay)
+                    else:
+                        cond[r] = ON
+                continue
+            if c == PENDING:
+                if run[r] != INF and not beyond:
+                    a.acc[r] += t - run[r]
+                    run[r] = INF
+                elif run[r] == INF and beyond:
+                    run[r] = t
+                    self._note_due(t + a.delay - a.acc[r])
+            if hold >= r:
+                clr[r] = INF
+            elif a.clear <= 0:
+                a.reset(r)
+                changed = True
+            elif clr[r] == INF:
+                clr[r] = t
+                self._note_due(t + a.clear)
+        if changed:
+            a.summarise()
+            self._settle(t, a)
+
+    def _settle(self, t: float, a: _LimitAlarm, why: str = "") -> None:
+        """Move the alarm to what its conditions now say."""
+        level, pend, state = a.level, a.pend, a.state
         if state == "normal":
             if level:
-                a.value = v
-                if a.delay > 0:
-                    a.state, a.rank, a.since = "pending", level, t
-                    a.pending_deadline = t + a.delay
-                    a.limit = a.limit_for(level)
-                    self._emit(t, a, "pending", f"{self._label(a)} pending ({a.delay:g} s delay)")
-                else:
-                    self._activate(t, a, level, a.limit_for(level), None)
-            return
-        a.value = v
-        if state == "pending":
-            if not level:
-                a.state, a.pending_deadline = "normal", INF
-                self._emit(t, a, "cancelled", f"{self._label(a)} did not last {a.delay:g} s")
-            elif t >= a.pending_deadline:
-                a.pending_deadline = INF
                 self._activate(t, a, level, a.limit_for(level), None)
+            elif pend:
+                a.state, a.rank, a.since, a.limit = "pending", pend, t, a.limit_for(pend)
+                self._emit(t, a, "pending", f"{self._label(a)} pending ({a.delay:g} s beyond the limit "
+                                            "needed to sound)")
+            return
+        if state == "pending":
+            if level:
+                self._activate(t, a, level, a.limit_for(level), None)
+            elif not pend:
+                a.state = "normal"
+                self._emit(t, a, "cancelled", f"{self._label(a)}: {why or 'back in range'} before "
+                                              f"{a.delay:g} s beyond the limit added up")
             else:
-                a.rank, a.limit = level, a.limit_for(level)
+                a.rank, a.limit = pend, a.limit_for(pend)
             return
         if state == "latched":
             if level:
                 a.state = "active"
-                self._emit(t, a, "active", f"{self._label(a)}: beyond the limit again (still unacknowledged)")
+                lim = a.limit_for(level)
+                op = ">=" if a.direction == "upper" else "<="
+                self._emit(t, a, "active", f"{a.vital.upper()} {'high' if a.direction == 'upper' else 'low'} "
+                                           f"{format_value(a.vital, a.value)} ({op} {lim:g}, "
+                                           f"{RANK_NAME[level]} limit): alarming again; the high alarm "
+                                           "is still unacknowledged")
             return
         if not level:
             if state == "active" and a.rank == 3:
@@ -549,7 +677,7 @@ class AlarmEngine:
                 self._emit(t, a, "latched", f"{self._label(a)}: value back in range, "
                                             "held until acknowledged (high priority)")
             else:
-                self._clear(t, a, "value back in range")
+                self._clear(t, a, why or "value back in range")
             return
         if level > a.rank:
             if state == "acknowledged":
@@ -558,6 +686,26 @@ class AlarmEngine:
         elif level < a.rank and not (state == "active" and a.rank == 3):
             a.rank, a.limit = level, a.limit_for(level)
             self._emit(t, a, "de-escalated", f"{self._label(a)} de-escalated to {RANK_NAME[level]}")
+
+    def _note_due(self, when: float) -> None:
+        """A deadline of a limit alarm's condition now exists at `when`."""
+        if when < self._global_due:
+            self._global_due = when
+        self._deadlines += 1
+
+    def _confirm(self, when: float, a: _LimitAlarm) -> None:
+        """Deadlines of the alarm's ranks fell due at `when`: time beyond a limit added up to the
+        delay (the rank is on), or the value stayed back inside for the clear time (off)."""
+        cleared = False
+        for r in a.ranks:
+            c = a.cond[r]
+            if c == PENDING and a.run[r] != INF and a.run[r] + a.delay - a.acc[r] <= when:
+                a.cond[r], a.run[r], a.acc[r] = ON, INF, 0.0
+            elif c and a.clr[r] != INF and a.clr[r] + a.clear <= when:
+                a.reset(r)
+                cleared = True
+        a.summarise()
+        self._settle(when, a, f"back in range for {a.clear:g} s" if cleared else "")
 
     def _activate(self, t: float, a: _Alarm, rank: int, limit: float | None, message: str | None) -> None:
         a.state, a.rank, a.since, a.limit, a.remind_at = "active", rank, t, limit, INF
@@ -571,9 +719,12 @@ class AlarmEngine:
 
     def _clear(self, t: float, a: _Alarm, why: str) -> None:
         a.state, a.remind_at = "normal", INF
-        if isinstance(a, _LimitAlarm):
-            a.pending_deadline = INF
         self._emit(t, a, "cleared", f"{a.name} cleared: {why}")
+        if isinstance(a, _LimitAlarm) and a.pend:
+            # A condition at another rank is still being confirmed: the alarm is pending again.
+            a.state, a.rank, a.since, a.limit = "pending", a.pend, t, a.limit_for(a.pend)
+            self._emit(t, a, "pending", f"{self._label(a)} pending ({a.delay:g} s beyond the limit "
+                                        "needed to sound)")
 
     def _break_through(self, t: float, rank: int) -> None:
         if t < self.paused_until and rank > self._pause_rank:
@@ -583,8 +734,9 @@ class AlarmEngine:
                                       "-priority alarm"))
 
     def _globals(self, t: float) -> None:
-        """Deadlines that do not wait for a reading of their own vital: silence, pause end and
-        reminders; after a long gap a reminder may fall due more than once."""
+        """Deadlines that do not wait for a reading of their own vital: silence, pause end,
+        reminders, and a limit alarm's delay or clear time; fired one moment at a time, in time
+        order, up to `t`."""
         while t >= self._global_due and self._globals_once(t):
             pass
 
@@ -598,37 +750,86 @@ class AlarmEngine:
             if ls > -INF and t > ls + after and self._stale[k].state == "normal":
                 due.append((ls + after, 1, k))
         alarms = self._alarms()
-        for k, a in enumerate(alarms):
-            if a.state == "acknowledged" and t >= a.remind_at:
-                due.append((a.remind_at, 2, k))
         soonest = self.paused_until if self.paused_until > self.t else INF
+        for k, a in enumerate(alarms):
+            if a.state == "acknowledged":
+                if t >= a.remind_at:
+                    due.append((a.remind_at, 2, k))
+                soonest = min(soonest, a.remind_at)
+        for k, a in enumerate(self._all_limit):
+            if a.pend:
+                when = a.next_deadline()[0]
+                if when <= t:
+                    due.append((when, 3, k))
+                soonest = min(soonest, when)
         for k, after in enumerate(self._after):
             if self._stale[k].state == "normal" and self._last_seen[k] > -INF:  # unseen: no deadline
                 soonest = min(soonest, self._last_seen[k] + after)
-        for a in alarms:
-            if a.state == "acknowledged":
-                soonest = min(soonest, a.remind_at)
         self._global_due = soonest
-        for when, kind, k in sorted(due):
+        if not due:
+            return False
+        self.fired += 1
+        # Only the soonest: what it does may move what comes after (a pending alarm that sounds
+        # before a stream goes stale), so the next call looks again.
+        first = min(due)[0]
+        due = sorted(d for d in due if d[0] == first)
+        self._global_due = first
+        for when, kind, k in due:
             if kind == 0:
                 self.paused_until = -INF  # announced: the pause is over
                 self._emit_raw(AlarmEvent(when, "audio", "", "", "resumed", None, None, "audio pause ended"))
             elif kind == 1:
-                st, s = self._stale[k], self._streams[k]
-                self._activate(when, st, TECHNICAL_RANK, s.after_s,
-                               f"no {s.stream} reading for {s.after_s:g} s: values shown as stale")
-                for pos, name in enumerate(ROW_NAMES):
-                    if name in s.vitals:
-                        for a in self._limit[pos]:
-                            if a.state == "pending":  # a condition no longer seen cannot be confirmed
-                                a.state, a.pending_deadline, a.level = "normal", INF, 0
-                                self._emit(when, a, "cancelled", f"{self._label(a)}: no data to confirm it")
+                self._go_stale(when, k)
+            elif kind == 2:
+                self._remind(when, t, alarms[k])
             else:
-                a = alarms[k]
-                if a.state == "acknowledged":
-                    a.remind_at = when + self.th.audio.reminder_s
-                    self._emit(when, a, "reminder", f"{self._describe(a)} still present")
+                a = self._all_limit[k]
+                if a.next_deadline()[0] == when:  # (an earlier item, such as "no data", may move it)
+                    self._confirm(when, a)
         return bool(due)
+
+    def _go_stale(self, when: float, k: int) -> None:
+        st, s = self._stale[k], self._streams[k]
+        self._activate(when, st, TECHNICAL_RANK, s.after_s,
+                       f"no {s.stream} reading for {s.after_s:g} s: values shown as stale")
+        for pos, name in enumerate(ROW_NAMES):
+            if name not in s.vitals:
+                continue
+            for a in self._limit[pos]:
+                # A condition no longer seen cannot be confirmed; one that sounded stays.
+                if any(a.cond[r] == PENDING for r in a.ranks):
+                    for r in a.ranks:
+                        if a.cond[r] == PENDING:
+                            a.reset(r)
+                    a.summarise()
+                    if a.state == "pending" and not a.pend:
+                        a.state = "normal"
+                        self._emit(when, a, "cancelled", f"{self._label(a)}: no data to confirm it")
+                    elif a.state == "pending":
+                        a.rank, a.limit = a.pend, a.limit_for(a.pend)
+
+    def _stale_vital(self, vital: str) -> bool:
+        """True when every stream that carries `vital` has gone stale (its value is not current)."""
+        pos = ROW_NAMES.index(vital) if vital in ROW_NAMES else -1
+        if vital == "si":
+            return self._stale_vital("hr") or self._stale_vital("sbp")
+        if vital == "bp":
+            pos = 1
+        if pos < 0 or not self._stream_of[pos]:
+            return False
+        return all(self._stale[k].state != "normal" for k in self._stream_of[pos])
+
+    def _remind(self, when: float, now: float, a: _Alarm) -> None:
+        """An acknowledged alarm's reminder fell due: say it is still present, unless its values
+        are stale (nothing current to say so). After a long gap the next one counts from now, so
+        a silence never turns into a flood of reminders."""
+        if a.state != "acknowledged":
+            return
+        interval = self.th.audio.reminder_s
+        nxt = when + interval
+        a.remind_at = nxt if nxt > now else now + interval
+        if isinstance(a, _TechAlarm) or a in self._stale or not self._stale_vital(a.vital):
+            self._emit(when, a, "reminder", f"{self._describe(a)} still present")
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -702,6 +903,13 @@ class AlarmEngine:
             self._on_event(e)
 
 
+def median(values: list[float]) -> float:
+    """The median as both engine paths compute it (the same floats in, the same float out)."""
+    s = sorted(values)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2.0
+
+
 def _prev_index(mask: np.ndarray) -> np.ndarray:
     """prev[i] = the last row < i where mask holds, or -1 (length n + 1)."""
     idx = np.where(mask, np.arange(len(mask)), -1)
@@ -732,12 +940,7 @@ class _BatchRun:
         present = [~np.isnan(c) for c in self.cols]
         bad = [flags[name] for name in VITALS]
         valid = [p & ~b for p, b in zip(present, bad)]
-        # The shock index per row exactly as the row handler derives it.
-        hr_prev = _prev_index(valid[0])[1:]  # last valid HR row <= i
-        safe = np.maximum(hr_prev, 0)
-        fresh = (hr_prev >= 0) & (t - np.where(hr_prev >= 0, t[safe], -np.inf) <= engine._hr_max_age)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            si = np.where(valid[1] & fresh, self.cols[0][safe] / self.cols[1], np.nan)
+        si = self._shock_index(valid)
         si_present = ~np.isnan(si)
         si_bad = si_present & ((si < engine._lo[SI_INDEX]) | (si > engine._hi[SI_INDEX]))
         self.values = self.cols + [si]
@@ -750,6 +953,7 @@ class _BatchRun:
         self.valid_times_l = [t[r].tolist() for r in self.valid_rows]
         self.valid_prev = [_prev_index(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
+        self.hr_values_l = self.cols[0][self.valid_rows[0]].tolist()
         engine._history_fn = self._history
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
         self.stream_masks = []
@@ -765,6 +969,32 @@ class _BatchRun:
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine._all_limit]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
         self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
+
+    def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
+        """The shock index per row exactly as the row handler derives it (`AlarmEngine._si_hr`)."""
+        e, t, n = self.e, self.t, self.n
+        si = np.full(n, np.nan)
+        sbp_rows = np.flatnonzero(valid[1])
+        if not len(sbp_rows):
+            return si
+        hr_rows = np.flatnonzero(valid[0])
+        hr_t, hr_v = t[hr_rows], self.cols[0][hr_rows]
+        upto = np.searchsorted(hr_rows, sbp_rows, "right")  # valid HR rows <= the cuff row
+        if e._si_window > 0:
+            first = np.searchsorted(hr_t, t[sbp_rows] - e._si_window, "right")
+        else:
+            first = upto
+        sbp = self.cols[1]
+        hr_vl = hr_v.tolist()
+        for i, j0, j1 in zip(sbp_rows.tolist(), first.tolist(), upto.tolist()):
+            if j0 < j1:
+                hv = median(hr_vl[j0:j1])
+            elif j1 and t[i] - hr_t[j1 - 1] <= e._hr_max_age:
+                hv = hr_vl[j1 - 1]
+            else:
+                continue
+            si[i] = hv / sbp[i]
+        return si
 
     def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
         i = int(np.searchsorted(self.t, t0, "left"))
@@ -813,38 +1043,40 @@ class _BatchRun:
         lst = self.lists.get(key)
         if lst is None:
             rows, r, h = self.levels[k]
-            pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank}[kind]
+            pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
             lst = self.lists[key] = rows[pick].tolist()
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
-        """The next row after i (before hi) where alarm k can change, or hi."""
+        """The next row after i (before hi) where alarm k can change, or hi: per rank, where the
+        reading crosses what that rank's condition waits for (`_LimitAlarm`). Deadlines in time
+        (a delay that adds up, a clear time that passes) are the global rows' job."""
         a = self.e._all_limit[k]
-        level = a.level
         best = hi
-        if level < 3:
-            lst = self._rows(k, "ge", level + 1)
-            j = bisect_right(lst, i)
-            if j < len(lst):
-                best = lst[j]
-        if level > 0:
-            # A pending alarm falls back on its raw level; one that sounded, on its hold level.
-            lst = self._rows(k, "rlt" if a.state == "pending" else "lt", level)
-            j = bisect_right(lst, i)
-            if j < len(lst) and lst[j] < best:
-                best = lst[j]
-            if a.delay == 0:  # each reading beyond a limit is an event of its own (cuff)
-                lst = self._rows(k, "ge", 1)
+        rows = self._rows
+        for r in a.ranks:
+            c = a.cond[r]
+            if c == OFF:
+                kinds = ("ge",)
+            elif c == PENDING:
+                if a.run[r] != INF:
+                    kinds = ("rlt",)  # beyond: until it is not
+                elif a.clr[r] != INF:
+                    kinds = ("hge",)  # back inside by the margin: until it is not
+                else:
+                    kinds = ("ge", "lt")
+            else:
+                kinds = ("hge",) if a.clr[r] != INF else ("lt",)
+            for kind in kinds:
+                lst = rows(k, kind, r)
                 j = bisect_right(lst, i)
                 if j < len(lst) and lst[j] < best:
                     best = lst[j]
-        d = a.deadline
-        if d != INF:
-            pos = self.alarm_pos[k]
-            rows, times = self.valid_rows_l[pos], self.valid_times_l[pos]
-            j = max(bisect_left(times, d), bisect_right(rows, i))
-            if j < len(rows) and rows[j] < best:
-                best = rows[j]
+        if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
+            lst = rows(k, "ge", 1)
+            j = bisect_right(lst, i)
+            if j < len(lst) and lst[j] < best:
+                best = lst[j]
         return best
 
     def _sync(self, i: int) -> None:
@@ -860,6 +1092,13 @@ class _BatchRun:
         j = self.hr_prev[i]
         if j >= 0:
             e._last_hr = (t[j], float(self.cols[0][j]))
+            if e._si_window > 0 and (i == self.n or self.valid[1][i]):
+                # The HR readings a shock index at row i takes its median from (row i's own HR
+                # is added by the row handler).
+                rows = self.valid_rows_l[0]
+                j1 = bisect_right(rows, j)
+                j0 = bisect_right(self.valid_times_l[0], (t[i] if i < self.n else t[-1]) - e._si_window)
+                e._hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1]))
         j = self.valid_prev[SI_INDEX][i]
         if j >= 0:
             e.last_si = (t[j], float(self.values[SI_INDEX][j]))
@@ -907,7 +1146,12 @@ class _BatchRun:
                     continue
                 done = i
                 self._sync(i)
+                marks = e._deadlines
                 e._row(t[i], [float(c[i]) for c in self.cols])
+                if e._deadlines != marks:  # a new delay or clear time: it may fall due sooner
+                    global_row = min(global_row, self._global_row(i, hi))
+                    if global_row < hi:
+                        heapq.heappush(heap, (global_row, -2))
                 for pos, ks in enumerate(self.by_pos):
                     if ks and self.valid[pos][i]:
                         for kk in ks:
@@ -930,22 +1174,28 @@ class _BatchRun:
         self._sync(self.n)
         if self.n:
             e.t = max(e.t, t[-1])
-            if e._history and e.initial_dose_t is None:
+            if e._history and e.initial_dose_t is None and e._history_src is None:
                 for vital, buf in e._history.items():
                     pos = ROW_NAMES.index(vital)
-                    i = int(np.searchsorted(self.t, e.t - e._baseline_window, "left"))
+                    i = int(np.searchsorted(self.t, e.t - e._history_keep, "left"))
                     ok = self.valid[pos][i:]
                     buf.clear()
                     buf.extend(zip(self.t[i:][ok].tolist(), self.values[pos][i:][ok].tolist()))
         e._history_fn = None
 
     def _global_row(self, i: int, hi: int) -> int:
-        """The first row after i where the audio pause ends or a reminder falls due (or hi)."""
+        """The first row after i where the audio pause ends, a reminder falls due or a limit
+        alarm's delay or clear time runs out (or hi). Stale deadlines are static rows."""
         e = self.e
         due = e.paused_until if e.paused_until > e.t else INF
         for a in e._alarms():
             if a.state == "acknowledged" and a.remind_at < due:
                 due = a.remind_at
+        for a in e._all_limit:
+            if a.pend:
+                when = a.next_deadline()[0]
+                if when < due:
+                    due = when
         if due == INF:
             return hi
         return min(max(bisect_left(self.tl, due), i + 1), hi)

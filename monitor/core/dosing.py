@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from monitor.core.thresholds import SupplementRules
 from monitor.core.vitals import format_value
-
 
 # -- doses and the supplemental window ---------------------------------------------------------
 
@@ -48,21 +48,19 @@ def supplement_status(doses: list[Dose], now: float, rules: SupplementRules,
         return SupplementStatus("waiting", f"supplement window opens in {_hm(rules.window_start_s - since)}")
     if since > rules.window_end_s:
         return SupplementStatus("closed", f"supplement window closed {_hm(since - rules.window_end_s)} ago")
+    # The vitals must be STRICTLY below their limits: a value at the limit holds the dose (">=").
     holds = []
-    missing = []
     for vital, limit in rules.max_values.items():
         if vital not in latest:
             continue
         v = latest[vital]
-        if v is None or v != v:
-            missing.append(vital.upper())
+        if v is None or math.isnan(v):
+            holds.append(f"no current {vital.upper()}")
         elif v >= limit:
-            holds.append(f"{vital.upper()} {format_value(vital, v)} above {limit:g}")
+            holds.append(f"{vital.upper()} {format_value(vital, v)} >= {limit:g}")
     if holds:
-        return SupplementStatus("open-hold", "open: " + "; ".join(holds))
-    if missing:
-        return SupplementStatus("open-hold", "open: no current " + ", ".join(missing))
-    return SupplementStatus("open-ok", "open: vitals within limits")
+        return SupplementStatus("open-hold", "supplement window: NOT ready: " + "; ".join(holds))
+    return SupplementStatus("open-ok", "supplement window open: vitals allow it")
 
 
 def _hm(seconds: float) -> str:

@@ -223,6 +223,16 @@ class VitalStore:
         k = int(ok[-1])
         return float(self._t[k]), float(col[k])
 
+    def valid_between(self, name: str, t0: float, t1: float, rows: int | None = None) -> np.ndarray:
+        """The plausible values of a vital with t0 <= t <= t1, among the first `rows` rows."""
+        i, j = self.index_range(t0, t1)
+        if rows is not None:
+            j = min(j, rows)
+        if j <= i:
+            return np.empty(0)
+        col, art = self._cols[name][i:j], self._art[name][i:j]
+        return col[~np.isnan(col) & ~art]
+
     def artifact_count(self) -> dict[str, int]:
         return {n: int(self.artifacts(n).sum()) for n in VITALS}
 

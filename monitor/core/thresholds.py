@@ -35,8 +35,8 @@ class VitalRule:
     lower: dict[str, float] = field(default_factory=dict)
     delay_s: float = 0.0  # time beyond the limit needed to sound (continuous vitals only)
     hysteresis: float = 0.0  # clearing needs the value this far back inside the limit
-    clear_s: float = -1.0  # ... for this long (continuous only; below 0: the delay)
     continuous: bool = True  # False: each reading is one event (cuff BP): no delay, no hysteresis
+    clear_s: float = -1.0  # back inside by the hysteresis for this long to clear (below 0: the delay)
 
     @property
     def clear_time_s(self) -> float:

@@ -27,17 +27,29 @@ class VitalSpec:
 # The order of this tuple is the canonical CSV column order after `time`.
 VITALS: tuple[str, ...] = ("hr", "sbp", "dbp", "map", "spo2", "temp", "rr")
 
-# Plausible ranges follow the quirk ranges of the real ICU recordings we test against
-# (shared/data/real/README.md), which in turn follow the MAP 30-200 artifact filter idea.
+# Plausible ranges: what bedside monitors can measure at all. A value outside is a sensor or
+# transmission artifact; anything inside can be a real patient and must reach the limit alarms
+# (HR 18 in a collapse, SpO2 45 % in hypoxaemia, 43.4 °C in MDMA hyperthermia are all real).
+# - HR 15-300 bpm: the ECG heart-rate range of bedside monitors (Philips IntelliVue, Mindray).
+# - Cuff SBP 40-300, DBP 10-220, MAP 20-250 mmHg: an adult cuff's range is about SBP 40-270,
+#   DBP 10-215, MAP 20-235 (Mindray NIBP); we keep a margin up to the cuff's 300 mmHg inflation.
+# - SpO2 1-100 %: oximeters display 0-100 %; 0 is what a lost signal reads.
+# - Temperature 25-45 °C: monitors measure 0-50 °C; below 25 °C or above 45 °C a body-temperature
+#   probe is not on a living patient (MDMA hyperthermia reaches 43-44 °C).
+# - Respiration 1-120 /min: the impedance range of monitors (0-120/150); 0 is a lost signal.
 SPECS: dict[str, VitalSpec] = {
-    "hr": VitalSpec("hr", "Heart rate", "bpm", 20, 250, True, 0),
+    "hr": VitalSpec("hr", "Heart rate", "bpm", 15, 300, True, 0),
     "sbp": VitalSpec("sbp", "Systolic BP", "mmHg", 40, 300, False, 0),
-    "dbp": VitalSpec("dbp", "Diastolic BP", "mmHg", 10, 200, False, 0),
+    "dbp": VitalSpec("dbp", "Diastolic BP", "mmHg", 10, 220, False, 0),
     "map": VitalSpec("map", "Mean arterial pressure", "mmHg", 20, 250, False, 0),
-    "spo2": VitalSpec("spo2", "SpO2", "%", 50, 100, True, 0),
-    "temp": VitalSpec("temp", "Temperature", "°C", 30, 43, False, 1),
-    "rr": VitalSpec("rr", "Respiratory rate", "/min", 1, 80, True, 0),
+    "spo2": VitalSpec("spo2", "SpO2", "%", 1, 100, True, 0),
+    "temp": VitalSpec("temp", "Temperature", "°C", 25, 45, False, 1),
+    "rr": VitalSpec("rr", "Respiratory rate", "/min", 1, 120, True, 0),
 }
+
+# A cuff reading whose systolic and diastolic are closer than this cannot be a measurement of a
+# circulating patient (a pulse pressure below 10 mmHg: a damped or failed reading).
+MIN_PULSE_PRESSURE = 10.0
 
 # Derived vitals that can carry alarm rules of their own.
 DERIVED: dict[str, VitalSpec] = {
@@ -74,11 +86,31 @@ def is_artifact(name: str, value: float) -> bool:
     return not (spec.low <= value <= spec.high)
 
 
+def cuff_problem(sbp: float, dbp: float, map_: float) -> str | None:
+    """Why one cuff reading cannot be right (then none of its values is used), or None.
+
+    NaN means not measured. Any implausible value, SBP below (or too close to) DBP, or a MAP
+    outside [DBP, SBP] condemns the whole reading: SBP, DBP and MAP come from one measurement."""
+    for name, v in (("sbp", sbp), ("dbp", dbp), ("map", map_)):
+        spec = SPECS[name]
+        if v == v and not (spec.low <= v <= spec.high):
+            return f"implausible {name.upper()} {v:.0f} (outside {spec.low:g}-{spec.high:g} mmHg)"
+    if sbp == sbp and dbp == dbp:
+        if sbp < dbp:
+            return f"SBP {sbp:.0f} below DBP {dbp:.0f}"
+        if sbp - dbp < MIN_PULSE_PRESSURE:
+            return (f"pulse pressure {sbp - dbp:.0f} mmHg ({sbp:.0f}/{dbp:.0f}) below "
+                    f"{MIN_PULSE_PRESSURE:g}")
+        if map_ == map_ and not (dbp <= map_ <= sbp):
+            return f"MAP {map_:.0f} outside DBP-SBP ({dbp:.0f}-{sbp:.0f})"
+    return None
+
+
 def artifact_flags(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Vectorised artifact flags for every vital column present in `columns`.
 
-    NaN (not measured) is never an artifact. SBP at or below DBP on the same row is impossible,
-    so both are flagged (MAP with them, since it came from the same measurement).
+    NaN (not measured) is never an artifact. A cuff reading with any problem of `cuff_problem`
+    is flagged as a whole (SBP, DBP and MAP of that row).
     """
     flags: dict[str, np.ndarray] = {}
     for name, values in columns.items():
@@ -87,20 +119,27 @@ def artifact_flags(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         spec = ALL_SPECS[name]
         with np.errstate(invalid="ignore"):
             flags[name] = ~np.isnan(values) & ((values < spec.low) | (values > spec.high))
-    if "sbp" in columns and "dbp" in columns:
-        with np.errstate(invalid="ignore"):
-            inverted = columns["sbp"] <= columns["dbp"]
-        for name in ("sbp", "dbp", "map"):
-            if name in flags:
-                flags[name] = flags[name] | (inverted & ~np.isnan(columns[name]))
+    cuff = [n for n in ("sbp", "dbp", "map") if n in columns]
+    if cuff:
+        bad = np.zeros(len(columns[cuff[0]]), bool)
+        for n in cuff:
+            bad |= flags[n]
+        if "sbp" in columns and "dbp" in columns:
+            sbp, dbp = columns["sbp"], columns["dbp"]
+            with np.errstate(invalid="ignore"):
+                bad |= sbp - dbp < MIN_PULSE_PRESSURE  # (False where either is NaN)
+                if "map" in columns:
+                    m = columns["map"]
+                    bad |= (m < dbp) | (m > sbp)
+        for n in cuff:
+            flags[n] = bad & ~np.isnan(columns[n])
     return flags
 
 
 def row_artifacts(values: dict[str, float]) -> set[str]:
     """Scalar twin of `artifact_flags` for one row given as {vital: value} (NaN = absent)."""
     bad = {n for n, v in values.items() if v == v and n in ALL_SPECS and is_artifact(n, v)}
-    sbp, dbp = values.get("sbp", NAN), values.get("dbp", NAN)
-    if sbp == sbp and dbp == dbp and sbp <= dbp:
+    if cuff_problem(values.get("sbp", NAN), values.get("dbp", NAN), values.get("map", NAN)):
         bad.update(n for n in ("sbp", "dbp", "map") if values.get(n, NAN) == values.get(n, NAN))
     return bad
 

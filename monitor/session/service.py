@@ -77,6 +77,7 @@ class Session:
                                   self.clock.monotonic, recorder_factory)
         self.store = VitalStore()
         self.engine = AlarmEngine(thresholds, on_event=self._on_alarm)
+        self.engine.history_from(self._history)
         self.doses: list[Dose] = []
         self.notes: list[Note] = []
         self.log: list[LogEntry] = []
@@ -233,11 +234,13 @@ class Session:
         return False
 
     def _tick(self, t: float) -> None:
-        n = len(self.engine.log)
+        n = self.engine.fired
         seq = self._taken()
         self.engine.tick(t)
-        if len(self.engine.log) > n:
-            # The live clock fired a deadline: a re-run must tick here too, between the same readings.
+        if self.engine.fired != n:
+            # The live clock fired a deadline (said in the log or not, such as a delay that added
+            # up for an alarm already sounding): a re-run must tick here too, between the same
+            # readings.
             self._rec("event", t, "clock", seq=seq)
 
     def _ingest(self, readings: list[Reading], events: list, reopened: bool, now: float) -> None:
@@ -368,6 +371,12 @@ class Session:
             r, self._held = self._held, None
             self._commit([r])
 
+    def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
+        """The readings the engine has taken, for a baseline (the held newest line is not one)."""
+        if vital not in VITALS:
+            return np.empty(0)
+        return self.store.valid_between(vital, t0, t1, len(self.store) - (self._held is not None))
+
     def _taken(self) -> int:
         """Readings the engine has taken, counted as the recording is read back: one per time
         stamp (a second line for a time stamp already taken is merged into it on loading). A
@@ -412,6 +421,7 @@ class Session:
         if notes:
             self.th, self.fitted = th, notes
             self.engine = AlarmEngine(th, on_event=self._on_alarm)
+            self.engine.history_from(self._history)
             for note in notes:
                 self._note_log("session", "", note)
 
@@ -821,6 +831,7 @@ class Session:
         self.log_serial += len(state.log) + 1
         self.engine = state.engine
         self.engine.listen(self._on_alarm)
+        self.engine.history_from(self._history)
         self.reminders, self.onsets = [], []
         self._held = None
         self.data_version += 1
