@@ -144,6 +144,9 @@ def test_escape_cancels_a_dose_and_s_needs_the_initial_dose_first(tmp_path):
         assert app.screen.query_one("#amount").value == "40"  # half the initial dose
         await pilot.press("enter")
         await pilot.pause()
+        assert app.screen.confirming  # before its window: asked again, saying why
+        await pilot.press("y")
+        await pilot.pause()
         assert [d.dose for d in app.session.doses] == ["initial", "supplemental"]
 
     run(app, script)
@@ -275,6 +278,7 @@ def test_banner_shows_the_highest_priority_in_words_markers_and_colour():
                           "upper": {"low": 100, "medium": 110, "high": 130}},
                    "sbp": {"continuous": False, "upper": {"medium": 160, "high": 180}}},
         "stale": {"hr": {"vitals": ["hr"], "after": "10s"}},
+        "without_limits": ["dbp"],  # (HR, SBP and DBP need limits unless the file says so)
     })
     app, feed, clock = build(thresholds=th)
 
@@ -389,13 +393,13 @@ def test_supplemental_window_states_in_the_header():
         feed.push(Reading(t1, hr=70, sbp=150, dbp=90))
         await seconds(pilot, feed, clock, t1 + 1, 3, hr=72)
         # No thermometer in this session yet: temperature does not hold the window.
-        assert "Supplement open: vitals within limits" in header()
+        assert "Supplement window open: vitals allow it" in header()
         feed.push(Reading(t1 + 3.5, hr=70, temp=37.2))
         await seconds(pilot, feed, clock, t1 + 4, 1, hr=72)
-        assert "Supplement open: vitals within limits" in header()
+        assert "Supplement window open: vitals allow it" in header()
         feed.push(Reading(t1 + 4.5, hr=72, sbp=168, dbp=90))
         await seconds(pilot, feed, clock, t1 + 5, 3, hr=72)
-        assert "Supplement open: SBP 168 above 160" in header()
+        assert "Supplement window: NOT ready: SBP 168 >= 160" in header()
         t2 = T0 + 61 + 9000 + 600  # past the window's end
         feed.push(Reading(t2, hr=70, sbp=130, dbp=80))
         await seconds(pilot, feed, clock, t2 + 1, 3, hr=70)

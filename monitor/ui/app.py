@@ -15,22 +15,31 @@ high technical alarm of the session (and a traceback in monitor.log), and monito
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from monitor.core.durations import format_duration
+from monitor.session import ActionError, Clock, Session
 from monitor.ui import views
 from monitor.ui.bell import BellPattern
 from monitor.ui.format import clock_text
-from monitor.session import ActionError, Clock, Session
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
-from monitor.ui.widgets import AlarmBanner, AlarmList, EventLog, HeaderBar, TrendChart, VitalTile
+from monitor.ui.widgets import (
+    AlarmBanner,
+    AlarmList,
+    EventLog,
+    HeaderBar,
+    Notices,
+    TrendChart,
+    VitalTile,
+)
 
 TICK_S = 0.25
 TILE_KEYS = ("hr", "bp", "spo2", "temp", "si")
@@ -42,7 +51,7 @@ class MonitorApp(App):
     CSS_PATH = "monitor.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "vitals-monitor"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "dose('initial')", "Dose"),
         Binding("s", "dose('supplemental')", "Suppl."),
         Binding("n", "note", "Note"),
@@ -55,8 +64,8 @@ class MonitorApp(App):
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit_session", "Quit", show=False, priority=True),
     ]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (36, "-tall")]
 
     def __init__(self, session: Session, *, quiet: bool = False, tz: tzinfo | None = None,
                  timers: bool = True, bell: Callable[[], None] | None = None, tick_s: float = TICK_S):
@@ -74,12 +83,16 @@ class MonitorApp(App):
         self._charts_shown: dict[str, bool] = {}
         self.ended = False
         self.ticks = 0
+        self._baseline_off: dict[str, str] = {}  # from the log, for an engine without baseline_off
+        self._log_seen = 0  # the session's log_serial up to which the log was read for it
+        self._log_read: list | None = None  # the log list that was read
         self.title = f"vitals-monitor · {session.feed.mode} · {session.label}"
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield Notices(id="notices")
         yield AlarmBanner(id="banner")
         with Horizontal(id="tiles"):
             for key in TILE_KEYS:
@@ -121,7 +134,7 @@ class MonitorApp(App):
         try:
             self.notify(f"internal error {where}: {type(exc).__name__}; the monitor carries on",
                         severity="error", timeout=6)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S110 - a failed toast must not hide the error's alarm
             pass
 
     def _handle_exception(self, error: Exception) -> None:
@@ -174,6 +187,7 @@ class MonitorApp(App):
     def _redraw(self, snap: views.Snapshot) -> None:
         s = self.session
         self.query_one(HeaderBar).show(views.header_view(s, snap, self.tz))
+        self.query_one(Notices).show(views.notices(s, self._baseline_off_seen()))
         tiles = {v.key: v for v in views.tile_views(s, snap)}
         big = self.screen.has_class("-tall")
         for key in TILE_KEYS:
@@ -211,12 +225,27 @@ class MonitorApp(App):
                  if not (e.kind == "alarm" and e.state in views.QUIET_STATES)]
         log.show(lines[-height:], s.log_serial)
 
+    def _baseline_off_seen(self) -> dict[str, str]:
+        """Baseline rules reported off in the log so far (read once per new entry)."""
+        s = self.session
+        if s.log is not self._log_read:  # a rebuilt state (resume, a replay's seek): read it anew
+            self._log_read, self._baseline_off = s.log, {}
+            self._log_seen = s.log_serial - len(s.log)
+        new = s.log_serial - self._log_seen
+        if new > 0:
+            self._baseline_off.update(views.baseline_off_in_log(s.log[-min(new, len(s.log)):]))
+            self._log_seen = s.log_serial
+        return self._baseline_off
+
     def _sound(self, now_m: float) -> None:
         s = self.session
         rank = s.audible_rank()
         onsets = s.take_onsets()
         reminders = s.take_reminders()
-        ring = self.bell_pattern.step(now_m, rank, len(onsets) if rank else 0, len(reminders) if rank else 0)
+        # A reminder rings once even when nothing else sounds (its alarm is acknowledged, so the
+        # audible rank is 0), but not while the audio is paused: a reminder never breaks through.
+        heard = 0 if s.paused_remaining() > 0 else len(reminders)
+        ring = self.bell_pattern.step(now_m, rank, len(onsets) if rank else 0, heard)
         if ring and not self.quiet:
             if self._bell is not None:
                 self._bell()
@@ -245,16 +274,22 @@ class MonitorApp(App):
         def done(result: dict | None) -> None:
             if not result:
                 return
+            reason = result.get("reason")
             try:
-                d = s.give_dose(kind, result["amount_mg"], result.get("given_at"))
+                d = s.give_dose(kind, result["amount_mg"], result.get("given_at"), reason=reason)
             except ActionError as exc:
                 self._say(str(exc), error=True)
                 return
-            self._say(f"{kind} dose {d.amount_mg:g} mg recorded at {clock_text(d.t, s.absolute, self.tz)}")
+            amount = f" {d.amount_mg:g} mg" if d.amount_mg is not None else ""
+            why = f" (confirmed although {reason})" if reason else ""
+            self._say(f"{kind} dose{amount} recorded at {clock_text(d.t, s.absolute, self.tz)}{why}")
             self.step(force=True)
 
+        # A supplement outside its window, or while the vitals forbid it, needs a confirmation
+        # that says why (asked when Enter records it: the window may open while the dialog is up).
+        concern = s.supplement_concern if kind == "supplemental" else None
         self.push_screen(DoseScreen(kind, s.feed.mode, s.event_now(), self._now_text(), s.absolute, self.tz,
-                                    default), done)
+                                    default, concern), done)
 
     def action_note(self) -> None:
         s = self.session
@@ -307,7 +342,7 @@ class MonitorApp(App):
             from monitor.report import write_report
 
             path = write_report(folder)  # the session folder's report.html
-        except Exception as exc:  # a report must never take the monitor down: say it, carry on
+        except Exception as exc:  # noqa: BLE001 - a report must never take the monitor down: say it, carry on
             self.call_from_thread(self._say, f"report not written: {exc}", True)
             self.call_from_thread(self.session.write_log_line, f"report not written: {exc!r}")
             return

@@ -42,5 +42,7 @@ SUPPLEMENT = {
     "closed": "dim",
     "no-dose": "dim",
 }
+# Standing notices (monitor.ui.views.notices): no alarm limits for a vital, baseline rules off.
+NOTICE = {"no-limits": "bold #ffffff on #875f00", "baseline-off": "bold #ffaf00"}
 CALM = "#5faf5f"
 DIM = "#767676"

@@ -134,12 +134,57 @@ def header_view(session, snap: Snapshot, tz: tzinfo | None) -> HeaderView:
     sup = session.supplement(snap.stale)
     if sup.state == "no-dose":
         text = ""
-    elif sup.state in ("open-ok", "open-hold"):
-        text = "Supplement " + sup.text  # "Supplement open: SBP 168 above 160"
-    else:
+    else:  # "Supplement window: NOT ready: SBP 168 >= 160", "Supplement window opens in 12 min"
         text = sup.text[:1].upper() + sup.text[1:]
     return HeaderView(session.feed.mode, session.label, wall, ev, dose, text, sup.state, elapsed, frac,
                       ended=session.finished, folder=str(session.folder or ""))
+
+
+# -- standing notices --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # "no-limits" | "baseline-off"
+    text: str
+
+
+BASELINE_OFF_PREFIX = "no pre-dose "  # the engine's message: "no pre-dose hr readings: baseline rules ..."
+
+
+def baseline_off_in_log(entries) -> dict[str, str]:
+    """Baseline vitals whose rules are off, from the engine's "baseline" log lines (vital -> message):
+    for an engine without `baseline_off`."""
+    out: dict[str, str] = {}
+    for e in entries:
+        if e.kind == "alarm" and e.state == "baseline" and e.text.startswith(BASELINE_OFF_PREFIX):
+            vital = e.text[len(BASELINE_OFF_PREFIX):].split(" ", 1)[0]
+            out[vital] = e.text
+    return out
+
+
+def notices(session, baseline_off: dict[str, str] | None = None) -> list[Notice]:
+    """What holds for the whole session and must stay in view, not scroll away in the log: vitals
+    the thresholds leave without alarm limits, and baseline rules that are off (no pre-dose
+    readings of that vital when the initial dose was recorded)."""
+    out = []
+    without = tuple(getattr(session.th, "without_limits", ()) or ())
+    if without:
+        names = ", ".join(v.upper() for v in without)
+        out.append(Notice("no-limits", f"NO ALARM LIMITS: {names} (the thresholds file leaves "
+                                       f"{'it' if len(without) == 1 else 'them'} without limits)"))
+    off = dict(getattr(session.engine, "baseline_off", None) or {})
+    for vital, message in (baseline_off or {}).items():
+        off.setdefault(vital, message)
+    if off:
+        names = ", ".join(v.upper() for v in sorted(off, key=_vital_order))
+        out.append(Notice("baseline-off", f"Baseline rules OFF for {names} (no pre-dose readings)"))
+    return out
+
+
+def _vital_order(vital: str) -> tuple[int, str]:
+    keys = list(ALL_SPECS)
+    return (keys.index(vital) if vital in keys else len(keys), vital)
 
 
 # -- banner ------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ All are `SafeModal`s (monitor/ui/screens/base.py): a burst of keys closes each o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -26,16 +28,29 @@ def _badge(mode: str) -> Static:
 
 
 class DoseScreen(SafeModal[dict | None]):
-    """Amount (mg) and time (defaults to now) of the initial or supplemental dose."""
+    """Amount (mg) and time (defaults to now) of the initial or supplemental dose.
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    `concern`, asked when Enter records the dose: why the dose goes against the protocol now (a
+    supplement outside its window, or while the vitals forbid it), or None. With a reason the
+    dialog asks a second time, saying why: y or Enter records the dose with that reason (the
+    result's "reason"), Esc cancels it. The fields are locked meanwhile, so a burst of Enters
+    typed into them cannot confirm it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("y", "confirm", "Record anyway", show=False),
+        Binding("enter", "confirm", "Record anyway", show=False),
+    ]
 
     def __init__(self, kind: str, mode: str, now: float, now_text: str, absolute: bool | None, tz,
-                 default_amount: float | None = None):
+                 default_amount: float | None = None, concern: Callable[[], str | None] | None = None):
         super().__init__()
         self.kind, self.mode, self.now, self.absolute, self.tz = kind, mode, now, absolute, tz
         self.now_text = now_text
         self.default_amount = default_amount
+        self.concern = concern
+        self.pending: dict | None = None  # the dose waiting for its confirmation
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -47,13 +62,22 @@ class DoseScreen(SafeModal[dict | None]):
             yield Label(f"Time (empty = now, {self.now_text}; or HH:MM, '5m ago'):")
             yield Input("", placeholder=self.now_text, id="when")
             yield Label("", id="error", classes="dialog-error")
-            yield Label("Enter to record · Esc to cancel", classes="dialog-help")
+            confirm = Label("", id="confirm", classes="dialog-confirm")
+            confirm.display = False
+            yield confirm
+            yield Label("Enter to record · Esc to cancel", id="dose-help", classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one("#amount", Input).focus()
 
+    @property
+    def confirming(self) -> bool:
+        return self.pending is not None
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.confirming:
+            return  # an Enter typed before the question showed: it confirms nothing
         error = self.query_one("#error", Label)
         try:
             amount = parse_amount(self.query_one("#amount", Input).value)
@@ -67,7 +91,30 @@ class DoseScreen(SafeModal[dict | None]):
         except ValueError as exc:
             error.update(str(exc))
             return
-        self.dismiss({"amount_mg": amount, "given_at": None if at >= self.now - 1 else at})
+        result: dict = {"amount_mg": amount, "given_at": None if at >= self.now - 1 else at}
+        reason = self.concern() if self.concern is not None else None
+        if not reason:
+            self.dismiss(result)
+            return
+        self._ask(result, reason)
+
+    def _ask(self, result: dict, reason: str) -> None:
+        """The second step: the dose goes against the protocol; say why and ask again."""
+        self.pending = {**result, "reason": reason}
+        error = self.query_one("#error", Label)
+        error.update("")
+        for field in self.query(Input):
+            field.disabled = True  # (they give up the focus: y and Enter reach this screen)
+        why = reason[:1].upper() + reason[1:]
+        confirm = self.query_one("#confirm", Label)
+        confirm.update(Text(f"{why}.\nRecord the {self.kind} dose anyway?"))  # (no markup in the reason)
+        confirm.display = True
+        self.query_one("#dose-help", Label).update("[b]y[/b] / Enter to confirm · Esc to cancel")
+        self.set_focus(None)
+
+    def action_confirm(self) -> None:
+        if self.pending is not None:
+            self.dismiss(self.pending)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -125,7 +172,8 @@ class QuitScreen(SafeModal[bool]):
 HELP = """\
 [b]Keys[/b]
   [b]d[/b]  initial dose: asks the amount (mg) and the time (empty = now)
-  [b]s[/b]  supplemental dose (the half-dose), same questions
+  [b]s[/b]  supplemental dose (the half-dose), same questions; outside its window, or while the
+     vitals forbid it, it asks again, saying why (y / Enter records it anyway, Esc cancels)
   [b]n[/b]  note, stamped with the current time
   [b]a[/b]  acknowledge all alarms (a latched high alarm clears once acknowledged)
   [b]p[/b]  pause the audio for {pause}; never longer than {max_pause}; a higher-priority

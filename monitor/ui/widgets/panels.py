@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from monitor.ui import palette
-from monitor.ui.views import BannerView, HeaderView, TileView
+from monitor.ui.views import BannerView, HeaderView, Notice, TileView
 
 _PRIORITY_CLASSES = ("-high", "-medium", "-low", "-technical")
 
@@ -72,7 +72,7 @@ class HeaderBar(ShowOnce):
                 text = _fit(text, max(width - fixed, 10))
             line2.append(text, style)
         if v.elapsed and width >= 110:
-            filled = int(round(v.elapsed_fraction * 16))
+            filled = round(v.elapsed_fraction * 16)
             line2.append(" ")
             line2.append("█" * filled, "#5f87af")
             line2.append("░" * (16 - filled), palette.DIM)
@@ -81,6 +81,22 @@ class HeaderBar(ShowOnce):
         line2.truncate(width)
         self._last = key
         self.update(Text("\n").join([line1, line2]), layout=False)
+
+
+class Notices(ShowOnce):
+    """What holds for the whole session, one line each: no alarm limits, baseline rules off.
+    Hidden when there is none (class -shown in monitor.tcss)."""
+
+    def show(self, notices: list[Notice]) -> None:
+        width = self.size.width or 80
+        key = (tuple(notices), width)
+        if key == self._last:
+            return
+        self._last = key
+        self.set_class(bool(notices), "-shown")
+        lines = [Text(_fit(f" {n.text} ", width).ljust(width) if n.kind == "no-limits" else _fit(f" {n.text}", width),
+                      palette.NOTICE.get(n.kind, "bold")) for n in notices]
+        self.update(Text("\n").join(lines), layout=True)
 
 
 class AlarmBanner(Vertical):
