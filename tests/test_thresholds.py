@@ -64,7 +64,7 @@ def test_default_path_is_the_repo_file_when_cwd_has_none(tmp_path: Path, monkeyp
 
 
 def test_default_path_prefers_thresholds_toml_in_cwd(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "thresholds.toml").write_text("[vitals.hr.upper]\nmedium = 120\n", encoding="utf-8")
+    (tmp_path / "thresholds.toml").write_text("without_limits = [\"sbp\", \"dbp\"]\n[vitals.hr.upper]\nmedium = 120\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert default_thresholds_path() == tmp_path / "thresholds.toml"
     th = load_thresholds()
@@ -155,7 +155,7 @@ def test_format_rules_lists_everything(th: Thresholds) -> None:
 
 
 def test_format_rules_of_minimal_thresholds() -> None:
-    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"high": 130}}}})
+    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"high": 130}}}, "without_limits": ["sbp", "dbp"]})
     text = format_rules(th)
     assert "Baseline-relative alarms: none" in text
     assert "Stale data: no rules" in text
@@ -217,7 +217,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "upper_below_lower.toml": [("vitals.hr.upper.medium", "must be above the lower medium limit 60")],
     "limit_wrong_type.toml": [("vitals.sbp.upper.high", "must be a number, not the text '180'")],
     "nan_limit.toml": [("vitals.hr.upper.high", "must be a finite number")],
-    "implausible_limit.toml": [("vitals.spo2.lower.high", "outside the plausible range of SpO2 (50-100 %)")],
+    "implausible_limit.toml": [("vitals.spo2.lower.high", "outside the plausible range of SpO2 (1-100 %)")],
     "negative_delay.toml": [("vitals.hr.delay", "must not be negative")],
     "negative_hysteresis.toml": [("vitals.spo2.hysteresis", "must not be negative")],
     "delay_minutes_typo.toml": [("vitals.hr.delay", "10m is longer than the 60 s allowed")],
@@ -225,7 +225,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "hysteresis_on_intermittent.toml": [("vitals.temp.hysteresis", "takes no hysteresis")],
     "continuous_not_bool.toml": [("vitals.hr.continuous", "must be true or false, not the text 'yes'")],
     "malformed_duration.toml": [("audio.pause", "'2 minutes' is not a duration")],
-    "pause_longer_than_max.toml": [("audio.pause", "10m is longer than max_pause 5m")],
+    "pause_longer_than_max.toml": [("audio.pause", "4m is longer than max_pause 3m")],
     "vitals_not_table.toml": [("vitals", "must be a table, not the number 5")],
     "no_vitals.toml": [("vitals", "missing")],
     "baseline_typo_direction.toml": [("baseline.sbp.uper", "unknown key (did you mean 'upper'?)")],
@@ -280,7 +280,7 @@ def test_directory(tmp_path: Path) -> None:
 
 def test_utf8_with_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
-    path.write_bytes(b"\xef\xbb\xbf[vitals.hr.upper]\nmedium = 110\n")
+    path.write_bytes(b"\xef\xbb\xbfwithout_limits = [\"sbp\", \"dbp\"]\n[vitals.hr.upper]\nmedium = 110\n")
     assert load_thresholds(path).vitals["hr"].upper == {"medium": 110}
 
 
@@ -310,6 +310,7 @@ def test_collects_all_errors_and_rejects_the_whole_file() -> None:
 def test_durations_as_strings_or_seconds() -> None:
     data = {
         "vitals": {"hr": {"delay": 12, "upper": {"medium": 110}}, "spo2": {"delay": "15s", "lower": {"high": 90}}},
+        "without_limits": ["sbp", "dbp"],
         "stale": {"bp": {"vitals": ["sbp"], "interval": "1h30m", "grace": 300}},
         "audio": {"pause": 90.5, "max_pause": "5m", "reminder": "2m30s"},
         "baseline": {"window": "45m", "hr": {"upper": {"medium": 40}}},
@@ -326,7 +327,8 @@ def test_durations_as_strings_or_seconds() -> None:
 
 
 def test_low_priority_and_defaults_for_missing_sections() -> None:
-    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"low": 100, "medium": 110, "high": 130}}}})
+    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"low": 100, "medium": 110, "high": 130}}},
+                              "without_limits": ["sbp", "dbp"]})
     assert th.vitals["hr"] == VitalRule("hr", upper={"low": 100, "medium": 110, "high": 130},
                                         continuous=True)
     assert th.baseline == () and th.stale == ()
@@ -334,7 +336,8 @@ def test_low_priority_and_defaults_for_missing_sections() -> None:
 
 
 def test_continuous_defaults_follow_the_vital() -> None:
-    th = thresholds_from_dict({"vitals": {"sbp": {"upper": {"high": 180}}, "hr": {"upper": {"high": 130}}}})
+    th = thresholds_from_dict({"vitals": {"sbp": {"upper": {"high": 180}}, "hr": {"upper": {"high": 130}}},
+                              "without_limits": ["dbp"]})
     assert th.vitals["sbp"].continuous is False
     assert th.vitals["hr"].continuous is True
 
@@ -386,7 +389,7 @@ def test_not_a_table_at_all() -> None:
 
 
 def test_stale_vitals_default_to_the_stream_name() -> None:
-    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"medium": 110}}},
+    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"medium": 110}}}, "without_limits": ["sbp", "dbp"],
                                "stale": {"temp": {"interval": "90m", "grace": "10m"}}})
     assert th.stale == (StaleRule("temp", ("temp",), 6000.0),)
 

@@ -504,8 +504,8 @@ class _Validator:
                     self.err(path, f"{_key_text(v)} has limits in [vitals.{v}]: remove one or the other")
                 else:
                     named.append(v)
-        if vitals is None:
-            return ()
+        if vitals is None or self.errors:
+            return ()  # (asked for once the file is otherwise right: each message stays true)
         missing = [v for v in REQUIRED_LIMITS if v not in vitals and v not in named]
         if missing:
             names = ", ".join(f"[vitals.{v}]" for v in missing)
