@@ -37,22 +37,23 @@ def no_readings_message(session, source) -> str | None:
     FILE" and the first few reasons the reader gave (rejected lines, else its notes)."""
     if len(session.store):
         return None
-    lines = [f"no readings could be loaded from {source}"]
+    reasons = []
     rejected = list(session.rejected)
     for r in rejected[:NO_READINGS_REASONS]:
-        lines.append(f"  line {r.line}: {r.reason}")
+        reasons.append(f"line {r.line}: {r.reason}")
     if len(rejected) > NO_READINGS_REASONS:
         more = len(rejected) - NO_READINGS_REASONS
-        lines.append(f"  ... and {more:,} more rejected line{'s' if more != 1 else ''}")
+        reasons.append(f"and {more:,} more rejected line{'s' if more != 1 else ''}")
     if not rejected:
-        why = [n for n in session.notes if "No readings were loaded" not in n and "skipped" in n]
-        lines += [f"  {n}" for n in why[:NO_READINGS_REASONS]]
+        why = [n.rstrip(".") for n in session.notes if "No readings were loaded" not in n and "skipped" in n]
+        reasons += why[:NO_READINGS_REASONS]
         if not why:
             from pathlib import Path
 
             where = "its readings.csv holds" if Path(source).is_dir() else "it holds"
-            lines.append(f"  {where} no data lines (a header at most)")
-    return "\n".join(lines)
+            reasons.append(f"{where} no data lines (a header at most)")
+    # One sentence (the house rule for bad input): the place, then the reasons.
+    return f"no readings could be loaded from {source}: " + "; ".join(reasons)
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

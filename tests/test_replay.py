@@ -235,6 +235,8 @@ def recorded(tmp_path_factory) -> Path:
                 await pilot.press("s")
                 assert isinstance(app.screen, DoseScreen)
                 await pilot.press("enter")
+                if getattr(app.screen, "confirming", False):  # outside the window: say so, confirm
+                    await pilot.press("y")
                 done["dose"] = True
             await pilot.pause()
             assert not isinstance(app.screen, (DoseScreen, NoteScreen))

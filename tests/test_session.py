@@ -109,9 +109,9 @@ def test_supplement_window_states():
     assert supplement_status([], 0, RULES, {}).state == "no-dose"
     w = supplement_status(doses, 4680, RULES, {"sbp": 150, "hr": 90})
     assert w.state == "waiting" and w.text.endswith("opens in 12 min")
-    assert supplement_status(doses, 6000, RULES, {"sbp": 150, "hr": 90}).text == "open: vitals within limits"
+    assert supplement_status(doses, 6000, RULES, {"sbp": 150, "hr": 90}).text == "supplement window open: vitals allow it"
     hold = supplement_status(doses, 6000, RULES, {"sbp": 168, "hr": 90})
-    assert hold.state == "open-hold" and hold.text == "open: SBP 168 above 160"
+    assert hold.state == "open-hold" and hold.text == "supplement window: NOT ready: SBP 168 >= 160"
     assert supplement_status(doses, 6000, RULES, {"sbp": None, "hr": 90}).state == "open-hold"
     assert supplement_status(doses, 9600, RULES, {}).state == "closed"
     given = doses + [Dose(6000.0, "supplemental", 60)]

@@ -217,7 +217,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "upper_below_lower.toml": [("vitals.hr.upper.medium", "must be above the lower medium limit 60")],
     "limit_wrong_type.toml": [("vitals.sbp.upper.high", "must be a number, not the text '180'")],
     "nan_limit.toml": [("vitals.hr.upper.high", "must be a finite number")],
-    "implausible_limit.toml": [("vitals.spo2.lower.high", "outside the plausible range of SpO2 (1-100 %)")],
+    "implausible_limit.toml": [("vitals.spo2.lower.high", "outside the plausible range of SpO2 (20-100 %)")],
     "negative_delay.toml": [("vitals.hr.delay", "must not be negative")],
     "negative_hysteresis.toml": [("vitals.spo2.hysteresis", "must not be negative")],
     "delay_minutes_typo.toml": [("vitals.hr.delay", "10m is longer than the 60 s allowed")],

@@ -33,18 +33,20 @@ VITALS: tuple[str, ...] = ("hr", "sbp", "dbp", "map", "spo2", "temp", "rr")
 # - HR 15-300 bpm: the ECG heart-rate range of bedside monitors (Philips IntelliVue, Mindray).
 # - Cuff SBP 40-300, DBP 10-220, MAP 20-250 mmHg: an adult cuff's range is about SBP 40-270,
 #   DBP 10-215, MAP 20-235 (Mindray NIBP); we keep a margin up to the cuff's 300 mmHg inflation.
-# - SpO2 1-100 %: oximeters display 0-100 %; 0 is what a lost signal reads.
+# - SpO2 20-100 %: oximeters display 0-100 % but are calibrated only down to about 70 %; below
+#   20 % no reading is credible (0 is what a lost signal reads). 45 % is a real hypoxaemia.
 # - Temperature 25-45 °C: monitors measure 0-50 °C; below 25 °C or above 45 °C a body-temperature
 #   probe is not on a living patient (MDMA hyperthermia reaches 43-44 °C).
-# - Respiration 1-120 /min: the impedance range of monitors (0-120/150); 0 is a lost signal.
+# - Respiration 1-80 /min: beyond 80 a charted rate is an artifact (monitors count up to
+#   120-150); 0 is a lost signal (apnoea has its own alarm on a monitor, not this one).
 SPECS: dict[str, VitalSpec] = {
     "hr": VitalSpec("hr", "Heart rate", "bpm", 15, 300, True, 0),
     "sbp": VitalSpec("sbp", "Systolic BP", "mmHg", 40, 300, False, 0),
     "dbp": VitalSpec("dbp", "Diastolic BP", "mmHg", 10, 220, False, 0),
     "map": VitalSpec("map", "Mean arterial pressure", "mmHg", 20, 250, False, 0),
-    "spo2": VitalSpec("spo2", "SpO2", "%", 1, 100, True, 0),
+    "spo2": VitalSpec("spo2", "SpO2", "%", 20, 100, True, 0),
     "temp": VitalSpec("temp", "Temperature", "°C", 25, 45, False, 1),
-    "rr": VitalSpec("rr", "Respiratory rate", "/min", 1, 120, True, 0),
+    "rr": VitalSpec("rr", "Respiratory rate", "/min", 1, 80, True, 0),
 }
 
 # A cuff reading whose systolic and diastolic are closer than this cannot be a measurement of a
