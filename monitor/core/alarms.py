@@ -463,7 +463,7 @@ class AlarmEngine:
             if a.state == "acknowledged":
                 a.state, a.remind_at = "active", INF
             self._emit(t, a, "escalated", message)
-            self._break_through(t, rank)
+            self._break_through(t, rank, a)
 
     def apply(self, c: Control) -> None:
         self.tick(c.t)  # deadlines that fell due before the action come first
@@ -710,12 +710,12 @@ class AlarmEngine:
     def _activate(self, t: float, a: _Alarm, rank: int, limit: float | None, message: str | None) -> None:
         a.state, a.rank, a.since, a.limit, a.remind_at = "active", rank, t, limit, INF
         self._emit(t, a, "active", message or f"{self._label(a)}")
-        self._break_through(t, rank)
+        self._break_through(t, rank, a)
 
     def _escalate(self, t: float, a: _LimitAlarm, level: int) -> None:
         a.rank, a.limit = level, a.limit_for(level)
         self._emit(t, a, "escalated", f"{self._label(a)} escalated to {RANK_NAME[level]}")
-        self._break_through(t, level)
+        self._break_through(t, level, a)
 
     def _clear(self, t: float, a: _Alarm, why: str) -> None:
         a.state, a.remind_at = "normal", INF
@@ -726,12 +726,21 @@ class AlarmEngine:
             self._emit(t, a, "pending", f"{self._label(a)} pending ({a.delay:g} s beyond the limit "
                                         "needed to sound)")
 
-    def _break_through(self, t: float, rank: int) -> None:
-        if t < self.paused_until and rank > self._pause_rank:
+    def _break_through(self, t: float, rank: int, a: _Alarm) -> None:
+        """A new or escalated alarm during an audio pause sounds when it outranks what was
+        sounding when the pause was taken, and a high-priority one always does (a pause taken
+        for one alarm never silences the next)."""
+        if t < self.paused_until and (rank > self._pause_rank or rank == 3):
             self.paused_until = -INF  # the pause is over, and this event says so
+            priority = self._priority(a)
+            if priority == "technical":
+                what = "a technical alarm"
+            elif isinstance(a, _TechAlarm):
+                what = f"a {priority}-priority technical alarm"
+            else:
+                what = f"a {priority}-priority alarm"
             self._emit_raw(AlarmEvent(t, "audio", "", "", "resumed", None, None,
-                                      f"audio pause broken through by a {RANK_NAME.get(rank, 'technical')}"
-                                      "-priority alarm"))
+                                      f"audio pause broken through by {what} ({a.name})"))
 
     def _globals(self, t: float) -> None:
         """Deadlines that do not wait for a reading of their own vital: silence, pause end,
