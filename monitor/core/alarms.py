@@ -327,9 +327,12 @@ class AlarmEngine:
         self._history_src: Callable[[str, float, float], np.ndarray] | None = None  # a live store's
         # Without a store, readings are kept this long for a dose keyed in late (12 h at most).
         self._history_keep = self._baseline_window + MAX_BACKDATE_S
+        self._history_base: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # Technical alarms about the monitor, by name, created when first raised.
         self._technical: dict[str, _TechAlarm] = {}
         self._log_t = -INF  # the newest transition's time: the log never runs backwards
+        self._n_fixed = len(self._all_limit) + len(self._stale) + len(self._artifact)
+        self._every: list[_Alarm] = []  # every alarm, technical ones included (see _alarms)
         self._deadlines = 0  # counts new condition deadlines (the batch run looks for them)
         self.fired = 0  # counts the times deadlines fell due (a live session records its ticks)
         # Baseline vitals whose rules are off for the session (no pre-dose readings): vital -> why.
@@ -421,6 +424,9 @@ class AlarmEngine:
                 vals = source(vital, at - w, at)
             else:
                 vals = np.array([v for (tt, v) in self._history[vital] if at - w <= tt <= at])
+                if vital in self._history_base:  # what a batch run left (older than the deque)
+                    bt, bv = self._history_base[vital]
+                    vals = np.concatenate((bv[(bt >= at - w) & (bt <= at)], vals))
             if len(vals) == 0:
                 why = f"no pre-dose {vital} readings: baseline rules for {vital} are off"
                 self.baseline_off[vital] = why
@@ -432,6 +438,7 @@ class AlarmEngine:
                                       f"pre-dose baseline {vital} {format_value(vital, base)} "
                                       f"(median of {len(vals)} readings)"))
         self._history.clear()
+        self._history_base.clear()
         self._history_by_pos = [None] * len(ROW_NAMES)
         self._apply_baseline()
 
@@ -843,7 +850,9 @@ class AlarmEngine:
     # -- helpers -------------------------------------------------------------------------------
 
     def _alarms(self) -> list[_Alarm]:
-        return [*self._all_limit, *self._stale, *self._artifact, *self._technical.values()]
+        if len(self._every) != self._n_fixed + len(self._technical):
+            self._every = [*self._all_limit, *self._stale, *self._artifact, *self._technical.values()]
+        return self._every
 
     @staticmethod
     def _priority(a: _Alarm) -> str:
@@ -1184,12 +1193,13 @@ class _BatchRun:
         if self.n:
             e.t = max(e.t, t[-1])
             if e._history and e.initial_dose_t is None and e._history_src is None:
+                # Arrays, not a deque of every reading: readings fed after this go to the deque.
                 for vital, buf in e._history.items():
                     pos = ROW_NAMES.index(vital)
                     i = int(np.searchsorted(self.t, e.t - e._history_keep, "left"))
                     ok = self.valid[pos][i:]
                     buf.clear()
-                    buf.extend(zip(self.t[i:][ok].tolist(), self.values[pos][i:][ok].tolist()))
+                    e._history_base[vital] = (self.t[i:][ok], self.values[pos][i:][ok])
         e._history_fn = None
 
     def _global_row(self, i: int, hi: int) -> int:
