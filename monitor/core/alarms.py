@@ -674,7 +674,7 @@ class AlarmEngine:
                 lim = a.limit_for(level)
                 op = ">=" if a.direction == "upper" else "<="
                 self._emit(t, a, "active", f"{a.vital.upper()} {'high' if a.direction == 'upper' else 'low'} "
-                                           f"{format_value(a.vital, a.value)} ({op} {lim:g}, "
+                                           f"{format_value(a.vital, a.value or math.nan)} ({op} {lim:g}, "
                                            f"{RANK_NAME[level]} limit): alarming again; the high alarm "
                                            "is still unacknowledged")
             return
@@ -696,8 +696,7 @@ class AlarmEngine:
 
     def _note_due(self, when: float) -> None:
         """A deadline of a limit alarm's condition now exists at `when`."""
-        if when < self._global_due:
-            self._global_due = when
+        self._global_due = min(self._global_due, when)
         self._deadlines += 1
 
     def _confirm(self, when: float, a: _LimitAlarm) -> None:
@@ -1074,6 +1073,7 @@ class _BatchRun:
         rows = self._rows
         for r in a.ranks:
             c = a.cond[r]
+            kinds: tuple[str, ...]
             if c == OFF:
                 kinds = ("ge",)
             elif c == PENDING:

@@ -11,7 +11,7 @@ import math
 
 def hms(seconds: float) -> str:
     """H:MM:SS, with a leading minus for a negative time."""
-    s = int(math.floor(seconds + 0.5))
+    s = math.floor(seconds + 0.5)
     sign = "-" if s < 0 else ""
     s = abs(s)
     return f"{sign}{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
