@@ -235,3 +235,16 @@ def test_a_latched_alarm_over_a_lower_limit_again_says_which_limit():
     again = [x for x in transitions(e, "hr.upper", "active") if "again" in x.message]
     assert again and ">= 110, medium limit" in again[0].message
     assert "still unacknowledged" in again[0].message
+
+
+def test_the_alarms_summary_names_baseline_rules_off_and_vitals_without_limits(tmp_path, capsys):
+    from monitor import cli
+
+    f = tmp_path / "no_dbp.toml"
+    f.write_text('without_limits = ["dbp"]\n[vitals.hr.upper]\nhigh = 130\n[vitals.sbp.upper]\nhigh = 180\n'
+                 '[baseline.hr.upper]\nmedium = 40\n', encoding="utf-8")
+    csv = tmp_path / "s.csv"
+    csv.write_text("time,hr\n" + "".join(f"{i},80\n" for i in range(20)), encoding="utf-8")
+    assert cli.main(["alarms", str(csv), "--thresholds", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "NO ALARM LIMITS for: DBP" in out

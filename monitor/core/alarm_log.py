@@ -120,5 +120,11 @@ def alarm_summary(log: list[AlarmEvent], session, thresholds) -> str:
         lines.append(f"    ... and {len(session.rejected) - 10} more")
     for note in session.notes:
         lines.append(f"  note: {printable(note)}")
+    for e in log:
+        if e.alarm == "baseline" and e.value is None:
+            lines.append(f"  BASELINE RULES OFF for {e.vital.upper()}: {printable(e.message)}")
+    without = getattr(thresholds, "without_limits", ())
+    if without:
+        lines.append(f"  NO ALARM LIMITS for: {', '.join(v.upper() for v in without)} (without_limits)")
     lines.append(f"  thresholds: {thresholds.source or 'stored in the session'}")
     return "\n".join(lines) + "\n"
