@@ -222,7 +222,7 @@ def test_a_file_without_hr_or_bp_limits_is_refused_unless_it_says_so():
     th = thresholds_from_dict({"vitals": {"spo2": {"lower": {"high": 90}}},
                                "without_limits": ["hr", "sbp", "dbp"]})
     assert th.without_limits == ("hr", "sbp", "dbp")
-    with pytest.raises(ConfigError, match="has limits"):
+    with pytest.raises(ConfigError, match="has upper limits"):
         thresholds_from_dict({"vitals": {"hr": {"upper": {"high": 130}}, "sbp": {"upper": {"high": 180}},
                                          "dbp": {"upper": {"high": 110}}}, "without_limits": ["hr"]})
 
@@ -248,3 +248,23 @@ def test_the_alarms_summary_names_baseline_rules_off_and_vitals_without_limits(t
     assert cli.main(["alarms", str(csv), "--thresholds", str(f)]) == 0
     out = capsys.readouterr().out
     assert "NO ALARM LIMITS for: DBP" in out
+
+
+def test_a_map_above_the_systolic_without_a_diastolic_is_inconsistent_in_both_paths():
+    readings = [Reading(0.0, hr=120, sbp=95, dbp=105), Reading(1.0, hr=120, sbp=95, map=130)]
+    e = both(readings)
+    assert not [x for x in e.log if x.alarm in ("sbp.lower", "map.upper", "si.upper", "bp.repeat")]
+
+
+def test_a_six_second_hr_spike_at_a_cuff_reading_gives_no_shock_index_alarm():
+    readings = hr([80] * 30) + hr([125] * 5, start=30.0) + [Reading(35.0, hr=125, sbp=120, dbp=80)]
+    readings += hr([80] * 20, start=36.0)
+    e = both(readings)
+    assert not transitions(e, "si.upper") and not transitions(e, "hr.upper", "active")
+    assert "cancelled before it sounded" in transitions(e, "hr.upper", "cancelled")[0].message
+
+
+def test_limits_only_below_do_not_count_as_hr_or_bp_limits():
+    doc = {"vitals": {v: {"lower": {"high": lim}} for v, lim in (("hr", 40), ("sbp", 90), ("dbp", 40))}}
+    with pytest.raises(ConfigError, match=r"\[vitals.hr.upper\]"):
+        thresholds_from_dict(doc)

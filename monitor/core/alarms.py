@@ -599,14 +599,14 @@ class AlarmEngine:
                                       "repeat the measurement"))
 
     def _si_hr(self, t: float) -> float | None:
-        """The HR a shock index at `t` uses: the median of the valid HR readings within the HR
-        alarm delay before it (a spike too brief to alarm by itself cannot raise the index), or
-        else the newest valid HR no older than the HR stale limit."""
+        """The HR a shock index at `t` uses: the lowest valid HR within the HR alarm delay before
+        it (the rate held for the whole delay, so a spike too brief to alarm by itself cannot
+        raise the index), or else the newest valid HR no older than the HR stale limit."""
         recent = self._hr_recent
         while recent and recent[0][0] <= t - self._si_window:
             recent.popleft()
         if recent:
-            return median([v for _, v in recent])
+            return min(v for _, v in recent)
         ht, hv = self._last_hr
         return hv if t - ht <= self._hr_max_age else None
 
@@ -663,8 +663,7 @@ class AlarmEngine:
                 self._activate(t, a, level, a.limit_for(level), None)
             elif not pend:
                 a.state = "normal"
-                self._emit(t, a, "cancelled", f"{self._label(a)}: {why or 'back in range'} before "
-                                              f"{a.delay:g} s beyond the limit added up")
+                self._emit(t, a, "cancelled", self._cancelled(a, why or "back in range"))
             else:
                 a.rank, a.limit = pend, a.limit_for(pend)
             return
@@ -819,7 +818,7 @@ class AlarmEngine:
                     a.summarise()
                     if a.state == "pending" and not a.pend:
                         a.state = "normal"
-                        self._emit(when, a, "cancelled", f"{self._label(a)}: no data to confirm it")
+                        self._emit(when, a, "cancelled", self._cancelled(a, "no data to confirm it"))
                     elif a.state == "pending":
                         a.rank, a.limit = a.pend, a.limit_for(a.pend)
 
@@ -873,6 +872,15 @@ class AlarmEngine:
             if a.state != "normal" and a.rank:
                 a.limit = a.limit_for(a.rank)
 
+    def _cancelled(self, a: _LimitAlarm, why: str) -> str:
+        """A pending alarm that never sounded: say so without a value that contradicts the limit."""
+        word = "high" if a.direction == "upper" else "low"
+        op = ">=" if a.direction == "upper" else "<="
+        lim = f" {op} {a.limit:g}" if a.limit is not None else ""
+        now = format_value(a.vital, a.value) if a.value is not None else "--"
+        return (f"{a.vital.upper()} {word} ({lim.strip()}) cancelled before it sounded: {why} "
+                f"(now {now}; {a.delay:g} s beyond the limit never added up)")
+
     def _label(self, a: _Alarm) -> str:
         if isinstance(a, _LimitAlarm):
             word = "high" if a.direction == "upper" else "low"
@@ -918,13 +926,6 @@ class AlarmEngine:
         self.log.append(e)
         if self._on_event is not None:
             self._on_event(e)
-
-
-def median(values: list[float]) -> float:
-    """The median as both engine paths compute it (the same floats in, the same float out)."""
-    s = sorted(values)
-    m = len(s) // 2
-    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2.0
 
 
 def _prev_index(mask: np.ndarray) -> np.ndarray:
@@ -1005,7 +1006,7 @@ class _BatchRun:
         hr_vl = hr_v.tolist()
         for i, j0, j1 in zip(sbp_rows.tolist(), first.tolist(), upto.tolist()):
             if j0 < j1:
-                hv = median(hr_vl[j0:j1])
+                hv = min(hr_vl[j0:j1])
             elif j1 and t[i] - hr_t[j1 - 1] <= e._hr_max_age:
                 hv = hr_vl[j1 - 1]
             else:

@@ -500,15 +500,17 @@ class _Validator:
                 if v not in REQUIRED_LIMITS:
                     self.err(path, f"{_key_text(v)} is not a vital that needs limits; "
                                    f"use some of: {', '.join(REQUIRED_LIMITS)}")
-                elif vitals is not None and v in vitals:
-                    self.err(path, f"{_key_text(v)} has limits in [vitals.{v}]: remove one or the other")
+                elif vitals is not None and v in vitals and vitals[v].upper:
+                    self.err(path, f"{_key_text(v)} has upper limits in [vitals.{v}.upper]: remove one "
+                                   "or the other")
                 else:
                     named.append(v)
         if vitals is None or self.errors:
             return ()  # (asked for once the file is otherwise right: each message stays true)
-        missing = [v for v in REQUIRED_LIMITS if v not in vitals and v not in named]
+        # The rise is what MDMA brings: a vital with only a lower limit is missing its limits too.
+        missing = [v for v in REQUIRED_LIMITS if (v not in vitals or not vitals[v].upper) and v not in named]
         if missing:
-            names = ", ".join(f"[vitals.{v}]" for v in missing)
+            names = ", ".join(f"[vitals.{v}.upper]" for v in missing)
             listed = ", ".join(f'"{v}"' for v in missing)
             self.err(("vitals",), f"has no {names}: MDMA raises heart rate and blood pressure, so "
                                   f"these limits are required; to run without them on purpose, write "

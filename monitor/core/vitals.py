@@ -103,8 +103,11 @@ def cuff_problem(sbp: float, dbp: float, map_: float) -> str | None:
         if sbp - dbp < MIN_PULSE_PRESSURE:
             return (f"pulse pressure {sbp - dbp:.0f} mmHg ({sbp:.0f}/{dbp:.0f}) below "
                     f"{MIN_PULSE_PRESSURE:g}")
-        if map_ == map_ and not (dbp <= map_ <= sbp):
-            return f"MAP {map_:.0f} outside DBP-SBP ({dbp:.0f}-{sbp:.0f})"
+    # A given MAP lies between the two (either one alone already bounds it).
+    if map_ == map_ and ((sbp == sbp and map_ > sbp) or (dbp == dbp and map_ < dbp)):
+        lo = f"{dbp:.0f}" if dbp == dbp else "?"
+        hi = f"{sbp:.0f}" if sbp == sbp else "?"
+        return f"MAP {map_:.0f} outside DBP-SBP ({lo}-{hi})"
     return None
 
 
@@ -130,9 +133,13 @@ def artifact_flags(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             sbp, dbp = columns["sbp"], columns["dbp"]
             with np.errstate(invalid="ignore"):
                 bad |= sbp - dbp < MIN_PULSE_PRESSURE  # (False where either is NaN)
-                if "map" in columns:
-                    m = columns["map"]
-                    bad |= (m < dbp) | (m > sbp)
+        if "map" in columns:
+            m = columns["map"]
+            with np.errstate(invalid="ignore"):  # (comparisons with NaN are False)
+                if "sbp" in columns:
+                    bad |= m > columns["sbp"]
+                if "dbp" in columns:
+                    bad |= m < columns["dbp"]
         for n in cuff:
             flags[n] = bad & ~np.isnan(columns[n])
     return flags
