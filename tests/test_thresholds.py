@@ -57,10 +57,12 @@ def test_default_file_loads_and_records_its_source(th: Thresholds) -> None:
     assert th.source == str(DEFAULT_FILE.resolve())
 
 
-def test_default_path_is_the_repo_file_when_cwd_has_none(tmp_path: Path, monkeypatch) -> None:
+def test_default_path_is_the_packaged_copy_when_cwd_has_none(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert default_thresholds_path() == DEFAULT_FILE
-    assert load_thresholds().source == str(DEFAULT_FILE)
+    packaged = DEFAULT_FILE.parent / "monitor" / "thresholds.toml"
+    assert default_thresholds_path() == packaged
+    assert load_thresholds().source == str(packaged)
+    assert packaged.read_bytes() == DEFAULT_FILE.read_bytes()  # the documented file, shipped as is
 
 
 def test_default_path_prefers_thresholds_toml_in_cwd(tmp_path: Path, monkeypatch) -> None:

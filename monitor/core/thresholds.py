@@ -152,11 +152,15 @@ class ConfigError(Exception):
 
 
 def default_thresholds_path() -> Path:
-    """./thresholds.toml if the current directory has one, else the repository's default file."""
+    """./thresholds.toml if the current directory has one, else the defaults shipped inside the
+    package (monitor/thresholds.toml, a copy of the documented file at the top of the clone that
+    tests/test_packaging.py keeps identical), so an installed wheel has them too."""
     local = Path.cwd() / "thresholds.toml"
     if local.exists():
         return local
-    return Path(__file__).resolve().parents[2] / "thresholds.toml"
+    from importlib.resources import files
+
+    return Path(str(files("monitor").joinpath("thresholds.toml")))
 
 
 def load_thresholds(path: str | Path | None = None) -> Thresholds:
