@@ -58,7 +58,6 @@ def test_hr_over_130_broken_by_one_second_every_ten_still_alarms():
     values = [75] * 30 + [105 if i % 10 == 9 else 132 + i % 9 for i in range(610)] + [75] * 30
     e = both(hr(values))
     active = transitions(e, "hr.upper", "active", "escalated")
-    assert active and max(a.priority for a in active) == "medium" or any(a.priority == "high" for a in active)
     assert any(a.priority == "high" for a in active)
     assert len(transitions(e, "hr.upper", "pending")) == 1  # one episode, not 60 pending/cancelled
     assert not transitions(e, "hr.upper", "cancelled")

@@ -29,13 +29,13 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from monitor.core.dosing import MAX_BACKDATE_S
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import PRIORITY_RANK, StaleRule, Thresholds, VitalRule
 from monitor.core.durations import format_duration
 from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, cuff_problem, format_value
 
 INF = math.inf
-MAX_BACKDATE_S = 12 * 3600.0  # the earliest a dose may be keyed in after it was given
 RANK_NAME = {1: "low", 2: "medium", 3: "high"}
 TECHNICAL_RANK = 2  # technical alarms sound like medium ones
 CUFF = ("sbp", "dbp", "map")
@@ -827,8 +827,6 @@ class AlarmEngine:
         pos = ROW_NAMES.index(vital) if vital in ROW_NAMES else -1
         if vital == "si":
             return self._stale_vital("hr") or self._stale_vital("sbp")
-        if vital == "bp":
-            pos = 1
         if pos < 0 or not self._stream_of[pos]:
             return False
         return all(self._stale[k].state != "normal" for k in self._stream_of[pos])

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from monitor.core.thresholds import SupplementRules
 from monitor.core.vitals import format_value
 
+# A dose may be keyed in at most this long after it was given (the dose dialog refuses earlier
+# times; the alarm engine keeps pre-dose readings this long for its baseline).
+MAX_BACKDATE_S = 12 * 3600.0
+
+
 # -- doses and the supplemental window ---------------------------------------------------------
 
 
