@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from monitor.core.durations import parse_duration
+from monitor.core.timetext import parse_duration
 from simulators.cohort import DEFAULT_DOSES, format_table, run_cohort
 from simulators.generate import simulate
 from simulators.scenarios import SCENARIOS, get_scenario

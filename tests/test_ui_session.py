@@ -11,18 +11,17 @@ import numpy as np
 import pytest
 
 from monitor.core.alarms import AlarmEngine
+from monitor.core.dosing import parse_amount
 from monitor.core.readings import Reading
-from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.core.thresholds import load_thresholds
-from monitor.sources.simulated import SimulatedFeed
-from monitor.ui.bell import BellPattern
-from monitor.ui.canvas import BrailleCanvas
+from monitor.core.timetext import age_text, parse_time_input
+from monitor.recording import SessionError, SessionRecorder, load_session
+from monitor.session import ActionError, ManualClock, Session
 from monitor.sources.feed import FeedStatus, FeedUpdate
 from monitor.sources.follow import FileFeed
-from monitor.sources.simulated import SimulatorFeed
-from monitor.ui.format import age_text, parse_amount, parse_time_input
-from monitor.session import ActionError, ManualClock, Session
-
+from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
+from monitor.ui.bell import BellPattern
+from monitor.ui.canvas import BrailleCanvas
 from tests.feeds import HandFeed
 
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z

@@ -6,13 +6,11 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
 
-from monitor.core.alarms import TECHNICAL_RANK, AlarmEvent, priority_marker
-from monitor.core.thresholds import PRIORITY_RANK
-from monitor.core.durations import format_duration
+from monitor.core.alarms import AlarmEvent
+from monitor.core.priority import priority_text, rank_of
 from monitor.core.text import printable
-from monitor.core.timetext import signed_hms
+from monitor.core.timetext import format_duration, signed_hms, utc_stamp
 
 # Transitions a clinician reads; "pending" and "cancelled" are the delay at work (shown with --all).
 QUIET_STATES = {"pending", "cancelled"}
@@ -20,8 +18,9 @@ FIELDS = ("time", "alarm", "vital", "priority", "state", "value", "limit", "mess
 
 
 def clock(t: float, absolute: bool, start: float | None = None) -> str:
+    """A log time: the UTC date and time, or the time since `start` (the recording's start)."""
     if absolute:
-        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        return utc_stamp(t)
     return signed_hms(t - (start or 0.0) if start is not None else t)
 
 
@@ -48,7 +47,7 @@ def format_log(log: list[AlarmEvent], fmt: str, *, absolute: bool, start: float 
     lines = ["Alarm log" + ("" if everything else " (pending/cancelled delay transitions hidden; --all shows them)"),
              head, "-" * len(head)]
     for e in rows:
-        pr = f"{priority_marker(e.priority)} {e.priority}".strip()
+        pr = priority_text(e.priority)
         lines.append(f"{clock(e.t, absolute, start):<19}  {pr:<13}  {e.state:<12}  {e.message}")
     if not rows:
         lines.append("(no alarms)")
@@ -59,13 +58,12 @@ def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[t
     """Per alarm: (start, end, highest priority) of each period it was active until cleared."""
     open_: dict[str, list] = {}
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    rank = {**PRIORITY_RANK, "technical": TECHNICAL_RANK}
     for e in log:
         if e.state == "active":
             if e.alarm not in open_:  # a latched alarm coming back is the same episode
                 open_[e.alarm] = [e.t, e.priority]
         elif e.alarm in open_ and e.state == "escalated":
-            if rank.get(e.priority, 0) > rank.get(open_[e.alarm][1], 0):
+            if rank_of(e.priority) > rank_of(open_[e.alarm][1]):
                 open_[e.alarm][1] = e.priority
         elif e.state == "cleared" and e.alarm in open_:
             t0, pr = open_.pop(e.alarm)

@@ -30,14 +30,13 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from monitor.core.dosing import MAX_BACKDATE_S
+from monitor.core.priority import PRIORITY_RANK, RANK_NAME, TECHNICAL_RANK, rank_of
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import PRIORITY_RANK, StaleRule, Thresholds, VitalRule
-from monitor.core.durations import format_duration
+from monitor.core.thresholds import StaleRule, Thresholds, VitalRule
+from monitor.core.timetext import format_duration
 from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags, cuff_problem, format_value
 
 INF = math.inf
-RANK_NAME = {1: "low", 2: "medium", 3: "high"}
-TECHNICAL_RANK = 2  # technical alarms sound like medium ones
 CUFF = ("sbp", "dbp", "map")
 OFF, PENDING, ON = 0, 1, 2  # a limit alarm's condition at one priority rank
 SI_INDEX = len(VITALS)  # the derived shock index follows the measured vitals
@@ -117,14 +116,7 @@ class AlarmStatus:
 
     @property
     def rank(self) -> int:
-        return TECHNICAL_RANK if self.priority == "technical" else PRIORITY_RANK.get(self.priority, 0)
-
-
-_MARK = {"high": "!!!", "medium": "!!", "low": "!", "technical": "!"}
-
-
-def priority_marker(priority: str) -> str:
-    return _MARK.get(priority, "")
+        return rank_of(self.priority)
 
 
 class _Alarm:

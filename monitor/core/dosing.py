@@ -13,6 +13,20 @@ from monitor.core.vitals import format_value
 MAX_BACKDATE_S = 12 * 3600.0
 
 
+def parse_amount(text: str) -> float | None:
+    """A dose in mg: empty = not given; raises ValueError for anything but a sensible number."""
+    s = (text or "").strip().lower().removesuffix("mg").strip().replace(",", ".")
+    if not s:
+        return None
+    try:
+        v = float(s)
+    except ValueError:
+        raise ValueError(f"'{text.strip()}' is not an amount in mg") from None
+    if not (0 < v <= 1000) or not math.isfinite(v):
+        raise ValueError(f"{v:g} mg is not a plausible dose (1-1000 mg)")
+    return v
+
+
 # -- doses and the supplemental window ---------------------------------------------------------
 
 

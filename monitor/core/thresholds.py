@@ -15,11 +15,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from monitor.core.durations import parse_duration
+from monitor.core.priority import PRIORITIES, PRIORITY_RANK
+from monitor.core.timetext import parse_duration, rule_duration
 from monitor.core.vitals import ALL_SPECS, SPECS
-
-PRIORITIES: tuple[str, ...] = ("low", "medium", "high")  # ascending urgency
-PRIORITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
 
 
 @dataclass(frozen=True)
@@ -560,7 +558,7 @@ class _Validator:
             self.err(path + ("delay",), "an intermittent vital (continuous = false) takes no delay: "
                                         "each reading is one event; remove the delay")
         elif delay is not None and delay > MAX_DELAY_S:
-            self.err(path + ("delay",), f"{_dur(delay)} is longer than the {MAX_DELAY_S:g} s "
+            self.err(path + ("delay",), f"{rule_duration(delay)} is longer than the {MAX_DELAY_S:g} s "
                                         "allowed (bedside monitors use up to about 15 s); "
                                         'did you mean seconds, e.g. "10s"?')
         clear = -1.0
@@ -570,7 +568,7 @@ class _Validator:
                 self.err(path + ("clear",), "an intermittent vital (continuous = false) takes no clear "
                                             "time: each reading is judged on its own; remove it")
             elif c is not None and c > MAX_DELAY_S:
-                self.err(path + ("clear",), f"{_dur(c)} is longer than the {MAX_DELAY_S:g} s allowed; "
+                self.err(path + ("clear",), f"{rule_duration(c)} is longer than the {MAX_DELAY_S:g} s allowed; "
                                             'did you mean seconds, e.g. "10s"?')
             elif c is not None:
                 clear = c
@@ -780,19 +778,19 @@ class _Validator:
                 if v is not None and v <= 0:
                     self.err(path + (key,), "must be longer than 0 s")
                 elif v is not None and key != "reminder" and v > MAX_AUDIO_PAUSE_S:
-                    self.err(path + (key,), f"{_dur(v)} is longer than the {_dur(MAX_AUDIO_PAUSE_S)} "
+                    self.err(path + (key,), f"{rule_duration(v)} is longer than the {rule_duration(MAX_AUDIO_PAUSE_S)} "
                                             "an audio pause may last: alarms are paused for a while, "
                                             "never switched off (IEC 60601-1-8 audio paused ends by "
                                             "itself; Dräger Infinity pauses for 2m)")
                 elif v is not None and key == "reminder" and v > 900:
-                    self.err(path + (key,), f"{_dur(v)} is longer than the 15m allowed: an "
+                    self.err(path + (key,), f"{rule_duration(v)} is longer than the 15m allowed: an "
                                             "acknowledged alarm that still holds must be heard again "
                                             "(Philips re-sounds after 2 or 3 min)")
                 elif v is not None:
                     got[key] = v
         if got["pause"] > got["max_pause"]:
-            self.err(path + ("pause",), f"{_dur(got['pause'])} is longer than max_pause "
-                                        f"{_dur(got['max_pause'])}")
+            self.err(path + ("pause",), f"{rule_duration(got['pause'])} is longer than max_pause "
+                                        f"{rule_duration(got['max_pause'])}")
         return AudioRules(pause_s=got["pause"], max_pause_s=got["max_pause"], reminder_s=got["reminder"])
 
     def supplement(self, body: Any) -> SupplementRules:
@@ -810,8 +808,8 @@ class _Validator:
             v = self.duration(path + ("window_end",), tbl["window_end"])
             end = end if v is None else v
         if end <= start:
-            self.err(path + ("window_end",), f"{_dur(end)} must be later than window_start "
-                                             f"{_dur(start)} (both count from the initial dose)")
+            self.err(path + ("window_end",), f"{rule_duration(end)} must be later than window_start "
+                                             f"{rule_duration(start)} (both count from the initial dose)")
         below: dict[str, float] = {}
         if "below" in tbl:
             bpath = path + ("below",)
@@ -827,15 +825,6 @@ class _Validator:
 
 
 # ---------------------------------------------------------------------------------- formatting
-
-
-def _dur(seconds: float) -> str:
-    """Compact duration for the rules table: 10s, 2m, 35m, 1h30m, 2h."""
-    s = round(seconds, 3)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    parts = [f"{int(h)}h" if h else "", f"{int(m)}m" if m else "", f"{sec:g}s" if sec else ""]
-    return "".join(parts) or "0s"
 
 
 def _fmt_limit(vital: str, v: float | None) -> str:
@@ -875,9 +864,9 @@ def format_rules(th: Thresholds) -> str:
                 direction,
                 *(_fmt_limit(name, lim.get(p)) for p in PRIORITIES),
                 unit,
-                _dur(r.delay_s) if r.continuous else "-",
+                rule_duration(r.delay_s) if r.continuous else "-",
                 _fmt_limit(name, r.hysteresis) if r.continuous else "-",
-                _dur(r.clear_time_s) if r.continuous else "-",
+                rule_duration(r.clear_time_s) if r.continuous else "-",
                 "continuous" if r.continuous else "intermittent",
             ])
     out += _table(["vital", "direction", "low", "medium", "high", "unit", "delay", "hysteresis", "clear",
@@ -890,31 +879,31 @@ def format_rules(th: Thresholds) -> str:
     if th.baseline:
         window = sorted({b.window_s for b in th.baseline})
         out.append("Baseline-relative alarms (baseline = median of the readings in the "
-                   f"{', '.join(_dur(w) for w in window)} before the initial dose)")
+                   f"{', '.join(rule_duration(w) for w in window)} before the initial dose)")
         rows = []
         for b in th.baseline:
             sign = "+" if b.direction == "upper" else "-"
             op = ">=" if b.direction == "upper" else "<="
             rows.append([b.vital, b.direction, b.priority, f"{op} baseline {sign} {_fmt_limit(b.vital, b.delta)}",
-                         _dur(b.window_s)])
+                         rule_duration(b.window_s)])
         out += _table(["vital", "direction", "priority", "alarm when", "window"], rows)
     else:
         out.append("Baseline-relative alarms: none")
     out.append("")
     if th.stale:
         out.append("Stale data (technical alarm when a stream has no reading for)")
-        rows = [[s.stream, ", ".join(s.vitals), _dur(s.after_s)] for s in th.stale]
+        rows = [[s.stream, ", ".join(s.vitals), rule_duration(s.after_s)] for s in th.stale]
         out += _table(["stream", "vitals", "after"], rows)
     else:
         out.append("Stale data: no rules")
     out.append("")
     a = th.audio
-    out.append(f"Audio: pause {_dur(a.pause_s)} (at most {_dur(a.max_pause_s)}), "
-               f"reminder for acknowledged alarms every {_dur(a.reminder_s)}")
+    out.append(f"Audio: pause {rule_duration(a.pause_s)} (at most {rule_duration(a.max_pause_s)}), "
+               f"reminder for acknowledged alarms every {rule_duration(a.reminder_s)}")
     out.append("")
     s = th.supplement
-    out.append(f"Supplemental dose readiness: {_dur(s.window_start_s)} to "
-               f"{_dur(s.window_end_s)} after the initial dose")
+    out.append(f"Supplemental dose readiness: {rule_duration(s.window_start_s)} to "
+               f"{rule_duration(s.window_end_s)} after the initial dose")
     if s.max_values:
         conds = ", ".join(f"{v} < {_fmt_limit(v, x)}" for v, x in s.max_values.items())
         out.append(f"  latest readings must be: {conds}")

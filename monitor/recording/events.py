@@ -17,10 +17,10 @@ import math
 from pathlib import Path
 
 from monitor.core.alarms import AlarmEvent, Control
+from monitor.core.priority import TECHNICAL_PRIORITIES
 from monitor.recording.files import SessionError, parse_time
 
 CONTROL_KINDS = ("dose", "ack", "pause", "technical", "clock")
-TECHNICAL_PRIORITIES = ("technical", "high")
 
 
 def _number(e: dict, key: str, *, required: bool = False) -> float | None:

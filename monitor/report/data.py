@@ -21,9 +21,18 @@ import numpy as np
 from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
 from monitor.core.alarms import AlarmEvent
 from monitor.core.downsample import minmax_downsample
-from monitor.core.durations import format_duration
-from monitor.core.thresholds import PRIORITIES, Thresholds
-from monitor.core.timetext import signed_hms
+from monitor.core.priority import PRIORITIES
+from monitor.core.thresholds import Thresholds
+from monitor.core.timetext import (
+    clock_of_day,
+    clock_of_day_array,
+    format_duration,
+    signed_hms,
+    signed_hms_array,
+    utc_offset,
+    zone_name,
+    zone_stamp,
+)
 from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
 from monitor.recording.alarm_source import AlarmSource, alarm_source
 
@@ -33,8 +42,6 @@ CONTINUOUS_MAX_DT = 120.0
 # Drawing budget: min/max buckets over the whole session per series (about 2 points per bucket).
 DEFAULT_BUCKETS = 2000
 DEFAULT_BASELINE_WINDOW = 1800.0
-PRIORITY_ORDER = ("high", "medium", "low", "technical")
-MARK = {"high": "!!!", "medium": "!!", "low": "!", "technical": "!"}
 # The direction in which a vital's peak is looked for after the dose (SpO2 matters when it falls).
 PEAK_DOWN = {"spo2"}
 
@@ -67,13 +74,7 @@ class Timebase:
 
     @property
     def tz_name(self) -> str:
-        off = datetime(2000, 1, 1, tzinfo=self.tz).utcoffset() or timedelta(0)
-        if not off:
-            return "UTC"
-        total = int(off.total_seconds())
-        sign = "+" if total >= 0 else "-"
-        total = abs(total)
-        return f"UTC{sign}{total // 3600:02d}:{total % 3600 // 60:02d}"
+        return zone_name(self.tz)
 
     def hours(self, t) -> np.ndarray:
         return (np.asarray(t, dtype=float) - self.zero) / 3600.0
@@ -82,20 +83,17 @@ class Timebase:
         """'+1:23:45': time since the dose (or since the start)."""
         return signed_hms(t - self.zero)
 
-    def _dt(self, t: float) -> datetime:
-        return datetime.fromtimestamp(t, self.tz)
-
     def clock(self, t: float) -> str:
         """'10:53:45' (with the date when the session spans several days); '' without clock time."""
         if not self.absolute:
             return ""
-        return self._dt(t).strftime("%d %b %H:%M:%S" if self.multiday else "%H:%M:%S")
+        return clock_of_day(t, self.tz, date=self.multiday)
 
     def stamp(self, t: float) -> str:
         """Full date and time for the header; relative recordings get their offset from the start."""
         if not self.absolute:
             return f"{format_duration(t)} after the start of the recording"
-        return self._dt(t).strftime("%Y-%m-%d %H:%M:%S") + f" {self.tz_name}"
+        return zone_stamp(t, self.tz)
 
     def when(self, t: float) -> str:
         """Clock time and time since zero, as one cell: '10:53:45 (+1:23:45)'."""
@@ -108,31 +106,13 @@ class Timebase:
         t = np.asarray(t, dtype=float)
         if len(t) == 0:
             return []
-        # Rounded as signed_hms rounds (half a second up), so hover, tables and screen agree.
-        rel = np.floor(t - self.zero + 0.5).astype(np.int64)
-        sign = np.where(rel < 0, "-", "+")
-        a = np.abs(rel)
-        h, m, s = a // 3600, a % 3600 // 60, a % 60
         since = "after dose" if self.zero_kind == "dose" else "from start"
+        rel = [f"{r} {since}" for r in signed_hms_array(t - self.zero)]
         if not self.absolute:
-            return [f"{g}{hh}:{mm:02d}:{ss:02d} {since}" for g, hh, mm, ss in
-                    zip(sign.tolist(), h.tolist(), m.tolist(), s.tolist())]
-        off = (datetime(2000, 1, 1, tzinfo=self.tz).utcoffset() or timedelta(0)).total_seconds()
-        local = np.floor(t + off).astype(np.int64)
-        sod = local % 86400
-        ch, cm, cs = sod // 3600, sod % 3600 // 60, sod % 60
+            return rel
+        clock = clock_of_day_array(t, utc_offset(self.tz), date=self.multiday)
         tz = self.tz_name
-        if self.multiday:
-            days = local // 86400
-            names = {d: (datetime(1970, 1, 1) + timedelta(days=int(d))).strftime("%d %b ")
-                     for d in np.unique(days).tolist()}
-            day = [names[d] for d in days.tolist()]
-        else:
-            day = [""] * len(t)
-        return [f"{g}{hh}:{mm:02d}:{ss:02d} {since} · {d}{a_:02d}:{b_:02d}:{c_:02d} {tz}"
-                for g, hh, mm, ss, d, a_, b_, c_ in
-                zip(sign.tolist(), h.tolist(), m.tolist(), s.tolist(), day, ch.tolist(), cm.tolist(),
-                    cs.tolist())]
+        return [f"{r} · {c} {tz}" for r, c in zip(rel, clock, strict=True)]
 
 
 def make_timebase(session) -> Timebase:
@@ -721,14 +701,9 @@ def build_report_data(session, thresholds: Thresholds | None = None,
                       event_rows(session, tb), buckets, span)
 
 
-def priority_text(priority: str) -> str:
-    mark = MARK.get(priority, "")
-    return f"{mark} {priority}".strip()
-
-
 def vital_name(vital: str) -> str:
     spec = ALL_SPECS.get(vital)
     return spec.label if spec else vital.upper()
 
 
-__all__ = ["ReportData", "Timebase", "build_report_data", "drawable", "priority_text"]
+__all__ = ["ReportData", "Timebase", "build_report_data", "drawable"]

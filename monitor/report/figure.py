@@ -16,9 +16,9 @@ import base64
 
 import numpy as np
 
-from monitor.core.thresholds import PRIORITIES
+from monitor.core.priority import LOOK, PRIORITIES, marker
 from monitor.core.vitals import SPECS, format_value
-from monitor.report.data import MARK, ReportData
+from monitor.report.data import ReportData
 
 # Rows of the chart, top to bottom (the event strip, when there are events, goes above them).
 ROWS: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
@@ -35,7 +35,6 @@ RANGESLIDER_PX = 58
 
 VCOLOR = {"hr": "#1a7f37", "sbp": "#b2182b", "dbp": "#e3635a", "map": "#555555", "spo2": "#2166ac",
           "temp": "#762a83", "rr": "#8c510a"}
-PCOLOR = {"high": "#d7191c", "medium": "#e69500", "low": "#1c9fbf", "technical": "#7a7a7a"}
 PRGB = {"high": (215, 25, 28), "medium": (230, 149, 0), "low": (28, 159, 191), "technical": (122, 122, 122)}
 DOSE_COLOR = "#243c8f"
 SHORT = {"hr": "HR", "sbp": "SBP", "dbp": "DBP", "map": "MAP", "spo2": "SpO₂", "temp": "Temp", "rr": "RR"}
@@ -390,10 +389,10 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                         "type": "rect", "xref": "x domain", "yref": yid, "x0": 0, "x1": 1, "y0": a, "y1": b,
                         "fillcolor": rgba(p, 0.10), "line": {"width": 0}, "layer": "below",
                         "legendgroup": group, "showlegend": legend(group),
-                        "name": f"{MARK[p]} {p} limit",
+                        "name": f"{marker(p)} {p} limit",
                     })
                     shapes.append(_hline(yid, lim, p, f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} "
-                                                      f"{format_value(v, lim)} {MARK[p]}", "dash", group))
+                                                      f"{format_value(v, lim)} {marker(p)}", "dash", group))
     else:
         # Blood pressure: one line per limit value (SBP, DBP and MAP limits often coincide), drawn
         # only when inside the row's range; MAP limits start hidden (a legend click shows them).
@@ -409,7 +408,7 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                     by_y.setdefault((float(lim), v == "map"), []).append((v, direction, p))
         for (y, is_map), items in sorted(by_y.items()):
             top = max(items, key=lambda it: PRIORITIES.index(it[2]))[2]
-            text = " · ".join(f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {MARK[p]}"
+            text = " · ".join(f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {marker(p)}"
                               for v, d, p in items)
             group = "limit-map" if is_map else f"limit-{top}"
             shp = _hline(yid, y, top, text, "dot" if is_map else "dash", group)
@@ -417,7 +416,7 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                 shp["visible"] = "legendonly"
                 shp["name"] = "MAP limits"
             else:
-                shp["name"] = f"{MARK[top]} {top} limit"
+                shp["name"] = f"{marker(top)} {top} limit"
             shp["showlegend"] = legend(group)
             shapes.append(shp)
     # Baseline-relative limits, from the dose on.
@@ -432,22 +431,22 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
             group = f"limit-{b.priority}"
             shapes.append({
                 "type": "line", "xref": "x", "yref": yid, "x0": 0, "x1": x_hi, "y0": lim, "y1": lim,
-                "line": {"color": PCOLOR[b.priority], "width": 1.2, "dash": "dashdot"},
+                "line": {"color": LOOK[b.priority].report, "width": 1.2, "dash": "dashdot"},
                 "layer": "above", "legendgroup": group, "showlegend": False,
                 "label": {"text": f"{SHORT[b.vital]} baseline {'+' if b.direction == 'upper' else '−'}"
-                                  f"{b.delta:g} {MARK[b.priority]}",
+                                  f"{b.delta:g} {marker(b.priority)}",
                           "textposition": "start", "yanchor": "bottom",
-                          "font": {"size": 10, "color": PCOLOR[b.priority]}},
+                          "font": {"size": 10, "color": LOOK[b.priority].report}},
             })
 
 
 def _hline(yid: str, y: float, priority: str, text: str, dash: str, group: str) -> dict:
     return {
         "type": "line", "xref": "x domain", "yref": yid, "x0": 0, "x1": 1, "y0": y, "y1": y,
-        "line": {"color": PCOLOR[priority], "width": 1, "dash": dash}, "layer": "below",
+        "line": {"color": LOOK[priority].report, "width": 1, "dash": dash}, "layer": "below",
         "legendgroup": group, "showlegend": False,
         "label": {"text": text, "textposition": "end", "yanchor": "bottom", "padding": 1,
-                  "font": {"size": 10, "color": PCOLOR[priority]}},
+                  "font": {"size": 10, "color": LOOK[priority].report}},
     }
 
 

@@ -17,16 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor import __version__
-from monitor.core.durations import format_duration
-from monitor.core.thresholds import PRIORITIES, Thresholds
+from monitor.core.priority import DISPLAY_ORDER, LOOK, PRIORITIES, priority_text
+from monitor.core.thresholds import Thresholds
+from monitor.core.timetext import format_duration
 from monitor.core.vitals import ALL_SPECS, SPECS, format_value
 from monitor.report.data import (
     DEFAULT_BASELINE_WINDOW,
-    PRIORITY_ORDER,
     ReportData,
     baseline_notes,
     build_report_data,
-    priority_text,
     vital_name,
 )
 from monitor.report.figure import VCOLOR, build_figure, figure_stats
@@ -62,8 +61,10 @@ def _cdn_url() -> str:
 # -- the page ------------------------------------------------------------------------------------
 
 
-CSS = """
-:root { --high:#d7191c; --medium:#e69500; --low:#1c9fbf; --tech:#7a7a7a; --ink:#1d1d1f; --mute:#5f6368; }
+# The priority colours come from the one table (monitor/core/priority.py); the medium and low text
+# colours are darker shades of theirs, for contrast on white.
+CSS = (":root { " + " ".join(f"--{'tech' if p == 'technical' else p}:{LOOK[p].report};" for p in DISPLAY_ORDER)
+       + " --ink:#1d1d1f; --mute:#5f6368; }") + """
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
        margin: 0; padding: 0 24px 48px; max-width: 1500px; margin-inline: auto; }
@@ -238,7 +239,7 @@ def _header(rd: ReportData, title: str | None) -> str:
                                      + ("the dose" if tb.zero_kind == "dose" else "the start")))
     items.append(("Alarm log", esc(rd.src.origin)))
     eps = rd.episodes
-    by_pr = {p: sum(1 for e in eps if _ep_priority(e) == p) for p in PRIORITY_ORDER}
+    by_pr = {p: sum(1 for e in eps if _ep_priority(e) == p) for p in DISPLAY_ORDER}
     items.append(("Alarms", esc(", ".join(f"{priority_text(p)} {n}" for p, n in by_pr.items() if n) or "none")))
     rec_version = meta.get("software_version")
     items.append(("Software", esc((f"recorded with vitals-monitor {rec_version}; " if rec_version else "")
@@ -419,7 +420,7 @@ def _beyond_cell(s) -> str:
 
 def _alarm_cell(s) -> str:
     parts = [f"<span class=\"pr-{p}\">{esc(priority_text(p))} {s.alarms[p]}</span>"
-             for p in PRIORITY_ORDER if s.alarms.get(p)]
+             for p in DISPLAY_ORDER if s.alarms.get(p)]
     if s.repeats:
         parts.append(f"<span class=\"small muted\">{s.repeats} repeat measurement request"
                      f"{'s' if s.repeats != 1 else ''}</span>")

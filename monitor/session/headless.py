@@ -12,7 +12,8 @@ import sys
 import time
 from typing import TextIO
 
-from monitor.core.alarms import AlarmEvent, priority_marker
+from monitor.core.alarms import AlarmEvent
+from monitor.core.priority import marker
 from monitor.core.text import printable
 from monitor.session.service import Session
 
@@ -21,7 +22,7 @@ QUIET_STATES = {"pending", "cancelled"}
 
 
 def alarm_line(session: Session, e: AlarmEvent) -> str:
-    mark = priority_marker(e.priority)
+    mark = marker(e.priority)
     return f"{session.fmt(e.t)} {mark:>3} {e.priority or '-':<9} {e.state:<12} {printable(e.message)}"
 
 

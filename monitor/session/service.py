@@ -22,17 +22,17 @@ from __future__ import annotations
 import math
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from monitor.core.alarms import TECHNICAL_RANK, AlarmEngine, AlarmEvent, AlarmStatus, Control, fit_stale_rules
+from monitor.core.alarms import AlarmEngine, AlarmEvent, AlarmStatus, Control, fit_stale_rules
 from monitor.core.dosing import Dose, Note, SupplementStatus, supplement_status
+from monitor.core.priority import PRIORITY_RANK, TECHNICAL_RANK
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import PRIORITY_RANK, Thresholds
-from monitor.core.timetext import signed_hms
+from monitor.core.thresholds import Thresholds
+from monitor.core.timetext import event_time
 from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
 from monitor.recording.events import CONTROL_KINDS, event_control
@@ -764,9 +764,7 @@ class Session:
 
     def fmt(self, t: float) -> str:
         """An event time as the screen writes it."""
-        if self.absolute is False:
-            return signed_hms(t)
-        return datetime.fromtimestamp(t, self.tz).strftime("%H:%M:%S")
+        return event_time(t, self.absolute, self.tz)
 
     # -- alarms from the engine ----------------------------------------------------------------
 

@@ -15,7 +15,6 @@ each to the engine when it recorded it); notes are shown. Nothing is ever writte
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -23,8 +22,8 @@ from datetime import datetime, timedelta, tzinfo
 import numpy as np
 
 from monitor.core.alarms import Control
-from monitor.core.durations import parse_duration
 from monitor.core.readings import Reading, VitalStore
+from monitor.core.timetext import parse_clock, parse_duration
 from monitor.core.vitals import VITALS
 from monitor.recording import RecordedSession
 from monitor.recording.events import event_control
@@ -83,9 +82,6 @@ def _due(a: Action, rows: int, t: float) -> bool:
     return a.t <= t and (a.seq is None or a.seq <= rows)
 
 
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
-
-
 def parse_position(text: str, start: float, end: float, absolute: bool | None,
                    tz: tzinfo | None = None) -> float:
     """Where to go in a session: "2h15m" / "90m" / "45s" into the session (from its first
@@ -96,11 +92,12 @@ def parse_position(text: str, start: float, end: float, absolute: bool | None,
         return end
     if s in ("start", "begin", "0"):
         return start
-    m = _CLOCK.match(s)
-    if m:
-        h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-        if mi > 59 or sec > 59:
-            raise ValueError(f"'{text}' is not a time")
+    try:
+        clock = parse_clock(s)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a time") from None
+    if clock is not None:
+        h, mi, sec = clock
         if absolute is False:
             return start + h * 3600 + mi * 60 + sec
         if h > 23:

@@ -25,11 +25,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from monitor.core.durations import format_duration
+from monitor.core.timetext import event_time, format_duration
 from monitor.session import ActionError, Clock, Session
 from monitor.ui import views
 from monitor.ui.bell import BellPattern
-from monitor.ui.format import clock_text
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
 from monitor.ui.widgets import (
     AlarmBanner,
@@ -259,7 +258,7 @@ class MonitorApp(App):
 
     def _now_text(self) -> str:
         t = self.session.event_now()
-        return clock_text(t, self.session.absolute, self.tz)
+        return event_time(t, self.session.absolute, self.tz)
 
     def action_dose(self, kind: str) -> None:
         s = self.session
@@ -282,7 +281,7 @@ class MonitorApp(App):
                 return
             amount = f" {d.amount_mg:g} mg" if d.amount_mg is not None else ""
             why = f" (confirmed although {reason})" if reason else ""
-            self._say(f"{kind} dose{amount} recorded at {clock_text(d.t, s.absolute, self.tz)}{why}")
+            self._say(f"{kind} dose{amount} recorded at {event_time(d.t, s.absolute, self.tz)}{why}")
             self.step(force=True)
 
         # A supplement outside its window, or while the vitals forbid it, needs a confirmation

@@ -1,24 +1,12 @@
 """Colours of the screen (Rich style strings), one place. The .tcss uses the same values.
 
-Priority colours follow bedside monitors: high red, medium yellow, low cyan; technical alarms are
-blue. Magenta is kept for SIMULATED and used by nothing else, so a simulated feed can never pass
-for a real one. Colour never speaks alone: every alarm also shows its priority in words and its
-marker (!!!, !!, !).
+Priority colours (high red, medium yellow, low cyan, technical blue) are in
+`monitor/core/priority.py`, with the words and markers that always go with them. Magenta is kept
+for SIMULATED and used by nothing else, so a simulated feed can never pass for a real one.
 """
 
-PRIORITY_BG = {
-    "high": "bold white on #c00000",
-    "medium": "bold black on #ffd700",
-    "low": "bold black on #00afaf",
-    "technical": "bold white on #3050c0",
-}
-PRIORITY_FG = {
-    "high": "bold #ff5f5f",
-    "medium": "bold #ffd75f",
-    "low": "#5fd7d7",
-    "technical": "bold #87a8ff",
-    "": "",
-}
+from monitor.core.priority import LOOK
+
 MODE = {
     "LIVE": "bold white on #006000",
     "SIMULATED": "bold white on #b000b0",
@@ -32,7 +20,6 @@ SERIES = {
     "temp": "#ffaf5f",
     "spo2": "#87d7ff",
 }
-LIMIT = {"high": "#af0000", "medium": "#af8700", "low": "#008787", "technical": "#3050c0"}
 MARKER = {"D": "bold #ffffff", "S": "bold #ffffff", "N": "#87afd7"}
 SUPPLEMENT = {
     "open-ok": "bold #5fd75f",
@@ -46,3 +33,15 @@ SUPPLEMENT = {
 NOTICE = {"no-limits": "bold #ffffff on #875f00", "baseline-off": "bold #ffaf00"}
 CALM = "#5faf5f"
 DIM = "#767676"
+
+
+def priority_fg(priority: str) -> str:
+    """Coloured text for an alarm of this priority; "" (the default style) for none."""
+    look = LOOK.get(priority)
+    return look.screen_fg if look else ""
+
+
+def limit_colour(priority: str) -> str:
+    """A limit line of this priority in a trend chart."""
+    look = LOOK.get(priority)
+    return look.screen_limit if look else DIM

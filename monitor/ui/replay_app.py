@@ -21,20 +21,19 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from monitor.core.alarm_diff import describe
-from monitor.core.durations import format_duration
+from monitor.core.priority import severity_of
 from monitor.core.thresholds import Thresholds
+from monitor.core.timetext import event_time, format_duration
+from monitor.session import Clock
+from monitor.session.replay import ReplayController
 from monitor.sources.replay import ReplaySource, parse_position, speed_text
 from monitor.ui import palette
 from monitor.ui.app import MonitorApp
-from monitor.ui.format import clock_text
 from monitor.ui.screens import HelpScreen, SafeModal
-from monitor.session import Clock
-from monitor.session.replay import ReplayController
 
 REPLAY_TICK_S = 0.1
 MAX_SPEED_REDRAW_S = 0.5  # at max speed the screen is redrawn this often; ticks between only play
 LIVE_ONLY = {"dose", "note", "acknowledge", "pause"}
-MARK_RANK = {"low": 1, "technical": 2, "medium": 3, "high": 4}
 
 
 class PositionBar(Static):
@@ -65,7 +64,7 @@ def render_position(s: ReplayController, width: int, tz: tzinfo | None) -> Text:
     line1 = Text()
     line1.append(f" {state} ", "bold black on #5fafd7" if src.playing else "bold white on #444444")
     line1.append(f" {speed_text(src.speed)} ", "bold")
-    line1.append(f" {clock_text(src.position, absolute, tz)} / {clock_text(src.end, absolute, tz)}")
+    line1.append(f" {event_time(src.position, absolute, tz)} / {event_time(src.end, absolute, tz)}")
     line1.append(f"  +{format_duration(src.position - src.start)} of {format_duration(span)}", palette.DIM)
     keys = "  spc ± ←→ g [ ] x"
     if len(line1.plain) + len(keys) <= width:
@@ -78,9 +77,9 @@ def render_position(s: ReplayController, width: int, tz: tzinfo | None) -> Text:
     ranks = [0] * width
     for t, priority in s.alarm_marks:
         c = int(round((t - src.start) / span * (width - 1)))
-        if 0 <= c < width and MARK_RANK.get(priority, 0) > ranks[c]:
-            ranks[c] = MARK_RANK.get(priority, 0)
-            cells[c], styles[c] = "!", palette.PRIORITY_FG.get(priority, "") or "bold"
+        if 0 <= c < width and severity_of(priority) > ranks[c]:
+            ranks[c] = severity_of(priority)
+            cells[c], styles[c] = "!", palette.priority_fg(priority) or "bold"
     for a in src.actions:
         if a.kind != "dose":
             continue
@@ -320,7 +319,7 @@ class ReplayApp(MonitorApp):
         if s.reference is None:
             return ["No recorded alarm log to compare with (a plain CSV, or a session without alarms).",
                     f"The alarms shown are computed with {self.limits}."]
-        fmt = (lambda t: clock_text(t, self.session.absolute, self.tz))
+        fmt = (lambda t: event_time(t, self.session.absolute, self.tz))
         out = [f"Compared with {s.reference_what}, {self.limits} give:"]
         out += ["  " + describe(d, fmt) for d in s.diffs]
         counts = {k: sum(1 for d in s.diffs if d.kind == k) for k in ("added", "removed", "changed")}

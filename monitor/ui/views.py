@@ -13,23 +13,14 @@ from datetime import tzinfo
 
 import numpy as np
 
-from monitor.core.alarms import AlarmStatus, priority_marker
-from monitor.core.thresholds import PRIORITY_RANK
+from monitor.core.alarms import AlarmStatus
+from monitor.core.priority import marker, rank_of, short_word, word
+from monitor.core.timetext import age_short, age_text, countdown, event_time, hours_minutes
 from monitor.core.vitals import ALL_SPECS, format_value
-from monitor.ui.format import age_short, age_text, clock_text, countdown, hm
 
-WORD = {"high": "HIGH", "medium": "MEDIUM", "low": "LOW", "technical": "TECHNICAL"}
 QUIET_STATES = {"pending", "cancelled"}  # the alarm delay at work: in events.jsonl, not on screen
 SESSION_HOURS = (6, 8)  # expected length of a dosing session (clinical.md)
 CUFF_OLD_FRACTION = 0.5  # a cuff value dims once older than this part of its stale limit
-
-
-def rank_of(priority: str) -> int:
-    return 2 if priority == "technical" else PRIORITY_RANK.get(priority, 0)
-
-
-def marker(priority: str) -> str:
-    return priority_marker(priority)
 
 
 @dataclass
@@ -117,19 +108,19 @@ def snapshot(session) -> Snapshot:
 def header_view(session, snap: Snapshot, tz: tzinfo | None) -> HeaderView:
     now = snap.now
     absolute = session.absolute
-    wall = clock_text(session.clock.wall(), True, tz)
-    ev = clock_text(now, absolute, tz) if now is not None else "--:--:--"
+    wall = event_time(session.clock.wall(), True, tz)
+    ev = event_time(now, absolute, tz) if now is not None else "--:--:--"
     initial = session.initial_dose()
     if initial is None:
         start = session.session_start()
-        since = f" · session {hm(now - start)}" if now is not None and start is not None else ""
+        since = f" · session {hours_minutes(now - start)}" if now is not None and start is not None else ""
         dose = f"No dose yet{since}"
         elapsed, frac = "", 0.0
     else:
         e = (now or initial.t) - initial.t
         amount = f" {initial.amount_mg:g} mg" if initial.amount_mg else ""
-        dose = f"Dose{amount} {clock_text(initial.t, absolute, tz, seconds=False)}"
-        elapsed = f"T+{hm(e)} of {SESSION_HOURS[0]}–{SESSION_HOURS[1]} h"
+        dose = f"Dose{amount} {event_time(initial.t, absolute, tz, seconds=False)}"
+        elapsed = f"T+{hours_minutes(e)} of {SESSION_HOURS[0]}–{SESSION_HOURS[1]} h"
         frac = max(0.0, min(1.0, e / (SESSION_HOURS[1] * 3600)))
     sup = session.supplement(snap.stale)
     if sup.state == "no-dose":
@@ -206,9 +197,9 @@ def banner_view(session, snap: Snapshot, tz: tzinfo | None) -> BannerView:
     if not shown:
         return BannerView("", "", "No active alarms", 0, pend, pause_text, repeat)
     top = shown[0]
-    since = clock_text(top.since, session.absolute, tz) if math.isfinite(top.since) else ""
+    since = event_time(top.since, session.absolute, tz) if math.isfinite(top.since) else ""
     state = {"latched": "LATCHED: back in range, press a", "acknowledged": "acknowledged"}.get(top.state, "")
-    text = f"{marker(top.priority)} {WORD.get(top.priority, top.priority.upper())}  {top.message}"
+    text = f"{marker(top.priority)} {word(top.priority)}  {top.message}"
     if since:
         text += f"  since {since}"
     if state:
@@ -269,7 +260,7 @@ def _trend(cur: float, prev: tuple[float, float] | None, vital: str) -> str:
 
 
 def _alarm_words(s: AlarmStatus) -> str:
-    words = f"{marker(s.priority)} {WORD.get(s.priority, '')}"
+    words = f"{marker(s.priority)} {word(s.priority)}"
     if s.state == "latched":
         words += " latched"
     elif s.state == "acknowledged":
@@ -516,20 +507,19 @@ def chart_view(session, snap: Snapshot, key: str, window: tuple[float, float] | 
 # -- alarm list and log ------------------------------------------------------------------------
 
 
-WORD_SHORT = {"high": "HIGH", "medium": "MED", "low": "LOW", "technical": "TECH"}
 
 
 def alarm_lines(session, snap: Snapshot, tz: tzinfo | None, compact: bool = False) -> list[tuple[str, str, str]]:
     """(priority, state, text) per alarm, highest first."""
     out = []
     for s in snap.statuses:
-        since = (clock_text(s.since, session.absolute, tz, seconds=not compact)
+        since = (event_time(s.since, session.absolute, tz, seconds=not compact)
                  if math.isfinite(s.since) else "")
         state = s.state if s.state != "active" else ""
         if compact:
-            text = f"{marker(s.priority):>3} {WORD_SHORT.get(s.priority, s.priority):<4} {s.message}"
+            text = f"{marker(s.priority):>3} {short_word(s.priority):<4} {s.message}"
         else:
-            text = f"{marker(s.priority):>3} {WORD.get(s.priority, s.priority):<9} {s.message}"
+            text = f"{marker(s.priority):>3} {word(s.priority):<9} {s.message}"
         tail = " · ".join(x for x in (state, f"since {since}" if since else "") if x)
         out.append((s.priority, s.state, f"{text}  {tail}" if tail else text))
     return out
@@ -537,7 +527,7 @@ def alarm_lines(session, snap: Snapshot, tz: tzinfo | None, compact: bool = Fals
 
 def log_line(entry, absolute: bool | None, tz: tzinfo | None) -> tuple[str, str]:
     # Before the first reading there is no event time: the wall clock says when.
-    when = clock_text(entry.t, absolute, tz) if entry.t is not None else clock_text(entry.wall, True, tz)
+    when = event_time(entry.t, absolute, tz) if entry.t is not None else event_time(entry.wall, True, tz)
     mark = marker(entry.priority) if entry.kind == "alarm" or entry.priority else ""
     state = f"[{entry.state}] " if entry.kind == "alarm" and entry.state else ""
     return entry.priority, f"{when} {mark:>3} {state}{entry.text}"

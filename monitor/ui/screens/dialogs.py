@@ -15,10 +15,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.events import Key
 from textual.widgets import Input, Label, Static
 
-from monitor.core.dosing import MAX_BACKDATE_S
-from monitor.ui.format import parse_amount, parse_time_input
+from monitor.core.dosing import MAX_BACKDATE_S, parse_amount
+from monitor.core.timetext import parse_time_input
 from monitor.ui.screens.base import SafeModal
-
 
 
 def _badge(mode: str) -> Static:

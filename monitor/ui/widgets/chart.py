@@ -19,9 +19,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from monitor.core.downsample import minmax_downsample
+from monitor.core.timetext import event_time
 from monitor.ui import palette
 from monitor.ui.canvas import BrailleCanvas
-from monitor.ui.format import clock_text
 from monitor.ui.views import ChartView
 
 GUTTER = 5  # y-axis labels on the left
@@ -137,7 +137,7 @@ class TrendChart(Widget):
             canvas.vline(mark_grid, float(xs(t)), dotted=4)
         limit_styles = {}
         for value, prio in view.limits:
-            style = palette.LIMIT.get(prio, palette.DIM)
+            style = palette.limit_colour(prio)
             if style not in limit_styles:
                 limit_styles[style] = canvas.layer(Style.parse(style))
             canvas.hline(limit_styles[style], float(ys(value)), dotted=3)
@@ -153,7 +153,7 @@ class TrendChart(Widget):
             r = int(round(float(ys(value)))) // 4
             r = min(max(r, 0), rows - 1)
             gutter[r] = _label(value, decimals).rjust(GUTTER - 1) + " "
-            gstyle[r] = Style.parse(palette.LIMIT.get(prio, palette.DIM))
+            gstyle[r] = Style.parse(palette.limit_colour(prio))
         strips = []
         for r in range(rows):
             segs = [Segment(gutter[r][:GUTTER], gstyle[r])]
@@ -172,8 +172,8 @@ class TrendChart(Widget):
     def _axis(self, view: ChartView, w: int, plot_w: int, absolute, tz, dim: Style) -> Strip:
         axis = [" "] * plot_w
         styles: list[Style | None] = [dim] * plot_w
-        left = clock_text(view.t0, absolute, tz, seconds=False)
-        right = clock_text(view.t1, absolute, tz, seconds=False)
+        left = event_time(view.t0, absolute, tz, seconds=False)
+        right = event_time(view.t1, absolute, tz, seconds=False)
         span_t = max(view.t1 - view.t0, 1e-9)
         marked = set()
         for t, m in view.markers:

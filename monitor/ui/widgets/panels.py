@@ -10,10 +10,11 @@ from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from monitor.core.priority import LOOK
 from monitor.ui import palette
 from monitor.ui.views import BannerView, HeaderView, Notice, TileView
 
-_PRIORITY_CLASSES = ("-high", "-medium", "-low", "-technical")
+_PRIORITY_CLASSES = tuple(f"-{p}" for p in LOOK)  # the .tcss styles each
 
 
 def _fit(text: str, width: int) -> str:
@@ -183,7 +184,7 @@ class VitalTile(ShowOnce):
             self.set_class(cls == f"-{v.priority}", cls)
         self.set_class(v.stale, "-stale")
         self.set_class(v.dim, "-dim")
-        value_style = palette.PRIORITY_FG.get(v.priority, "") or "bold"
+        value_style = palette.priority_fg(v.priority) or "bold"
         if v.stale:
             value_style = "bold " + palette.DIM
         elif v.dim:
@@ -205,7 +206,7 @@ class VitalTile(ShowOnce):
             lines.append(first)
         if len(sub) > width and short:
             sub = short
-        sub_style = palette.PRIORITY_FG.get(v.priority, "") if v.priority and not v.dim else palette.DIM
+        sub_style = palette.priority_fg(v.priority) if v.priority and not v.dim else palette.DIM
         lines.append(Text(_fit(sub, width), sub_style))
         for ln in lines:
             ln.truncate(width)
@@ -226,7 +227,7 @@ class AlarmList(ShowOnce):
             return
         out = []
         for prio, state, text in lines:
-            style = palette.PRIORITY_FG.get(prio, "")
+            style = palette.priority_fg(prio)
             if state in ("pending", "acknowledged"):
                 style = palette.DIM if state == "pending" else style.replace("bold ", "")
             out.append(Text(_fit(text, width), style))
@@ -246,6 +247,6 @@ class EventLog(ShowOnce):
         shown = lines[-height:]
         out = []
         for prio, text in shown:
-            style = palette.PRIORITY_FG.get(prio, "") if prio else ""
+            style = palette.priority_fg(prio) if prio else ""
             out.append(Text(_fit(text, width), style))
         self.update(Text("\n").join(out) if out else Text(" (empty)", palette.DIM), layout=False)
