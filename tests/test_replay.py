@@ -7,7 +7,6 @@ No real timers run (`timers=False`) and the clock is a `ManualClock`: each test 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import math
 from datetime import timezone
@@ -17,17 +16,17 @@ import pytest
 
 from monitor import cli
 from monitor.core.alarms import AlarmEvent
+from monitor.core.thresholds import load_thresholds, thresholds_from_dict
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
-from monitor.core.thresholds import load_thresholds, thresholds_from_dict
-from monitor.sources.replay import SPEEDS, ReplaySource, parse_position, parse_speed, speed_text
-from monitor.sources.simulated import SimulatedFeed
-from monitor.ui.app import make_app
-from monitor.sources.simulated import SimulatorFeed
 from monitor.session import ManualClock
 from monitor.session.replay import ReplayController
+from monitor.sources.replay import SPEEDS, ReplaySource, parse_position, parse_speed, speed_text
+from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
+from monitor.ui.app import make_app
 from monitor.ui.replay_app import DiffScreen, GotoScreen, PositionBar, ReplayApp, make_replay_app
 from monitor.ui.screens import DoseScreen, NoteScreen
+from tests.support.screen import screen_text
 
 UTC = timezone.utc
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
@@ -300,7 +299,7 @@ def test_a_plain_device_csv_replays_end_to_end():
         s = app.replay
         assert s.finished and len(s.session.store) == len(load_session(path).store)
         assert [key(e) for e in s.session.engine.log] == [key(e) for e in full_log(load_session(path))]
-        text = screen(app)
+        text = screen_text(app)
         assert "REPLAY" in text and "ENDED" in text
         await pilot.press("home")
         await pilot.pause()
@@ -310,13 +309,6 @@ def test_a_plain_device_csv_replays_end_to_end():
     assert path.read_bytes() == before
 
 
-def screen(app) -> str:
-    from rich.console import Console
-
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      color_system=None, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 # -- every control ------------------------------------------------------------------------------
@@ -336,13 +328,13 @@ def test_space_plays_and_pauses(sim_csv):
         clock.advance(6.0)
         app.step()
         assert src.position == pytest.approx(src.start + 60)
-        assert "PAUSED" in screen(app)
+        assert "PAUSED" in screen_text(app)
         await pilot.press("space")
         assert src.playing
         clock.advance(1.0)
         app.step()
         assert src.position == pytest.approx(src.start + 70)
-        assert "PLAY" in screen(app)
+        assert "PLAY" in screen_text(app)
 
     run(app, script)
 
@@ -354,9 +346,9 @@ def test_plus_and_minus_change_the_speed(sim_csv):
         src = app.replay.src
         await pilot.press("plus", "plus")
         assert src.speed == 5.0
-        assert " 5x " in screen(app)
+        assert " 5x " in screen_text(app)
         await pilot.press(*["plus"] * 10)
-        assert math.isinf(src.speed) and " max " in screen(app)
+        assert math.isinf(src.speed) and " max " in screen_text(app)
         await pilot.press("minus")
         assert src.speed == 600.0
         await pilot.press(*["minus"] * 10)
@@ -394,7 +386,7 @@ def test_home_and_end(sim_csv):
         src = app.replay.src
         await pilot.press("end")
         assert src.position == src.end and app.replay.finished and not src.playing
-        assert "ENDED" in screen(app)
+        assert "ENDED" in screen_text(app)
         await pilot.press("space")  # at the end: says so, stays
         assert not src.playing
         await pilot.press("home")
@@ -456,7 +448,7 @@ def test_position_bar_shows_alarm_and_dose_marks(sim_csv):
 
     async def script(pilot):
         bar = app.query_one(PositionBar)
-        line = screen(app).splitlines()[-2]  # the bar's second line, above the footer
+        line = screen_text(app).splitlines()[-2]  # the bar's second line, above the footer
         assert "D" in line and "!" in line and "●" in line
         s = app.replay
         span = s.src.end - s.src.start
@@ -464,7 +456,7 @@ def test_position_bar_shows_alarm_and_dose_marks(sim_csv):
         dose_col = round((s.src.actions[0].t - s.src.start) / span * (width - 1))
         assert line[1 + dose_col] == "D"
         await pilot.press("end")
-        line = screen(app).splitlines()[-2]
+        line = screen_text(app).splitlines()[-2]
         assert "━" in line and "─" not in line  # all of it played
 
     run(app, script)
@@ -489,7 +481,7 @@ def test_header_has_the_replay_badge_and_the_recording_clock(sim_csv):
     app, clock = build(sim_csv, speed=1.0, playing=False, start=T0 + 3600)
 
     async def script(pilot):
-        text = screen(app)
+        text = screen_text(app)
         assert text.splitlines()[0].startswith(" REPLAY ")
         assert sum(1 for e in app.replay.session.log if e.kind == "session") == 1  # started once
         assert "replay 10:00:00" in text

@@ -7,85 +7,16 @@ calls `app.step()` itself, so every screen is deterministic.
 
 from __future__ import annotations
 
-import asyncio
-import io
-import json
-from datetime import timezone
-
-from rich.console import Console
-
 from monitor.core.readings import Reading
-from monitor.recording import load_session
 from monitor.core.thresholds import thresholds_from_dict
-from monitor.sources.simulated import SimulatedFeed
-from monitor.ui.app import MonitorApp, make_app
-from monitor.sources.feed import FeedStatus
-from monitor.sources.simulated import SimulatorFeed
+from monitor.recording import load_session
 from monitor.session import ManualClock
+from monitor.sources.feed import FeedStatus
+from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
+from monitor.ui.app import make_app
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
-from monitor.ui.widgets import AlarmBanner, TrendChart, VitalTile
-from tests.test_ui_session import T0, TH, ListFeed
-
-UTC = timezone.utc
-
-
-def screen_text(app: MonitorApp) -> str:
-    """The screen as plain text (what a person reads), background screens included."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      color_system=None, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
-def build(tmp_path=None, feed=None, thresholds=TH, bells=None, quiet=False, clock=None):
-    clock = clock or ManualClock(wall=T0, monotonic=1000.0)
-    feed = feed or ListFeed()
-    app = make_app(feed, thresholds, folder=None if tmp_path is None else tmp_path / "sess", clock=clock, tz=UTC,
-                   timers=False, user="nurse", quiet=quiet,
-                   bell=(lambda: bells.append(clock.now_mono)) if bells is not None else None)
-    return app, feed, clock
-
-
-def run(app: MonitorApp, script, size=(80, 24)):
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await script(pilot)
-
-    asyncio.run(main())
-
-
-async def seconds(pilot, feed, clock, start, n, **vals):
-    """One reading per second for n seconds, a UI step after each."""
-    for k in range(n):
-        feed.push(Reading(start + k, **vals))
-        pilot.app.step()
-        clock.advance(1.0)
-    pilot.app.step()
-    await pilot.pause()
-
-
-async def bulk(pilot, feed, clock, start, n, **vals):
-    """n readings a second apart arriving at once (a backlog), then one UI step."""
-    feed.push(*(Reading(start + k, **vals) for k in range(n)))
-    clock.advance(n - 1)
-    pilot.app.step()
-    clock.advance(1.0)
-    pilot.app.step()
-    await pilot.pause()
-
-
-def tile(app, key) -> VitalTile:
-    return app.query_one(f"#tile-{key}", VitalTile)
-
-
-def banner_main(app):
-    return app.query_one(AlarmBanner).query_one("#banner-main")
-
-
-def events(folder):
-    return [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
-
+from monitor.ui.widgets import TrendChart
+from tests.support.ui import T0, UTC, ListFeed, banner_main, build, bulk, events, run, screen_text, seconds, tile
 
 # -- keys ----------------------------------------------------------------------------------------
 

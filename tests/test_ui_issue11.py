@@ -15,8 +15,7 @@ from monitor.core.thresholds import SupplementRules
 from monitor.ui.bell import BellPattern
 from monitor.ui.screens import DoseScreen
 from monitor.ui.widgets import Notices
-from tests.test_ui_app import banner_main, build, events, run, screen_text, seconds
-from tests.test_ui_session import T0, TH
+from tests.support.ui import T0, TH, banner_main, build, events, run, screen_text, seconds
 
 RULES = SupplementRules(5400, 9000, {"sbp": 160, "hr": 110})
 

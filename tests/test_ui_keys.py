@@ -13,13 +13,11 @@ No real timers run and the clock is a `ManualClock`, as in tests/test_ui_app.py.
 from __future__ import annotations
 
 import asyncio
-import io
 import random
 import string
 from datetime import UTC
 
 import pytest
-from rich.console import Console
 from textual import events
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -29,6 +27,7 @@ from monitor.session import ManualClock
 from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 from monitor.ui.app import make_app
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen, SafeModal
+from tests.support.screen import screen_text
 
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 TH = load_thresholds()
@@ -95,12 +94,6 @@ def run(app, clock, script, size=(80, 24)) -> None:
     asyncio.run(main())
 
 
-def screen_text(app) -> str:
-    """The screen as plain text, the screens beneath a modal included."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      color_system=None, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 async def burst(pilot, *keys: str) -> None:

@@ -3,7 +3,6 @@ technical alarms, resume; plus the small pure helpers (bell pattern, time input,
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import timezone
 
@@ -13,36 +12,15 @@ import pytest
 from monitor.core.alarms import AlarmEngine
 from monitor.core.dosing import parse_amount
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
 from monitor.core.timetext import age_text, parse_time_input
 from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.session import ActionError, ManualClock, Session
-from monitor.sources.feed import FeedStatus, FeedUpdate
+from monitor.sources.feed import FeedStatus
 from monitor.sources.follow import FileFeed
 from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 from monitor.ui.bell import BellPattern
 from monitor.ui.canvas import BrailleCanvas
-from tests.feeds import HandFeed
-
-T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
-TH = load_thresholds()
-
-
-class ListFeed(HandFeed):
-    """A feed the test fills by hand."""
-
-    def __init__(self):
-        self.pending: list[Reading] = []
-        self.status: list[FeedStatus] = []
-        self.rejected = []
-
-    def push(self, *readings: Reading) -> None:
-        self.pending.extend(readings)
-
-    def poll(self, now):
-        out = FeedUpdate(self.pending, [], self.status, self.rejected)
-        self.pending, self.status, self.rejected = [], [], []
-        return out
+from tests.support.ui import T0, TH, ListFeed, events
 
 
 def hr_run(start: float, seconds: int, hr: float = 72.0) -> list[Reading]:
@@ -65,10 +43,6 @@ def feed_seconds(s, feed, clock, start, seconds, **vals):
         feed.push(Reading(start + k, **vals))
         s.poll()
         clock.advance(1.0)
-
-
-def events(folder):
-    return [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
 
 
 # -- event time --------------------------------------------------------------------------------

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.sources.simulated import SimulatedFeed
-from monitor.sources.simulated import SimulatorFeed
 from monitor.session import ManualClock
-from tests.test_ui_app import UTC, make_app, screen_text
-from tests.test_ui_session import T0, TH
+from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
+from monitor.ui.app import make_app
+from tests.support.ui import T0, TH, UTC, screen_text
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
