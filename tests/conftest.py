@@ -12,6 +12,7 @@ if str(ROOT) not in sys.path:
 # the examples of every property test: HYPOTHESIS_PROFILE=fuzz python -m pytest -m "not slow".
 import os  # noqa: E402
 
+import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 FUZZ_FACTOR = 10
@@ -25,3 +26,10 @@ settings.load_profile(PROFILE)
 def examples(n: int) -> int:
     """A property test's number of examples under the profile in force (more when fuzzing)."""
     return n * FUZZ_FACTOR if PROFILE == "fuzz" else n
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/faults injects a fault (into the feed, the disk or the process)."""
+    for item in items:
+        if "faults" in item.path.parts:
+            item.add_marker(pytest.mark.fault)

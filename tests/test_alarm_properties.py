@@ -2,6 +2,8 @@
 
 import math
 
+import pytest
+
 from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +64,7 @@ def as_tuples(log):
 
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
+@pytest.mark.slow
 def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
     readings, controls = session
     live = feed_live(readings, controls)
@@ -91,6 +94,7 @@ def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before
 
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(), sessions())
+@pytest.mark.slow
 def test_a_batch_run_then_live_readings_equals_all_live(first, second):
     """Resume: the recording is run in batch, then the feed carries on one reading at a time."""
     r1, c1 = first

@@ -153,6 +153,7 @@ MODALS = {
 # -- every modal, every burst --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("modal", MODALS)
 def test_a_burst_of_keys_on_a_modal_never_stops_the_app(modal):
     app, clock = build()
@@ -294,6 +295,7 @@ def test_y_burst_on_quit_ends_the_session_once():
     assert app.ended and app.return_code == 0
 
 
+@pytest.mark.slow
 def test_randomized_bursts_over_every_screen_keep_the_app_running():
     """A fixed seed: the same 25 bursts every run, each on whatever screen the one before left."""
     rng = random.Random(SEED)
@@ -376,6 +378,7 @@ def test_every_modal_of_the_bedside_app_is_a_safe_modal():
         assert issubclass(screen, SafeModal)
 
 
+@pytest.mark.slow
 def test_bursts_on_the_replay_screens_never_stop_the_replay():
     from monitor.recording import load_session
     from monitor.recording.alarm_source import session_limits

@@ -88,6 +88,7 @@ def test_corpus_files_are_exactly_what_make_corpus_writes(tmp_path):
 # -- CSV ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CSV_CASES))
 def test_csv_gives_its_own_clear_message(runs, name):
     case = CSV_CASES[name]
@@ -147,6 +148,7 @@ def test_csv_that_loads_keeps_every_valid_row(name):
 # -- thresholds.toml ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TOML_CASES))
 def test_toml_gives_its_own_clear_message_with_key_or_line(runs, name):
     case = TOML_CASES[name]

@@ -118,6 +118,7 @@ def raw_rows(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()[1:]
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     rnd = random.Random(int(os.environ.get("FAULT_SEED", "7")))
     csv, rec = tmp_path / "bed.csv", tmp_path / "rec"

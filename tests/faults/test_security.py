@@ -249,6 +249,7 @@ def _markers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("PWNED"))
 
 
+@pytest.mark.slow
 def test_paths_given_on_the_command_line_are_never_executed(tmp_path):
     (tmp_path / "keep").mkdir()
     good = tmp_path / "good.csv"
