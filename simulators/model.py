@@ -120,12 +120,12 @@ class Subjects:
     surge: np.ndarray  # 0 = no surge, else amplitude scale
     surge_t: np.ndarray  # seconds after the initial dose
     # come-down changes (0 in the population; used by scenarios such as late-hypotension)
-    comedown_hr: np.ndarray = field(default=None)  # type: ignore[assignment]
-    comedown_sbp: np.ndarray = field(default=None)  # type: ignore[assignment]
-    comedown_dbp: np.ndarray = field(default=None)  # type: ignore[assignment]
-    comedown_t: np.ndarray = field(default=None)  # type: ignore[assignment]  # s after dose
-    comedown_w: np.ndarray = field(default=None)  # type: ignore[assignment]  # logistic width
-    drift_scale: np.ndarray = field(default=None)  # type: ignore[assignment]
+    comedown_hr: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
+    comedown_sbp: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
+    comedown_dbp: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
+    comedown_t: np.ndarray = field(default=None)  # type: ignore[arg-type]  # s after dose; filled in __post_init__
+    comedown_w: np.ndarray = field(default=None)  # type: ignore[arg-type]  # logistic width; filled in __post_init__
+    drift_scale: np.ndarray = field(default=None)  # type: ignore[arg-type]  # filled in __post_init__
 
     def __post_init__(self) -> None:
         n = len(self.hr0)
@@ -216,10 +216,10 @@ def simulate_physiology(
     steps = int(math.ceil(duration_s / dt)) + 1
     t = np.arange(steps) * dt
     dose_at: dict[int, float] = {}
-    for d in doses:
-        k = int(round(d.t / dt))
+    for dose in doses:
+        k = int(round(dose.t / dt))
         if 0 <= k < steps:
-            dose_at[k] = dose_at.get(k, 0.0) + d.mg
+            dose_at[k] = dose_at.get(k, 0.0) + dose.mg
     initial_t = min((d.t for d in doses), default=None)
 
     # drift: standard-normal innovations for (hr, sbp, dbp, temp, spo2), drawn at once

@@ -30,5 +30,5 @@ def minmax_downsample(t: np.ndarray, v: np.ndarray, buckets: int) -> tuple[np.nd
         first = np.ones(len(hits), bool)
         first[1:] = b[1:] != b[:-1]
         keep.append(hits[first])  # the first sample in each bucket that reaches the extreme
-    keep = np.unique(np.concatenate(keep))
-    return t[keep], v[keep]
+    rows = np.unique(np.concatenate(keep))
+    return t[rows], v[rows]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 from datetime import tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,8 +64,8 @@ class MonitorApp(App):
         Binding("ctrl+q", "quit_session", "Quit", show=False, priority=True),
         Binding("ctrl+c", "quit_session", "Quit", show=False, priority=True),
     ]
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (36, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     def __init__(self, session: Session, *, quiet: bool = False, tz: tzinfo | None = None,
                  timers: bool = True, bell: Callable[[], None] | None = None, tick_s: float = TICK_S):
@@ -150,13 +151,16 @@ class MonitorApp(App):
             self.report_error(f"on the key for {action}", exc)
             return True
 
+    # One override for both of Textual's overloads, so every dialog's callback runs guarded.
     def push_screen(self, screen, callback=None, wait_for_dismiss: bool = False):  # type: ignore[override]
+        wrapped = None
         if callback is not None:
             inner = callback
 
-            def callback(result, inner=inner):  # type: ignore[no-redef]
+            def wrapped(result):
                 self.guarded("after a dialog", inner, result)
-        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss)
+        # wait_for_dismiss passes through as given: a plain bool matches neither Literal overload.
+        return super().push_screen(screen, wrapped, wait_for_dismiss=wait_for_dismiss)  # type: ignore[call-overload]
 
     def _step(self, force: bool = False) -> None:
         if self.ended:
@@ -175,6 +179,7 @@ class MonitorApp(App):
             phase_on = True if not half else int(now_m / half) % 2 == 0
             self.query_one(AlarmBanner).show(banner, phase_on)
         if full:
+            assert snap is not None  # computed whenever the screen is redrawn in full
             self._last_full = now_m
             self._redraw(snap)
 
@@ -214,7 +219,7 @@ class MonitorApp(App):
             cname, csecs = (("1 h", 3600.0) if key != "hr" and secs is not None and secs < 3600 else (name, secs))
             window = views.chart_window(s, snap, csecs)
             data_key = (tuple(s.store.last_valid(v) for v in vitals), len(s.doses), len(s.notes))
-            chart.show(lambda key=key, window=window: views.chart_view(s, snap, key, window), data_key, cname,
+            chart.show(partial(views.chart_view, s, snap, key, window), data_key, cname,
                        window, s.absolute, self.tz, 1 if key == "temp" else 0, now_m, title)
         alarm_list = self.query_one(AlarmList)
         alarm_list.show(views.alarm_lines(s, snap, self.tz, compact=alarm_list.size.width < 60))
@@ -287,7 +292,10 @@ class MonitorApp(App):
         # A supplement outside its window, or while the vitals forbid it, needs a confirmation
         # that says why (asked when Enter records it: the window may open while the dialog is up).
         concern = s.supplement_concern if kind == "supplemental" else None
-        self.push_screen(DoseScreen(kind, s.feed.mode, s.event_now(), self._now_text(), s.absolute, self.tz,
+        now = s.event_now()
+        if now is None:  # check_dose refuses a dose before the first reading
+            return
+        self.push_screen(DoseScreen(kind, s.feed.mode, now, self._now_text(), s.absolute, self.tz,
                                     default, concern), done)
 
     def action_note(self) -> None:

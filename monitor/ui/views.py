@@ -371,10 +371,10 @@ def _bp_tile(session, snap: Snapshot) -> TileView:
     if "sbp" in snap.stale:
         tile.stale = True
         tile.priority = alarm.priority if alarm is not None else "technical"
-        age = age_text(snap.now - s[0]) if snap.now is not None else ""
+        ago = age_text(snap.now - s[0]) if snap.now is not None else ""
         dd = f"/{format_value('dbp', d[1])}" if d else ""
-        tile.sub = f"! no data · last {format_value('sbp', s[1])}{dd} {age}"
-        tile.short = f"! no data {age.replace(' ago', '')}"
+        tile.sub = f"! no data · last {format_value('sbp', s[1])}{dd} {ago}"
+        tile.short = f"! no data {ago.replace(' ago', '')}"
         return tile
     tile.value = format_value("sbp", s[1]) + "/" + (format_value("dbp", d[1]) if d and abs(d[0] - s[0]) < 60 else "--")
     if m is not None and abs(m[0] - s[0]) < 60:
@@ -401,9 +401,9 @@ def _cuff_tile(session, snap: Snapshot, vital: str, name: str, unit: str, vitals
     if stream_vital in snap.stale:
         tile.stale = True
         tile.priority = alarm.priority if alarm is not None else "technical"
-        age = age_text(snap.now - last[0]) if snap.now is not None else ""
-        tile.sub = f"! no data · last {format_value(vital, last[1])} {age}"
-        tile.short = f"! no data {age.replace(' ago', '')}"
+        ago = age_text(snap.now - last[0]) if snap.now is not None else ""
+        tile.sub = f"! no data · last {format_value(vital, last[1])} {ago}"
+        tile.short = f"! no data {ago.replace(' ago', '')}"
         return tile
     tile.value = format_value(vital, last[1])
     tile.trend = _trend(last[1], store.previous_valid(vital), vital)

@@ -10,7 +10,8 @@ window, the size or the time axis (one column's worth of time) moved.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 from rich.segment import Segment
@@ -133,8 +134,8 @@ class TrendChart(Widget):
             else:
                 canvas.polyline(grid, x, y, connect)
         mark_grid = canvas.layer(Style.parse("#5f5f87"))
-        for t, _ in view.markers:
-            canvas.vline(mark_grid, float(xs(t)), dotted=4)
+        for mark_t, _ in view.markers:
+            canvas.vline(mark_grid, float(xs(mark_t)), dotted=4)
         limit_styles = {}
         for value, prio in view.limits:
             style = palette.limit_colour(prio)
@@ -142,7 +143,7 @@ class TrendChart(Widget):
                 limit_styles[style] = canvas.layer(Style.parse(style))
             canvas.hline(limit_styles[style], float(ys(value)), dotted=3)
         text_rows, owner = canvas.cells()
-        styles = canvas.styles
+        styles = cast("list[Style]", canvas.styles)  # the canvas keeps styles opaque (no Rich there)
         # Gutter labels: top and bottom of the scale, and each limit at its row.
         gutter = [" " * GUTTER for _ in range(rows)]
         gstyle = [dim for _ in range(rows)]

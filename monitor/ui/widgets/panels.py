@@ -155,6 +155,7 @@ def big_digits(text: str) -> list[str]:
              " ": ("  ", "  ", "  ")}
     rows = ["", "", ""]
     for ch in text:
+        glyph: tuple[str, ...]
         if ch in extra:
             glyph = extra[ch]
         elif ch in DIGITS:
