@@ -7,7 +7,7 @@ device noise and no artifacts. Only readings from the dose on count. The time of
 of the highest reading after the dose (the first one if several are equal).
 
 The same subjects (same seed) receive each dose, as in a cross-over study, so doses compare cleanly.
-Targets (clinical.md): Vizeli & Liechti 2017 pooled 75/125 mg: SBP > 160 in 33 %, HR > 100 in 29 %,
+Targets (docs/clinical.md): Vizeli & Liechti 2017 pooled 75/125 mg: SBP > 160 in 33 %, HR > 100 in 29 %,
 temperature > 38 °C in 19 %; peaks 1-2 h after the dose (Kolbrich 2008).
 """
 

@@ -54,7 +54,7 @@ class Dose:
 class Population:
     """Typical values and between-subject variability. Rates are per hour, times in seconds."""
 
-    # baselines: mean, sd, clip range (healthy volunteers; clinical.md "Baselines")
+    # baselines: mean, sd, clip range (healthy volunteers; docs/clinical.md "Baselines")
     hr0: tuple[float, float, float, float] = (70.0, 10.0, 50.0, 100.0)
     sbp0: tuple[float, float, float, float] = (120.0, 12.0, 95.0, 150.0)
     dbp0: tuple[float, float, float, float] = (75.0, 8.0, 55.0, 92.0)

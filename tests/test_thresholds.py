@@ -74,7 +74,7 @@ def test_default_path_prefers_thresholds_toml_in_cwd(tmp_path: Path, monkeypatch
     assert th.source == str((tmp_path / "thresholds.toml").resolve())
 
 
-# Numbers from shared/reference/clinical.md, "Proposed default limits" and NEWS2.
+# Numbers from docs/clinical.md, "Proposed default limits" and NEWS2.
 CLINICAL = {
     "sbp": ({"medium": 160, "high": 180}, {"medium": 100, "high": 90}),
     "dbp": ({"medium": 100, "high": 110}, {"medium": 50, "high": 40}),
@@ -97,7 +97,7 @@ def test_default_limits_match_clinical_md(th: Thresholds, vital: str) -> None:
 
 
 def test_default_delays_and_hysteresis(th: Thresholds) -> None:
-    for name in ("hr", "spo2", "rr"):  # continuous: 10 s delay (clinical.md, Mindray / Görges 2009)
+    for name in ("hr", "spo2", "rr"):  # continuous: 10 s delay (docs/clinical.md, Mindray / Görges 2009)
         assert th.vitals[name].continuous is True
         assert th.vitals[name].delay_s == 10.0
     for name in ("sbp", "dbp", "map", "temp", "si"):  # intermittent: one event per reading

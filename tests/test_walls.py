@@ -1,4 +1,4 @@
-"""The walls of DESIGN.md, checked in a fresh interpreter each: by imports and by running code."""
+"""The walls of docs/architecture.md, checked in a fresh interpreter each: by imports and by running code."""
 
 import subprocess
 import sys

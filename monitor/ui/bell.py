@@ -1,7 +1,7 @@
 """When the terminal bell rings: a pattern per priority (no Textual here).
 
 Bedside monitors sound high-priority alarms as a burst of pulses every ~10 s, medium ones as a
-shorter burst every ~25 s and low ones once (EDAN, Comen; clinical.md). A terminal has one sound,
+shorter burst every ~25 s and low ones once (EDAN, Comen; docs/clinical.md). A terminal has one sound,
 the bell, and many terminals merge bells that come too close, so the bursts here are short:
 
 - high:      3 bells (one per UI tick, 0.25 s apart) every 10 s;
