@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import cli
+from monitor.commands import main as cli
 from monitor.core.alarms import AlarmEvent
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
