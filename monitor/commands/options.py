@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
 PROG = "vitals-monitor"
 EXIT_BAD_INPUT = 2
@@ -15,9 +16,9 @@ class UsageError(Exception):
     """A bad argument value; str() is one clear sentence."""
 
 
-def fail(message: str, prog: str = PROG) -> int:
+def fail(message: str, prog: str = PROG, stderr: TextIO | None = None) -> int:
     """Print `prog: message` on stderr; the exit status of bad input."""
-    print(f"{prog}: {message}", file=sys.stderr)
+    print(f"{prog}: {message}", file=stderr or sys.stderr)
     return EXIT_BAD_INPUT
 
 
