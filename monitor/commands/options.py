@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False  # not imported from typing, to keep it out of start-up (commands/main.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 PROG = "vitals-monitor"
 EXIT_BAD_INPUT = 2

@@ -11,9 +11,12 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from monitor.commands.options import PROG, UsageError, fail
+
+TYPE_CHECKING = False  # not imported from typing, to keep it out of start-up (commands/main.py)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 NAME = "simulate"
 HELP = "simulate an MDMA dosing session (CSV, stream, or calibration cohort)"
