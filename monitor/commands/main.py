@@ -8,7 +8,6 @@ those of `simulate` import the simulator, for its scenario names.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from monitor.commands import alarms, check_config, demo, live, replay, report, simulate
 from monitor.commands.options import EXIT_BAD_INPUT, PROG, UsageError, fail
@@ -94,7 +93,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
