@@ -85,12 +85,12 @@ def simulated_sessions(th) -> None:
 
     from monitor.core.alarms import fit_stale_rules
     from monitor.recording import load_session
-    from simulators.command import main as simulate
+    from monitor.commands.main import main
 
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("typical", "hypertensive", "tachycardic", "artifacts"):
             out = Path(tmp) / f"{name}.csv"
-            simulate(["--scenario", name, "--seed", "7", "--out", str(out)])
+            main(["simulate", "--scenario", name, "--seed", "7", "--out", str(out)])
             s = load_session(out)
             t, _ = fit_stale_rules(th, s.store)
             controls = s.controls()

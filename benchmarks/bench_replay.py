@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from textual import events  # noqa: E402
 
-from monitor import cli  # noqa: E402
+from monitor.commands import main as cli  # noqa: E402
 from monitor.core.alarms import AlarmEngine  # noqa: E402
 from monitor.recording import load_session  # noqa: E402
 from monitor.recording.alarm_source import session_limits  # noqa: E402

@@ -5,7 +5,7 @@ No UI imports here. Typical use:
     from simulators import simulate, SCENARIOS
     session = simulate("typical", seed=7)          # a SimSession (numpy columns, events, truth)
 
-The command line lives in `simulators.command` (`vitals-monitor simulate`).
+The command line is `vitals-monitor simulate` (monitor/commands/simulate.py).
 """
 
 from simulators.generate import SimSession, simulate

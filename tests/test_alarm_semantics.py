@@ -237,7 +237,7 @@ def test_a_latched_alarm_over_a_lower_limit_again_says_which_limit():
 
 
 def test_the_alarms_summary_names_baseline_rules_off_and_vitals_without_limits(tmp_path, capsys):
-    from monitor import cli
+    from monitor.commands import main as cli
 
     f = tmp_path / "no_dbp.toml"
     f.write_text('without_limits = ["dbp"]\n[vitals.hr.upper]\nhigh = 130\n[vitals.sbp.upper]\nhigh = 180\n'

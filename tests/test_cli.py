@@ -1,5 +1,6 @@
 """The headless commands as a user runs them: exit codes, one clear sentence, no traceback."""
 
+import ast
 import csv
 import io
 import json
@@ -122,3 +123,97 @@ def test_alarms_diff_says_what_other_limits_would_change(simulated, tmp_path):
     assert "~ changed  sbp.upper" in p.stdout and "1 changed" in p.stdout
     same = run("alarms", str(simulated), "--diff")
     assert "no difference" in same.stdout
+
+
+# -- the import graph: no circle, and the command line on top ---------------------------------------
+
+PACKAGES = ("monitor", "simulators")
+
+
+def _module_name(path):
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _import_graph():
+    """{module: {module it imports}} over the project's own modules, from every import statement in
+    each file, at module level or inside a function (a lazy import still ties the two together)."""
+    files = {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                for alias in node.names:
+                    # `from pkg import mod` imports the module pkg.mod; `from mod import name`, mod.
+                    targets.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base)
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def _cycles(graph):
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def test_the_cycle_finder_finds_a_circle_through_a_lazy_import():
+    # The check below must be able to fail: a function-level import closing a loop is a circle.
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circle_between_the_modules_of_monitor_and_simulators():
+    assert _cycles(_import_graph()) == []
+
+
+def test_nothing_outside_the_command_line_imports_it():
+    # monitor/__main__.py is the `python -m monitor` entry point: it runs the command line.
+    users = {m for m, targets in _import_graph().items() if any(t.startswith("monitor.commands") for t in targets)}
+    assert {m for m in users if not m.startswith("monitor.commands")} == {"monitor.__main__"}
+
+
+def test_an_alarms_command_line_parses_without_the_ui_the_report_or_the_simulator():
+    # Each command's options are added only when it is the one given, so parsing `alarms` does not
+    # pay for those of `simulate` (which import the simulator) or for Textual and Plotly.
+    code = ("import sys; from monitor.commands.main import build_parser; "
+            "args = build_parser().parse_args(['alarms', 'x.csv', '--column', 'hr=HR']); "
+            "assert args.command == 'alarms' and args.column == ['hr=HR']; "
+            "print(','.join(m for m in ('textual', 'plotly', 'simulators', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

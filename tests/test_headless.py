@@ -22,7 +22,7 @@ def test_a_headless_simulated_session_records_and_ends_by_itself(tmp_path):
     assert "!!" in out.stdout  # alarm lines, with their priority markers
     rs = load_session(rec)
     assert rs.simulated and rs.events[-1]["kind"] == "stop" and len(rs.store) > 20_000
-    from monitor import cli
+    from monitor.commands import main as cli
 
     assert cli.main(["alarms", str(rec), "--diff"]) == 0
 

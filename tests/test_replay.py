@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import cli
+from monitor.commands import main as cli
 from monitor.core.alarms import AlarmEvent
 from monitor.core.thresholds import load_thresholds, thresholds_from_dict
 from monitor.recording import load_session

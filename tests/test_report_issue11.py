@@ -252,7 +252,7 @@ def test_some_valid_rows_still_give_alarms_and_a_report(tmp_path):
 
 
 def test_main_argv_reports_no_readings(tmp_path, capsys):
-    from monitor.cli import main
+    from monitor.commands.main import main
 
     _bad, header, _empty = _no_readings_inputs(tmp_path)
     assert main(["alarms", str(header)]) == 2

@@ -6,7 +6,7 @@ import pytest
 from monitor.core.alarms import AlarmEngine, fit_stale_rules
 from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
-from simulators.command import main as simulate_main
+from monitor.commands.main import main
 from simulators.scenarios import SCENARIOS
 
 
@@ -26,5 +26,5 @@ def fired(csv_path):
 @pytest.mark.parametrize("seed", [1, 7, 42])
 def test_scenario_trips_exactly_its_alarms(tmp_path, name, seed):
     out = tmp_path / f"{name}.csv"
-    assert simulate_main(["--scenario", name, "--seed", str(seed), "--duration", "8h", "--out", str(out)]) == 0
+    assert main(["simulate", "--scenario", name, "--seed", str(seed), "--duration", "8h", "--out", str(out)]) == 0
     assert fired(out) == set(SCENARIOS[name].expected_alarms)

@@ -11,14 +11,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulators import command, simulate
+from monitor.commands import simulate as command
+from simulators import simulate
 from simulators.writer import HEADER, csv_text, parse_start, side_paths, stream_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert _run("--scenario", "artifacts", "--seed", "8", "--duration", "8h", "--out", str(c))[0] == 0
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
-    for pa, pb in zip(side_paths(a), side_paths(b)):
+    for pa, pb in zip(side_paths(a), side_paths(b), strict=True):
         assert pa.read_bytes().replace(b"a.csv", b"") == pb.read_bytes().replace(b"b.csv", b"")
 
 
@@ -152,8 +153,8 @@ def test_cohort_prints_the_calibration_table():
 
 
 def test_parse_start():
-    assert parse_start(None) == datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
-    assert parse_start("2026-01-01T10:00:00").tzinfo == timezone.utc
+    assert parse_start(None) == datetime(2026, 11, 28, 9, tzinfo=UTC)
+    assert parse_start("2026-01-01T10:00:00").tzinfo == UTC
     assert parse_start("now", now=lambda: 1_800_000_000.7).timestamp() == 1_800_000_000
 
 
@@ -223,7 +224,8 @@ def test_stream_writes_whole_lines_only_while_a_reader_polls(tmp_path):
 def test_stream_from_the_command_line_can_be_followed(tmp_path):
     out = tmp_path / "cli.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "simulators.command", "--stream", "--speed", "6000", "--duration", "20m", "--out", str(out)],
+        [sys.executable, "-m", "monitor", "simulate", "--stream", "--speed", "6000", "--duration", "20m",
+         "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -234,7 +236,8 @@ def test_stream_from_the_command_line_can_be_followed(tmp_path):
 
 def test_simulator_imports_no_textual():
     code = (
-        "import sys, simulators, simulators.command, simulators.cohort, monitor.sources.simulated; "
+        "import sys, simulators, monitor.commands.simulate, simulators.cohort, simulators.writer, "
+        "monitor.sources.simulated; "
         "assert 'textual' not in sys.modules, 'textual loaded'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={**os.environ})

@@ -10,13 +10,14 @@ import json
 
 import pytest
 
-from monitor.cli import build_parser, main
+from monitor.commands import live as command
+from monitor.commands.main import build_parser, main
+from monitor.commands.options import UsageError
 from monitor.core.readings import Reading
-from monitor.ui import command
+from monitor.session import ManualClock, Session
 from monitor.sources.follow import FileFeed
 from monitor.sources.simulated import SimulatorFeed
-from monitor.session import ManualClock, Session
-from tests.test_ui_session import T0, TH, ListFeed
+from tests.support.ui import T0, TH, ListFeed
 
 
 def parse(*argv) -> argparse.Namespace:
@@ -95,7 +96,7 @@ def test_a_closed_session_is_not_resumed_by_accident(tmp_path, capsys):
     assert "was ended at" in capsys.readouterr().err
     plan = command._plan(parse("live", "--resume", str(folder)))  # deliberately: allowed
     assert plan["resume"] is not None
-    with pytest.raises(command._Usage, match="--thresholds"):
+    with pytest.raises(UsageError, match="--thresholds"):
         command._plan(parse("live", "--resume", str(folder), "--thresholds", "x.toml"))
 
 
@@ -107,5 +108,5 @@ def test_an_unwritable_recording_folder_is_said_before_the_screen_opens(tmp_path
 
 def test_record_into_an_existing_session_is_refused(tmp_path):
     folder = _record(tmp_path, stop=False)
-    with pytest.raises(command._Usage, match="already holds a session"):
+    with pytest.raises(UsageError, match="already holds a session"):
         command._plan(parse("live", "--simulate", "typical", "--record", str(folder)))

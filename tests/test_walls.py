@@ -118,4 +118,4 @@ def test_a_headless_session_recording_resume_and_replay_run_without_textual():
 
 def test_the_cli_parser_loads_neither_textual_nor_plotly():
     # Start-up of headless commands such as `alarms` must not pay for the UI or the report.
-    assert loaded(["monitor.cli"], ["plotly", "textual"]) == ""
+    assert loaded(["monitor.commands.main"], ["plotly", "textual"]) == ""

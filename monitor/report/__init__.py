@@ -1,8 +1,8 @@
 """The post-session Plotly HTML report. No Textual.
 
 `write_report(session, path, thresholds=None, title=None, plotlyjs="inline") -> Path` is the entry
-point (the `report` command and the app's `r` key call it). This package file stays light: the CLI
-imports `monitor.report.command` at start-up, and that must load neither plotly nor numpy-heavy code.
+point (the `report` command and the app's `r` key call it). This package file stays light: importing
+it must load neither plotly nor numpy-heavy code; the page is imported when a report is written.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """`vitals-monitor simulate`: generate, stream or calibrate simulated dosing sessions.
 
-The CLI wires `add_arguments` into its sub-command parser and calls `run(args)`.
+The simulator is imported inside the functions. Even the options load it (they name its
+scenarios), which is why main.py adds a command's options only when it is the command given.
 """
 
 from __future__ import annotations
@@ -10,23 +11,28 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
 
-from monitor.core.timetext import parse_duration
-from simulators.cohort import DEFAULT_DOSES, format_table, run_cohort
-from simulators.generate import simulate
-from simulators.scenarios import SCENARIOS, get_scenario
-from simulators.writer import TIME_MODES, parse_start, stream_session, write_session
+from monitor.commands.options import PROG, UsageError, fail
+
+TYPE_CHECKING = False  # not imported from typing, to keep it out of start-up (commands/main.py)
+if TYPE_CHECKING:
+    from typing import TextIO
+
+NAME = "simulate"
+HELP = "simulate an MDMA dosing session (CSV, stream, or calibration cohort)"
+DESCRIPTION = None
 
 MAX_DOSE_MG = 1000.0
 MAX_COHORT = 100_000
 
-
-class UsageError(Exception):
-    """A mistake the user can fix; its message is one sentence."""
+# The simulator's messages name the command: `vitals-monitor simulate: ...`.
+_PROG = f"{PROG} {NAME}"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from simulators.scenarios import SCENARIOS
+    from simulators.writer import TIME_MODES
+
     add = parser.add_argument
     add("--scenario", default="typical", metavar="NAME",
         help=f"one of: {', '.join(SCENARIOS)} (default: typical)")
@@ -56,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_scenarios() -> str:
+    from simulators.scenarios import SCENARIOS
+
     lines = []
     width = max(len(n) for n in SCENARIOS)
     for name, sc in SCENARIOS.items():
@@ -82,8 +90,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     try:
         return _run(args, out_stream)
     except UsageError as exc:
-        print(f"vitals-monitor simulate: {exc}", file=err_stream)
-        return 2
+        return fail(str(exc), _PROG, err_stream)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error; keep Python from complaining at exit
         try:
@@ -94,14 +101,19 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         return 0
     except OSError as exc:
         where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        print(f"vitals-monitor simulate: cannot write{where}: {exc.strerror or exc}.", file=err_stream)
-        return 2
+        return fail(f"cannot write{where}: {exc.strerror or exc}.", _PROG, err_stream)
     except KeyboardInterrupt:
-        print("vitals-monitor simulate: stopped.", file=err_stream)
+        print(f"{_PROG}: stopped.", file=err_stream)
         return 130
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.core.timetext import parse_duration
+    from simulators.cohort import DEFAULT_DOSES, format_table, run_cohort
+    from simulators.generate import simulate
+    from simulators.scenarios import get_scenario
+    from simulators.writer import parse_start, stream_session, write_session
+
     if getattr(args, "list_scenarios", False):
         print(list_scenarios(), file=out)
         return 0
@@ -137,16 +149,3 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     else:
         write_session(path, session, start, args.time, stdout=out)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (`python -m simulators.command`) until the CLI wires it in."""
-    parser = argparse.ArgumentParser(
-        prog="vitals-monitor simulate", description="Simulate an MDMA dosing session (SIMULATED data)."
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

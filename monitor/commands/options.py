@@ -1,0 +1,69 @@
+"""What the sub-commands share: the options defined for several of them, the one exception for a
+bad argument value, and how a mistake the user can fix is reported (one sentence on stderr, exit
+status 2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TYPE_CHECKING = False  # not imported from typing, to keep it out of start-up (commands/main.py)
+if TYPE_CHECKING:
+    from typing import TextIO
+
+PROG = "vitals-monitor"
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A bad argument value; str() is one clear sentence."""
+
+
+def fail(message: str, prog: str = PROG, stderr: TextIO | None = None) -> int:
+    """Print `prog: message` on stderr; the exit status of bad input."""
+    print(f"{prog}: {message}", file=stderr or sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def user_error(exc: Exception) -> int:
+    """A mistake the user can fix: its sentence (or each config error) on stderr, exit status 2."""
+    errors = getattr(exc, "errors", None)
+    if not errors:
+        return fail(str(exc))
+    for line in errors:
+        print(line, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def add_column_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--column", action="append", metavar="VITAL=HEADER",
+                   help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
+
+
+def column_map(items: list[str] | None) -> dict[str, str] | None:
+    """The --column values as {vital: header}; None when none was given."""
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header:
+            raise UsageError(f"--column '{item}' must look like hr=\"Solar8000/HR\" (vital=header)")
+        out[name.strip().lower()] = header.strip().strip('"')
+    return out
+
+
+def add_thresholds_option(p: argparse.ArgumentParser, help_text: str) -> None:
+    # The default differs by command (stored limits, recorded log, ./thresholds.toml), so each
+    # command says in its own words what it does without the option.
+    p.add_argument("--thresholds", metavar="FILE", help=help_text)
+
+
+def add_bedside_options(p: argparse.ArgumentParser) -> None:
+    """The options of a monitored session (`live` and `demo`): limits, recording, label, bell."""
+    add_thresholds_option(p, "alarm limits (default: ./thresholds.toml, else the packaged defaults)")
+    p.add_argument("--record", metavar="DIR", help="record the session into DIR (default: a new folder under "
+                   "./sessions/ named by the start time and the label)")
+    p.add_argument("--no-record", action="store_true", help="do not record the session")
+    p.add_argument("--label", metavar="TEXT", help="the session's name on screen and in the recording")
+    p.add_argument("--quiet", action="store_true", help="no terminal bell (alarms still show)")
