@@ -11,20 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.core.vitals import SPECS
-
-from monitor.core.vitals import VITALS
-from monitor.sources.csvfile import (
-    CsvError,
-    HeaderMap,
-    LoadResult,
-    RejectedLine,
-    load_csv,
-    parse_batch,
-    parse_lines,
-    resolve_header,
-    sort_and_merge,
-)
+from monitor.core.vitals import SPECS, VITALS
+from monitor.sources.csv.errors import CsvError, RejectedLine
+from monitor.sources.csv.headers import HeaderMap, resolve_header
+from monitor.sources.csv.lines import parse_batch, parse_lines
+from monitor.sources.csv.load import LoadResult, load_csv
+from monitor.sources.csv.merge import sort_and_merge
 
 DATA = Path(__file__).resolve().parent / "data"
 QUIRKS = DATA / "quirks"
@@ -565,7 +557,7 @@ def test_the_python_fallback_reads_the_same_as_pandas(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("simulated parser failure")
 
-    monkeypatch.setattr("monitor.sources.csvfile.pd.read_csv", broken)
+    monkeypatch.setattr("monitor.sources.csv.lines.pd.read_csv", broken)
     slow = load_csv(p)
     assert slow.rejected == fast.rejected == [RejectedLine(3, "'x' in column HR is not a number")]
     assert slow.notes == fast.notes

@@ -101,7 +101,7 @@ def _run_demo(args) -> int:
 def _run_live(args) -> int:
     from monitor.recording import SessionError
     from monitor.core.thresholds import ConfigError
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
 
     try:
         plan = _plan(args)
@@ -137,7 +137,7 @@ def _login() -> str:
 def _run_replay(args) -> int:
     from monitor.recording import SessionError, load_session
     from monitor.core.thresholds import ConfigError, load_thresholds
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
     from monitor.recording.alarm_source import session_limits
     from monitor.sources.replay import parse_position, parse_speed
 
