@@ -9,7 +9,9 @@ for it line by line, within the same `HEADER_SEARCH_LINES`.
 Where the spellings come from: device track names as VitalDB-style exports write them
 (`Solar8000/HR`, `Solar8000/NIBP_SBP`: a device prefix, then the parameter), PhysioNet/CinC
 Challenge 2012 parameter names (`NISysABP`, `NIDiasABP`, `SysABP`), monitor labels (`NBP-S`,
-`ABPSys`, `ART-S`, `awRR`, `Tcore`), and spreadsheet-style names in English and German.
+`ABPSys`, `ART-S`, `awRR`, `Tcore`), and spreadsheet-style names in English and German. The time
+spellings `unix_time`, `epoch`, `timestamp_ms`, `Time [s]` and `datetime_utc` are seen in device
+exports.
 
 What a time column holds (ISO dates, seconds since the start, epoch seconds or milliseconds) is
 told from its values, not its name (`monitor.sources.csv.times`), except that a millisecond name
@@ -33,7 +35,8 @@ __all__ = ["DELIMITER_NAMES", "HEADER_SEARCH_LINES", "HeaderMap", "find_header",
 _ALIASES: dict[str, tuple[str, ...]] = {
     "time": (
         "time", "timestamp", "datetime", "t", "timeutc", "utctime", "timestamputc", "datetimeutc",
-        "date_time", "timeiso", "isotime", "times", "timesec", "timesecs", "timeseconds",
+        "date_time", "timeiso", "isotime", "unixtime", "unixtimestamp", "epoch", "epochtime",
+        "times", "timesec", "timesecs", "timeseconds",
         "seconds", "secs", "sec", "elapsed", "elapsedtime", "elapsedseconds", "elapseds",
         "timeelapsed", "relativetime", "reltime", "sampletime", "recordtime", "clocktime",
         "zeit", "uhrzeit", "zeitstempel",
@@ -85,7 +88,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 _TEMP_F = ("tempf", "temperaturef", "tempdegf", "temperaturedegf", "tempfahrenheit",
            "temperaturefahrenheit", "bodytempf", "btf")
 _TIME_MS = ("timems", "timestampms", "timemillis", "millis", "milliseconds", "ms", "elapsedms",
-            "epochms", "timemsec")
+            "epochms", "timemsec", "unixtimems", "unixtimestampms", "epochtimems")
 _UNIT_SUFFIXES = ("bpm", "mmhg", "pct", "percent", "degc", "celsius", "permin", "brpm", "min")
 _TEMP_C_UNITS = {"c", "degc", "celsius"}
 _TEMP_F_UNITS = {"f", "degf", "fahrenheit"}
