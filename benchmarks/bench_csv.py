@@ -58,7 +58,7 @@ def make_file(path: Path, iso: bool, hours: float = HOURS, seed: int = 1) -> int
 def in_process(path: Path, runs: int) -> tuple[float, float]:
     import pandas as pd
 
-    from monitor.sources.csvfile import load_csv
+    from monitor.sources.csv.load import load_csv
 
     pd.read_csv(path)
     load_csv(path)  # warm up both
@@ -111,7 +111,7 @@ def main() -> None:
             print(f"  in process   pandas.read_csv {t_pd * 1e3:7.1f} ms   "
                   f"load_csv {t_us * 1e3:7.1f} ms   ratio {t_us / t_pd:4.2f}")
             walls, cpus = wall([f"import pandas; pandas.read_csv({str(path)!r})",
-                                f"from monitor.sources.csvfile import load_csv; "
+                                f"from monitor.sources.csv.load import load_csv; "
                                 f"load_csv({str(path)!r})"], args.runs,
                                str(Path(tmp) / "pycache"))
             for what, (bare, ours) in (("wall", walls), ("cpu", cpus)):

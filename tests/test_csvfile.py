@@ -11,20 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.core.vitals import SPECS
-
-from monitor.core.vitals import VITALS
-from monitor.sources.csvfile import (
-    CsvError,
-    HeaderMap,
-    LoadResult,
-    RejectedLine,
-    load_csv,
-    parse_batch,
-    parse_lines,
-    resolve_header,
-    sort_and_merge,
-)
+from monitor.core.vitals import SPECS, VITALS
+from monitor.sources.csv.errors import CsvError, RejectedLine
+from monitor.sources.csv.headers import HeaderMap, resolve_header
+from monitor.sources.csv.lines import parse_batch, parse_lines
+from monitor.sources.csv.load import LoadResult, load_csv
+from monitor.sources.csv.merge import sort_and_merge
 
 DATA = Path(__file__).resolve().parent / "data"
 QUIRKS = DATA / "quirks"
@@ -201,6 +193,62 @@ def test_time_of_the_other_kind_is_rejected(tmp_path):
     assert r.time_kind == "relative"
     assert [x.line for x in r.rejected] == [4]
     assert "seconds since the start" in r.rejected[0].reason
+
+
+# Time headers of real exports, recognised without --column. 1795856400 is 2026-11-28 09:00 UTC.
+T0 = 1795856400
+
+
+def test_the_reference_time_is_what_the_export_tests_assume():
+    assert epoch("2026-11-28T09:00:00+00:00") == T0
+
+
+@pytest.mark.parametrize("header,cells,expected", [
+    ("unix_time", ["1795856400", "1795856401"], [T0, T0 + 1]),
+    ("epoch", ["1795856400", "1795856401"], [T0, T0 + 1]),
+    ("timestamp_ms", ["1795856400000", "1795856401500"], [T0, T0 + 1.5]),
+    ("Time [s]", ["1795856400", "1795856402"], [T0, T0 + 2]),
+    ("datetime_utc", ["2026-11-28 09:00:00", "2026-11-28 09:00:01"], [T0, T0 + 1]),
+])
+def test_time_headers_of_real_exports_give_absolute_utc_seconds(tmp_path, header, cells, expected):
+    r = load_csv(write(tmp_path, f"{header},hr\n{cells[0]},70\n{cells[1]},71\n"))
+    assert r.column_map["time"] == header
+    assert r.time_kind == "absolute"
+    assert list(r.store.t) == expected
+    assert col(r, "hr") == [70, 71]
+
+
+def test_time_in_seconds_header_keeps_seconds_since_the_start(tmp_path):
+    r = load_csv(write(tmp_path, "Time [s],hr\n0,70\n1.5,71\n"))
+    assert r.column_map["time"] == "Time [s]"
+    assert r.time_kind == "relative"
+    assert list(r.store.t) == [0, 1.5]
+    assert notes_matching(r, "seconds since the start")
+
+
+def test_millisecond_epoch_numbers_are_recognised_by_magnitude(tmp_path):
+    # The header says nothing of milliseconds: the size of the numbers does.
+    r = load_csv(write(tmp_path, "time,hr\n1795856400000,70\n1795856400500,71\n"))
+    assert r.time_kind == "absolute"
+    assert list(r.store.t) == [T0, T0 + 0.5]
+    assert not notes_matching(r, "milliseconds")
+    assert notes_matching(r, "epoch")
+
+
+@pytest.mark.parametrize("header", ["epoch_count", "time_zone", "unix_user", "epoch_length"])
+def test_a_header_that_is_not_a_time_is_not_taken_for_one(tmp_path, header):
+    with pytest.raises(CsvError, match=r"none of its columns .* is a time column"):
+        load_csv(write(tmp_path, f"{header},hr\n1795856400,70\n"))
+    r = load_csv(write(tmp_path, f"time,{header},hr\n5,1795856400,70\n"))
+    assert r.column_map == {"time": "time", "hr": "hr"}
+    assert list(r.store.t) == [5]
+
+
+def test_a_time_column_wins_over_an_epoch_counter(tmp_path):
+    # Sleep-study exports number 30 s "epochs": with a real time column present, that one is used.
+    r = load_csv(write(tmp_path, "Epoch,Time,HR\n1,0,70\n2,30,71\n"))
+    assert r.column_map["time"] == "Time"
+    assert list(r.store.t) == [0, 30]
 
 
 # -- header spellings ----------------------------------------------------------------------------
@@ -565,7 +613,7 @@ def test_the_python_fallback_reads_the_same_as_pandas(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("simulated parser failure")
 
-    monkeypatch.setattr("monitor.sources.csvfile.pd.read_csv", broken)
+    monkeypatch.setattr("monitor.sources.csv.lines.pd.read_csv", broken)
     slow = load_csv(p)
     assert slow.rejected == fast.rejected == [RejectedLine(3, "'x' in column HR is not a number")]
     assert slow.notes == fast.notes

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.core.vitals import VITALS
-from monitor.sources.csvfile import CsvError, LoadResult, load_csv
+from monitor.sources.csv.errors import CsvError
+from monitor.sources.csv.load import LoadResult, load_csv
 
 # CSV_EXAMPLES=3000 pytest tests/test_csvfile_properties.py for a longer hunt.
 SETTINGS = settings(max_examples=int(os.environ.get("CSV_EXAMPLES", "200")), deadline=None,

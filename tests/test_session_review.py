@@ -12,7 +12,7 @@ from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.session import ManualClock, Session
 from monitor.session.replay import ReplayController
-from monitor.sources.csvfile import RejectedLine
+from monitor.sources.csv.errors import RejectedLine
 from monitor.sources.feed import FeedUpdate
 from monitor.sources.replay import ReplaySource
 from tests.feeds import HandFeed

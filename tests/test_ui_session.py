@@ -173,7 +173,7 @@ def test_feed_lost_bad_lines_and_order_are_technical_alarms(tmp_path):
     feed.status.append(FeedStatus("restored", "bed.csv is back"))
     s.poll()
     assert not any(a.alarm == "feed.lost" for a in s.alarms())
-    from monitor.sources.csvfile import RejectedLine
+    from monitor.sources.csv.errors import RejectedLine
 
     feed.rejected = [RejectedLine(7, "'x' in column hr is not a number")]
     s.poll()

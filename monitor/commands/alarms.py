@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.core.thresholds import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.recording.alarm_source import recompute, session_limits
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
 
     try:
         session = load_session(args.input, column_map=column_map(args.column))

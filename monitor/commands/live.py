@@ -37,7 +37,7 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from monitor.core.thresholds import ConfigError
     from monitor.recording import SessionError
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
 
     try:
         plan = _plan(args)

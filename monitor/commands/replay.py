@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.core.thresholds import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.recording.alarm_source import session_limits
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
     from monitor.sources.replay import parse_position, parse_speed
 
     try:

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from monitor.core.thresholds import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.report.page import ReportError, default_output, write_report
-    from monitor.sources.csvfile import CsvError
+    from monitor.sources.csv.errors import CsvError
 
     try:
         th = load_thresholds(args.thresholds) if args.thresholds else None

@@ -75,7 +75,7 @@ class RecordedSession:
 
 def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> RecordedSession:
     """A session folder, a CSV with side files, or a plain device CSV."""
-    from monitor.sources.csvfile import load_csv
+    from monitor.sources.csv.load import load_csv
 
     p = Path(path)
     csv_path, meta_path, events_path = session_paths(p)

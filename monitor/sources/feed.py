@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from monitor.core.readings import Reading
-from monitor.sources.csvfile import RejectedLine
+from monitor.sources.csv.errors import RejectedLine
 
 
 @dataclass

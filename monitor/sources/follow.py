@@ -1,9 +1,9 @@
 """A CSV that a device bridge is still writing: follow it with a saved offset.
 
 `CsvFollower(path).poll()` reads what was appended since the last call and returns it parsed,
-with the same rules as a whole-file load (`monitor.sources.csvfile`: `resolve_header` and
-`parse_batch`). It has no thread and no loop of its own: the caller polls it on a timer (the app
-does so four times a second). When nothing changed, a poll is one `os.stat`.
+with the same rules as a whole-file load (`monitor.sources.csv`: `headers.resolve_header` and
+`lines.parse_batch`). It has no thread and no loop of its own: the caller polls it on a timer
+(the app does so four times a second). When nothing changed, a poll is one `os.stat`.
 
 What it copes with:
 
@@ -29,32 +29,27 @@ caller's job (a rotated file may repeat old rows).
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-import math
-from pathlib import Path
-
 from monitor.core.readings import Reading
 from monitor.core.vitals import VITALS
-from monitor.sources.csvfile import (
-    CsvError,
-    HeaderMap,
-    RejectedLine,
-    parse_batch,
-    resolve_header,
-    sort_and_merge,
-)
 from monitor.recording.files import session_paths
+from monitor.sources.csv.errors import CsvError, RejectedLine
+from monitor.sources.csv.headers import HEADER_SEARCH_LINES, HeaderMap, resolve_header
+from monitor.sources.csv.lines import parse_batch
+from monitor.sources.csv.merge import sort_and_merge
 from monitor.sources.feed import FeedStatus, FeedUpdate
 
 __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
 _MAX_READ = 8 * 1024 * 1024  # bytes per poll: a huge backlog is read over several polls
-_HEADER_SEARCH_LINES = 20  # non-blank lines that may come before the header (a device preamble)
 _TAIL_CHECK = 64  # bytes before the saved offset compared to detect a rewritten file
 
 
@@ -116,10 +111,10 @@ class CsvFollower:
 
     def poll(self) -> FollowBatch:
         """Read and parse whatever complete lines were appended since the last poll."""
-        self._events: list[FollowEvent] = []
-        self._times: list[np.ndarray] = []
-        self._cols: list[dict[str, np.ndarray]] = []
-        self._rejected: list[RejectedLine] = []
+        self._events = []
+        self._times = []
+        self._cols = []
+        self._rejected = []
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -140,10 +135,11 @@ class CsvFollower:
                                                        "reading the new one from its start"))
             self._reset()
         if self._fd is None:
-            if not self._open():
+            fd = self._open()
+            if fd is None:
                 return self._finish()
             try:
-                st = os.fstat(self._fd)
+                st = os.fstat(fd)
             except OSError:
                 return self._finish()
         size = st.st_size
@@ -165,15 +161,16 @@ class CsvFollower:
 
     # -- file handling -------------------------------------------------------------------------
 
-    def _open(self) -> bool:
+    def _open(self) -> int | None:
+        """The file's new descriptor, or None (and the reason said) if it cannot be opened."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             self._gone()
-            return False
+            return None
         except OSError as exc:
             self._fail(f"cannot read '{self.path}': {exc.strerror or exc}")
-            return False
+            return None
         st = os.fstat(fd)
         self._fd, self._ino = fd, (st.st_dev, st.st_ino)
         before = self.state
@@ -188,7 +185,7 @@ class CsvFollower:
         self._opened_once = True
         self.state = "ok"
         self._error = None
-        return True
+        return fd
 
     def _gone(self) -> None:
         if self._fd is not None:
@@ -217,10 +214,8 @@ class CsvFollower:
 
     def _close(self) -> None:
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
         self._fd = None
         self._ino = None
 
@@ -236,6 +231,8 @@ class CsvFollower:
     def _tail_matches(self) -> bool:
         if not self._tail:
             return True
+        if self._fd is None:
+            return False
         try:
             got = os.pread(self._fd, len(self._tail), self._offset - len(self._tail))
         except OSError:
@@ -243,6 +240,8 @@ class CsvFollower:
         return got == self._tail
 
     def _read(self, size: int) -> None:
+        if self._fd is None:
+            return
         want = min(size - self._offset, self.max_read)
         try:
             data = os.pread(self._fd, want, self._offset)
@@ -263,6 +262,8 @@ class CsvFollower:
 
     def _drain(self) -> None:
         """Read the complete lines left in the open (old) file."""
+        if self._fd is None:
+            return
         try:
             size = os.fstat(self._fd).st_size
         except OSError:
@@ -285,7 +286,7 @@ class CsvFollower:
             lines.pop()
         i, n = 0, len(lines)
         while i < n and self.header is None:
-            line = lines[i].rstrip("\r")
+            line = lines[i]  # a CRLF line keeps its "\r": resolve_header and parse_batch drop it
             if line.strip():
                 try:
                     self.header = resolve_header(line, self.column_map, source=self.name)
@@ -294,9 +295,9 @@ class CsvFollower:
                             "header", f"{self._preamble} line(s) before the header of {self.name} were skipped"))
                 except CsvError as exc:
                     self._preamble += 1
-                    if self._preamble == _HEADER_SEARCH_LINES:
+                    if self._preamble == HEADER_SEARCH_LINES:
                         self._fail(f"{self.name} has no header line naming a time and a vital "
-                                   f"column in its first {_HEADER_SEARCH_LINES} lines ({exc})")
+                                   f"column in its first {HEADER_SEARCH_LINES} lines ({exc})")
                         return
             i += 1
         if self.header is not None and i < n:
@@ -311,7 +312,7 @@ class CsvFollower:
         for rej in b.rejected:
             k = rej.line - first
             try:
-                new = resolve_header(lines[k].rstrip("\r"), self.column_map, source=self.name)
+                new = resolve_header(lines[k], self.column_map, source=self.name)
             except CsvError:
                 continue
             keep = b.line_nos < rej.line
@@ -344,7 +345,7 @@ class CsvFollower:
             t = np.concatenate(self._times)
             names = sorted({v for c in self._cols for v in c})
             merged = {v: np.concatenate([c.get(v, np.full(len(tt), np.nan))
-                                         for c, tt in zip(self._cols, self._times)]) for v in names}
+                                         for c, tt in zip(self._cols, self._times, strict=True)]) for v in names}
             m = sort_and_merge(t, merged)
             out.times, out.columns = m.times, m.columns
             out.time_kind = self.time_kind
@@ -397,7 +398,7 @@ class FileFeed:
     def poll(self, now: float) -> FeedUpdate:
         try:
             b = self.follower.poll()
-        except Exception as exc:  # noqa: BLE001 - a feed reports, never raises (see Feed)
+        except Exception as exc:  # a feed reports, never raises (see Feed)
             return FeedUpdate(status=[FeedStatus("error", f"error while reading {self.path.name} "
                                                           f"({type(exc).__name__}: {exc}); still trying")])
         out = FeedUpdate(rejected=b.rejected, reopened=b.reopened)

@@ -30,7 +30,7 @@ import pytest
 from monitor.core.alarms import AlarmEngine
 from monitor.recording import load_session
 from monitor.core.vitals import VITALS
-from monitor.sources.csvfile import load_csv
+from monitor.sources.csv.load import load_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("FAULT_KILLS", "20"))

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 
 from monitor.core.thresholds import ConfigError, Thresholds, load_thresholds
 from monitor.core.vitals import ALL_SPECS, SPECS
-from monitor.sources.csvfile import CsvError, LoadResult, load_csv
+from monitor.sources.csv.errors import CsvError
+from monitor.sources.csv.load import LoadResult, load_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOML = ROOT / "thresholds.toml"
