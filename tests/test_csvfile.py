@@ -218,6 +218,15 @@ def test_time_headers_of_real_exports_give_absolute_utc_seconds(tmp_path, header
     assert col(r, "hr") == [70, 71]
 
 
+@pytest.mark.parametrize("header", ["datetime_utc", "Time (UTC)", "timestamp_utc"])
+def test_a_time_column_named_utc_is_utc_whatever_zone_is_assumed(tmp_path, header):
+    r = load_csv(write(tmp_path, f"{header},hr\n2026-11-28 09:00:00,70\n"), assume_tz="Europe/Berlin")
+    assert list(r.store.t) == [T0]
+    assert notes_matching(r, "read as UTC, as the column's name says")
+    plain = load_csv(write(tmp_path, "datetime,hr\n2026-11-28 10:00:00,70\n"), assume_tz="Europe/Berlin")
+    assert list(plain.store.t) == [T0]  # a name without a zone is read in the zone given
+
+
 def test_time_in_seconds_header_keeps_seconds_since_the_start(tmp_path):
     r = load_csv(write(tmp_path, "Time [s],hr\n0,70\n1.5,71\n"))
     assert r.column_map["time"] == "Time [s]"

@@ -124,6 +124,7 @@ class HeaderMap:
     n_fields: int
     time_scale: float = 1.0  # 0.001 when the time column is in milliseconds
     temp_fahrenheit: bool = False  # convert temperature from °F to °C
+    time_utc: bool = False  # the time column's name says UTC: times without an offset are UTC
     notes: list[str] = field(default_factory=list)  # sentences about the header choices
 
     @property
@@ -317,6 +318,9 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         notes.append(f"Time column {label(chosen['time'])} is in milliseconds; "
                      f"it was converted to seconds.")
 
+    # "datetime_utc", "Time (UTC)": the header itself says the zone, whatever --tz says.
+    time_utc = "utc" in "".join(c for c in names[chosen["time"]].lower() if c.isalpha())
+
     return HeaderMap(
         source=source,
         delimiter=delimiter,
@@ -328,6 +332,7 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         n_fields=n_fields,
         time_scale=scale,
         temp_fahrenheit=fahrenheit,
+        time_utc=time_utc,
         notes=notes,
     )
 

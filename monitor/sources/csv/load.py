@@ -84,13 +84,15 @@ def load_csv(path, column_map: dict[str, str] | None = None,
     kind = batch.time_kind or "relative"
     if batch.time_kind == "absolute":
         if batch.naive_times:
-            where = "UTC" if tz == "UTC" else f"local time in {tz}"
+            utc = tz == "UTC" or header.time_utc
+            where = ("UTC, as the column's name says" if header.time_utc else
+                     "UTC" if utc else f"local time in {tz}")
             n_abs = len(batch.times)
             which = ("The times in the file carry" if batch.naive_times >= n_abs else
                      f"{batch.naive_times} of the {n_abs} times in the file carry")
             notes.append(
                 f"{which} no UTC offset; they were read as {where}"
-                + ("; give the recording's time zone if that is wrong." if tz == "UTC" else ".")
+                + ("; give the recording's time zone if that is wrong." if tz == "UTC" and not header.time_utc else ".")
             )
         if batch.dst_guess:
             notes.append(f"Some local times fell in the hour repeated when clocks went back in "

@@ -127,6 +127,8 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
     Returns (secs with NaN for rejected rows, reason per row or None, kind, mask of ISO times
     without an offset, count of epoch numbers, guessed summer time).
     """
+    if header.time_utc:
+        assume_tz = "UTC"
     n = len(raw)
     scale = header.time_scale
     num = np.full(n, np.nan)
