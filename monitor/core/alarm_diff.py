@@ -10,16 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.core.alarm_log import alarm_episodes
 from monitor.core.alarms import AlarmEvent
-
-
-@dataclass(frozen=True)
-class Episode:
-    alarm: str
-    start: float
-    end: float
-    priority: str
+from monitor.core.episodes import Episode, episodes
 
 
 @dataclass(frozen=True)
@@ -35,11 +27,6 @@ class Difference:
     @property
     def t(self) -> float:
         return (self.new or self.old).start
-
-
-def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
-    return sorted((Episode(a, s, e, p) for a, eps in alarm_episodes(log, end).items() for s, e, p in eps),
-                  key=lambda x: (x.start, x.alarm))
 
 
 def diff_logs(old: list[AlarmEvent], new: list[AlarmEvent], end: float | None) -> list[Difference]:

@@ -16,6 +16,7 @@ import base64
 
 import numpy as np
 
+from monitor.core.episodes import alarm_vitals
 from monitor.core.priority import LOOK, PRIORITIES, marker
 from monitor.core.vitals import SPECS, format_value
 from monitor.report.data import ReportData
@@ -494,8 +495,6 @@ def _alarm_shapes(rd: ReportData, row_ids: dict[str, str], shapes: list, legend:
     """Alarm periods (active until cleared) shaded on the rows of their vitals, coloured by the highest
     priority in force; paler where a high alarm was only held (latched) until acknowledged after the
     value had recovered. Technical alarms: a grey strip along the top of the row."""
-    from monitor.report.data import alarm_vitals
-
     tb = rd.tb
     th = rd.src.thresholds
     min_w = 1 / 360  # draw at least 10 s wide so a one-reading alarm stays visible
