@@ -274,8 +274,8 @@ def test_drawable_keeps_extremes_and_breaks_at_gaps(values, gaps, buckets):
         return
     assert np.nanmax(vv) == v[ok].max() and np.nanmin(vv) == v[ok].min()
     # Every drawn point is a raw sample; NaN separators only at gaps.
-    lookup = dict(zip(t[ok].tolist(), v[ok].tolist()))
-    assert all(lookup[a] == b for a, b in zip(tt[real].tolist(), vv[real].tolist()))
+    lookup = dict(zip(t[ok].tolist(), v[ok].tolist(), strict=False))
+    assert all(lookup[a] == b for a, b in zip(tt[real].tolist(), vv[real].tolist(), strict=False))
     raw_t = t[ok]
     n_gaps = int((np.diff(raw_t) > 50).sum())
     assert int((~real).sum()) == n_gaps

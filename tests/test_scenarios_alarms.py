@@ -4,8 +4,8 @@ each trips its documented alarms, and only those, under the default thresholds.t
 import pytest
 
 from monitor.core.alarms import AlarmEngine, fit_stale_rules
-from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
+from monitor.recording import load_session
 from simulators.command import main as simulate_main
 from simulators.scenarios import SCENARIOS
 

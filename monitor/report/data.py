@@ -35,6 +35,7 @@ from monitor.core.timetext import (
 )
 from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
 from monitor.recording.alarm_source import AlarmSource, alarm_source
+from monitor.recording.loader import RecordedSession
 
 # A series whose readings come at most this far apart (median) is drawn as a continuous line;
 # slower ones (cuff BP, charted temperature) are drawn as markers, one per reading.
@@ -279,7 +280,7 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
         pr = "technical" if ep.alarm.endswith((".stale", ".artifact")) else ep.priority
         for v in alarm_vitals(ep.alarm, ep.vital, th):
             counts[v][pr] += 1
-    repeats = Counter()
+    repeats: Counter[str] = Counter()
     for e in src.log:
         if e.state == "repeat":
             repeats[e.vital] += 1
@@ -367,8 +368,9 @@ def drawable(t: np.ndarray, v: np.ndarray, buckets: int, gap_s: float) -> tuple[
         # Nothing to reduce: just break the line at the gaps.
         return np.insert(t, cuts, np.nan), np.insert(v, cuts, np.nan)
     bounds = np.concatenate(([0], cuts, [n]))
-    ts, vs = [], []
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    ts: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         k = max(1, round(buckets * (b - a) / n))
         tt, vv = minmax_downsample(t[a:b], v[a:b], k)
         if ts:
@@ -489,7 +491,7 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
 
 @dataclass
 class ReportData:
-    session: object
+    session: RecordedSession
     tb: Timebase
     src: AlarmSource
     episodes: list[Episode]
