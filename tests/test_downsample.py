@@ -1,9 +1,9 @@
 import numpy as np
-from tests.conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core.downsample import minmax_downsample
+from tests.conftest import examples
 
 
 @settings(max_examples=examples(200), deadline=None)

@@ -15,6 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.core.alarm_diff import diff_logs
+from monitor.core.episodes import Episode, episodes
 from monitor.core.readings import Reading
 from monitor.core.thresholds import load_thresholds
 from monitor.recording import SessionRecorder, load_session
@@ -122,6 +124,13 @@ def test_summary_numbers(rd):
     assert b160.readings == 1 and b160.seconds == pytest.approx(300)
     assert hr.alarms["high"] + hr.alarms["medium"] >= 1
     assert hr.alarms["technical"] >= 1  # the implausible HR 0
+
+
+def test_the_report_and_the_diff_read_the_same_episodes(rd):
+    end = rd.span[1]
+    added = [d.new for d in diff_logs([], rd.src.log, end)]
+    assert rd.episodes and added == rd.episodes == episodes(rd.src.log, end)
+    assert all(type(e) is Episode for e in rd.episodes + added)
 
 
 def test_alarm_log_says_who_acknowledged(rd):
@@ -265,8 +274,8 @@ def test_drawable_keeps_extremes_and_breaks_at_gaps(values, gaps, buckets):
         return
     assert np.nanmax(vv) == v[ok].max() and np.nanmin(vv) == v[ok].min()
     # Every drawn point is a raw sample; NaN separators only at gaps.
-    lookup = dict(zip(t[ok].tolist(), v[ok].tolist()))
-    assert all(lookup[a] == b for a, b in zip(tt[real].tolist(), vv[real].tolist()))
+    lookup = dict(zip(t[ok].tolist(), v[ok].tolist(), strict=False))
+    assert all(lookup[a] == b for a, b in zip(tt[real].tolist(), vv[real].tolist(), strict=False))
     raw_t = t[ok]
     n_gaps = int((np.diff(raw_t) > 50).sum())
     assert int((~real).sum()) == n_gaps

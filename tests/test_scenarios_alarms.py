@@ -3,10 +3,10 @@ each trips its documented alarms, and only those, under the default thresholds.t
 
 import pytest
 
-from monitor.core.alarms import AlarmEngine, fit_stale_rules
-from monitor.recording import load_session
-from monitor.core.thresholds import load_thresholds
 from monitor.commands.main import main
+from monitor.core.alarms import AlarmEngine, fit_stale_rules
+from monitor.core.thresholds import load_thresholds
+from monitor.recording import load_session
 from simulators.scenarios import SCENARIOS
 
 

@@ -10,16 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.core.alarm_log import alarm_episodes
 from monitor.core.alarms import AlarmEvent
-
-
-@dataclass(frozen=True)
-class Episode:
-    alarm: str
-    start: float
-    end: float
-    priority: str
+from monitor.core.episodes import Episode, episodes
 
 
 @dataclass(frozen=True)
@@ -29,17 +21,19 @@ class Difference:
     new: Episode | None
 
     @property
+    def episode(self) -> Episode:
+        """The new episode, or the old one of a removed alarm."""
+        ep = self.new or self.old
+        assert ep is not None  # a difference has at least one side
+        return ep
+
+    @property
     def alarm(self) -> str:
-        return (self.new or self.old).alarm
+        return self.episode.alarm
 
     @property
     def t(self) -> float:
-        return (self.new or self.old).start
-
-
-def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
-    return sorted((Episode(a, s, e, p) for a, eps in alarm_episodes(log, end).items() for s, e, p in eps),
-                  key=lambda x: (x.start, x.alarm))
+        return self.episode.start
 
 
 def diff_logs(old: list[AlarmEvent], new: list[AlarmEvent], end: float | None) -> list[Difference]:
@@ -68,13 +62,12 @@ def diff_logs(old: list[AlarmEvent], new: list[AlarmEvent], end: float | None) -
 
 def describe(d: Difference, clock) -> str:
     """One line for a person; `clock(t)` formats a time."""
-    if d.kind == "added":
-        n = d.new
-        return f"+ added    {d.alarm:<14} {n.priority:<9} {clock(n.start)} -> {clock(n.end)}"
-    if d.kind == "removed":
-        o = d.old
-        return f"- removed  {d.alarm:<14} {o.priority:<9} {clock(o.start)} -> {clock(o.end)}"
     o, n = d.old, d.new
+    if d.kind == "added" and n is not None:
+        return f"+ added    {d.alarm:<14} {n.priority:<9} {clock(n.start)} -> {clock(n.end)}"
+    if d.kind == "removed" and o is not None:
+        return f"- removed  {d.alarm:<14} {o.priority:<9} {clock(o.start)} -> {clock(o.end)}"
+    assert o is not None and n is not None  # changed: both sides
     parts = []
     if o.priority != n.priority:
         parts.append(f"priority {o.priority} -> {n.priority}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 from monitor.core.alarms import AlarmEvent
-from monitor.core.priority import priority_text, rank_of
+from monitor.core.episodes import episodes, time_in_alarm
+from monitor.core.priority import priority_text
 from monitor.core.text import printable
 from monitor.core.timetext import format_duration, signed_hms, utc_stamp
 
@@ -22,8 +23,6 @@ def clock(t: float, absolute: bool, start: float | None = None) -> str:
     if absolute:
         return utc_stamp(t)
     return signed_hms(t - (start or 0.0) if start is not None else t)
-
-
 
 
 def _num(v) -> str:
@@ -54,54 +53,17 @@ def format_log(log: list[AlarmEvent], fmt: str, *, absolute: bool, start: float 
     return "\n".join(lines) + "\n"
 
 
-def alarm_episodes(log: list[AlarmEvent], end: float | None) -> dict[str, list[tuple[float, float, str]]]:
-    """Per alarm: (start, end, highest priority) of each period it was active until cleared."""
-    open_: dict[str, list] = {}
-    out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
-    for e in log:
-        if e.state == "active":
-            if e.alarm not in open_:  # a latched alarm coming back is the same episode
-                open_[e.alarm] = [e.t, e.priority]
-        elif e.alarm in open_ and e.state == "escalated":
-            if rank_of(e.priority) > rank_of(open_[e.alarm][1]):
-                open_[e.alarm][1] = e.priority
-        elif e.state == "cleared" and e.alarm in open_:
-            t0, pr = open_.pop(e.alarm)
-            out[e.alarm].append((t0, e.t, pr))
-    for alarm, (t0, pr) in open_.items():
-        out[alarm].append((t0, max(end, t0) if end is not None else t0, pr))  # still on at the end
-    return out
-
-
-def _union_length(intervals: list[tuple[float, float]]) -> float:
-    total, cur_a, cur_b = 0.0, None, None
-    for a, b in sorted(intervals):
-        if cur_b is None or a > cur_b:
-            if cur_b is not None:
-                total += cur_b - cur_a
-            cur_a, cur_b = a, b
-        else:
-            cur_b = max(cur_b, b)
-    return total + (cur_b - cur_a if cur_b is not None else 0.0)
-
-
 def alarm_summary(log: list[AlarmEvent], session, thresholds) -> str:
     span = session.store.span()
     end = span[1] if span else None
-    episodes = alarm_episodes(log, end)
-    by_priority = Counter(pr for eps in episodes.values() for (_, _, pr) in eps)
+    by_priority = Counter(ep.priority for ep in episodes(log, end))
     lines = ["", "Summary"]
     if span:
         lines.append(f"  readings: {len(session.store):,} over {format_duration(span[1] - span[0])}"
                      f" ({'SIMULATED' if session.simulated else printable(session.meta.get('source', ''))})")
     lines.append("  alarms by priority: " + (", ".join(
         f"{p} {by_priority[p]}" for p in ("high", "medium", "low", "technical") if by_priority[p]) or "none"))
-    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for alarm, eps in episodes.items():
-        vital, kind = alarm.split(".", 1)
-        if kind in ("upper", "lower"):
-            spans[vital] += [(a, b) for a, b, _ in eps]
-    per_vital = {v: _union_length(iv) for v, iv in spans.items()}
+    per_vital = time_in_alarm(log, end)
     if per_vital:
         lines.append("  time in alarm: " + ", ".join(
             f"{v.upper()} {format_duration(s)}" for v, s in sorted(per_vital.items(), key=lambda x: -x[1])))

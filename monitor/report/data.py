@@ -12,16 +12,16 @@ import bisect
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import numpy as np
 
-from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
+from monitor.core.alarm_log import QUIET_STATES
 from monitor.core.alarms import AlarmEvent
+from monitor.core.beyond_limits import Beyond, hold_seconds, median_interval, time_beyond_limits
 from monitor.core.downsample import minmax_downsample
-from monitor.core.priority import PRIORITIES
+from monitor.core.episodes import Episode, alarm_vitals, condition_returns, episodes
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import (
     clock_of_day,
@@ -35,6 +35,7 @@ from monitor.core.timetext import (
 )
 from monitor.core.vitals import ALL_SPECS, SPECS, VITALS, format_value
 from monitor.recording.alarm_source import AlarmSource, alarm_source
+from monitor.recording.loader import RecordedSession
 
 # A series whose readings come at most this far apart (median) is drawn as a continuous line;
 # slower ones (cuff BP, charted temperature) are drawn as markers, one per reading.
@@ -134,126 +135,6 @@ def make_timebase(session) -> Timebase:
 
 
 # -- the alarm log -------------------------------------------------------------------------------
-
-
-def _stream_vitals(th: Thresholds) -> dict[str, tuple[str, ...]]:
-    return {s.stream: tuple(s.vitals) for s in th.stale}
-
-
-def alarm_vitals(name: str, vital: str, th: Thresholds) -> tuple[str, ...]:
-    """The vitals an alarm belongs to: 'bp.stale' -> sbp, dbp, map; 'hr.upper' -> hr."""
-    streams = _stream_vitals(th)
-    if name.endswith(".stale") and vital in streams:
-        return streams[vital]
-    return (vital,) if vital else ()
-
-
-@dataclass
-class Episode:
-    alarm: str
-    vital: str
-    start: float
-    end: float
-    priority: str  # the highest priority reached (alarm_episodes)
-    latched_at: float | None  # last latch: the condition had ended; the alarm was held until acknowledged
-    # (start, end, "low" | "medium" | "high" | "held"): the priority in force through the episode,
-    # following escalations and de-escalations in the log.
-    segments: list[tuple[float, float, str]] = field(default_factory=list)
-
-
-class _Segments:
-    """The priority in force through one episode, as (start, end, priority) stretches."""
-
-    def __init__(self, start: float) -> None:
-        self.segs: list[tuple[float, float, str]] = []
-        self.cur: str | None = None
-        self.since = start
-
-    def switch(self, t: float, new: str | None) -> None:
-        if new == self.cur:
-            return
-        if self.cur is not None and t > self.since:
-            self.segs.append((self.since, t, self.cur))
-        self.cur, self.since = new, t
-
-    def close(self, end: float) -> list[tuple[float, float, str]]:
-        if self.cur is not None and end > self.since:
-            self.segs.append((self.since, end, self.cur))
-        return self.segs
-
-
-ReturnFn = Callable[[str, str, float, float], "float | None"]
-
-
-def episodes(log: list[AlarmEvent], end: float | None, returns: ReturnFn | None = None) -> list[Episode]:
-    """alarm_episodes() with each episode's vital, last latch and priority segments.
-
-    A latched (held) high alarm whose condition comes back goes active again without a log entry;
-    `returns(alarm, vital, t0, t1)` finds when (the first reading beyond the limit in (t0, t1)), so
-    held and active stretches can be told apart. Without it a latch counts as held until the next
-    logged transition of that alarm."""
-    vital_of = {e.alarm: e.vital for e in log}
-    by_alarm: dict[str, list[AlarmEvent]] = defaultdict(list)
-    for e in log:
-        by_alarm[e.alarm].append(e)
-    out = []
-    for alarm, eps in alarm_episodes(log, end).items():
-        events = by_alarm.get(alarm, [])
-        times = [e.t for e in events]
-        for a, b, pr in eps:
-            inside = events[bisect.bisect_left(times, a):bisect.bisect_right(times, b)]
-            last = next((e.t for e in reversed(inside) if e.state == "latched"), None)
-            track = _Segments(a)
-            for k, e in enumerate(inside):
-                if e.state in ("active", "escalated", "de-escalated") and e.priority in PRIORITIES:
-                    track.switch(e.t, e.priority)
-                elif e.state == "latched":
-                    was = track.cur if track.cur in PRIORITIES else (e.priority or "high")
-                    track.switch(e.t, "held")
-                    nxt = inside[k + 1].t if k + 1 < len(inside) else b
-                    back = returns(alarm, e.vital, e.t, nxt) if returns is not None else None
-                    if back is not None and e.t < back < nxt:
-                        track.switch(back, was)
-            segs = track.close(b)
-            if not segs and pr in PRIORITIES:
-                segs = [(a, b, pr)]
-            out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, last, segs))
-    out.sort(key=lambda e: (e.start, e.alarm))
-    return out
-
-
-def condition_returns(store, th: Thresholds, log: list[AlarmEvent], dose_t: float | None) -> ReturnFn:
-    """returns(alarm, vital, t0, t1): the first plausible reading in (t0, t1) at or beyond the alarm's
-    least extreme limit (absolute, or baseline-relative after the dose when stricter), else None."""
-    baselines = {e.vital: float(e.value) for e in log if e.state == "baseline" and e.value is not None}
-    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def series(vital: str) -> tuple[np.ndarray, np.ndarray]:
-        if vital not in cache:
-            col = store.column(vital)
-            ok = ~np.isnan(col) & ~store.artifacts(vital)
-            cache[vital] = (store.t[ok], col[ok])
-        return cache[vital]
-
-    def returns(alarm: str, vital: str, t0: float, t1: float) -> float | None:
-        kind = alarm.rsplit(".", 1)[-1]
-        rule = th.vitals.get(vital)
-        if kind not in ("upper", "lower") or vital not in VITALS or rule is None:
-            return None
-        limits = list(getattr(rule, kind).values())
-        if dose_t is not None and t0 >= dose_t and vital in baselines:
-            for r in th.baseline:
-                if r.vital == vital and r.direction == kind:
-                    limits.append(baselines[vital] + (r.delta if kind == "upper" else -r.delta))
-        if not limits:
-            return None
-        t, v = series(vital)
-        i, j = int(np.searchsorted(t, t0, "right")), int(np.searchsorted(t, t1, "left"))
-        seg = v[i:j]
-        hit = np.flatnonzero(seg >= min(limits)) if kind == "upper" else np.flatnonzero(seg <= max(limits))
-        return float(t[i + hit[0]]) if len(hit) else None
-
-    return returns
 
 
 @dataclass
@@ -358,14 +239,6 @@ def baseline_notes(log: list[AlarmEvent]) -> list[BaselineNote]:
 
 
 @dataclass
-class Beyond:
-    text: str  # "≥ 160" or "≥ baseline + 40 (= 157)"
-    priority: str
-    seconds: float
-    readings: int
-
-
-@dataclass
 class VitalSummary:
     vital: str
     label: str
@@ -396,30 +269,6 @@ class VitalSummary:
         return self.peak - self.baseline
 
 
-def _median_dt(t: np.ndarray) -> float:
-    return float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-
-
-def hold_seconds(vital: str, t: np.ndarray, th: Thresholds) -> float:
-    """How long one reading stands for: its stream's stale limit (fitted to the recording), else
-    three times the median interval. Used for gaps in lines and time beyond limits."""
-    for s in th.stale:
-        if vital in s.vitals:
-            return float(s.after_s)
-    md = _median_dt(t)
-    return max(3.0 * md, 10.0) if md else 10.0
-
-
-def _durations(t: np.ndarray, hold: float) -> np.ndarray:
-    """Each reading holds until the next one, for at most `hold` seconds (the last one: 0)."""
-    if len(t) == 0:
-        return np.zeros(0)
-    d = np.empty(len(t))
-    d[:-1] = np.minimum(np.diff(t), hold)
-    d[-1] = 0.0
-    return d
-
-
 def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> list[VitalSummary]:
     store = session.store
     th = src.thresholds
@@ -431,7 +280,7 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
         pr = "technical" if ep.alarm.endswith((".stale", ".artifact")) else ep.priority
         for v in alarm_vitals(ep.alarm, ep.vital, th):
             counts[v][pr] += 1
-    repeats = Counter()
+    repeats: Counter[str] = Counter()
     for e in src.log:
         if e.state == "repeat":
             repeats[e.vital] += 1
@@ -443,7 +292,7 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
         art = store.artifacts(name)
         ok = ~np.isnan(col) & ~art
         t, v = t_all[ok], col[ok]
-        md = _median_dt(t)
+        md = median_interval(t)
         s = VitalSummary(name, spec.label, spec.unit, int(ok.sum()), int(art.sum()),
                          bool(len(t) > 1 and md <= CONTINUOUS_MAX_DT))
         s.alarms = counts.get(name, Counter())
@@ -471,7 +320,7 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
                 k = int(np.argmin(vp)) if name in PEAK_DOWN else int(np.argmax(vp))
                 s.peak, s.tpeak = float(vp[k]), float(tp[k])
                 s.peak_direction = "min" if name in PEAK_DOWN else "max"
-        s.beyond = _beyond(name, t, v, s, th, dose_t)
+        s.beyond = time_beyond_limits(name, t, v, th, s.hold_s, s.baseline, dose_t)
         out.append(s)
     # Alarms on vitals that are not drawn (the shock index) still get a row of counts.
     for name, c in counts.items():
@@ -481,35 +330,6 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
             s.alarms = c
             s.repeats = repeats.get(name, 0)
             out.append(s)
-    return out
-
-
-def _beyond(name: str, t: np.ndarray, v: np.ndarray, s: VitalSummary, th: Thresholds,
-            dose_t: float | None) -> list[Beyond]:
-    rule = th.vitals.get(name)
-    out: list[Beyond] = []
-    if len(v) == 0:
-        return out
-    d = _durations(t, s.hold_s)
-    if rule is not None:
-        for direction, op in (("upper", "≥"), ("lower", "≤")):
-            limits = getattr(rule, direction)
-            for pr in reversed(PRIORITIES):  # high first
-                if pr not in limits:
-                    continue
-                lim = limits[pr]
-                mask = v >= lim if direction == "upper" else v <= lim
-                out.append(Beyond(f"{op} {format_value(name, lim)}", pr, float(d[mask].sum()), int(mask.sum())))
-    if dose_t is not None and s.baseline is not None:
-        for b in th.baseline:
-            if b.vital != name:
-                continue
-            lim = s.baseline + (b.delta if b.direction == "upper" else -b.delta)
-            post = t >= dose_t
-            mask = post & ((v >= lim) if b.direction == "upper" else (v <= lim))
-            sign, op = ("+", "≥") if b.direction == "upper" else ("−", "≤")
-            out.append(Beyond(f"{op} baseline {sign} {b.delta:g} (= {format_value(name, lim)}, after dose)",
-                              b.priority, float(d[mask].sum()), int(mask.sum())))
     return out
 
 
@@ -548,8 +368,9 @@ def drawable(t: np.ndarray, v: np.ndarray, buckets: int, gap_s: float) -> tuple[
         # Nothing to reduce: just break the line at the gaps.
         return np.insert(t, cuts, np.nan), np.insert(v, cuts, np.nan)
     bounds = np.concatenate(([0], cuts, [n]))
-    ts, vs = [], []
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    ts: list[np.ndarray] = []
+    vs: list[np.ndarray] = []
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         k = max(1, round(buckets * (b - a) / n))
         tt, vv = minmax_downsample(t[a:b], v[a:b], k)
         if ts:
@@ -670,7 +491,7 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
 
 @dataclass
 class ReportData:
-    session: object
+    session: RecordedSession
     tb: Timebase
     src: AlarmSource
     episodes: list[Episode]

@@ -16,6 +16,7 @@ import base64
 
 import numpy as np
 
+from monitor.core.episodes import alarm_vitals
 from monitor.core.priority import LOOK, PRIORITIES, marker
 from monitor.core.vitals import SPECS, format_value
 from monitor.report.data import ReportData
@@ -139,7 +140,7 @@ def build_figure(rd: ReportData) -> dict | None:
     if has_events:
         _event_row(rd, ids[0], data, layout_axes, domains[0])
         k = 1
-    for (key, vitals, title, _h), yid, dom in zip(rows, ids[k:], domains[k:]):
+    for (key, vitals, title, _h), yid, dom in zip(rows, ids[k:], domains[k:], strict=True):
         row_ids[key] = yid
         for v in vitals:
             row_ids[v] = yid
@@ -236,11 +237,11 @@ def _window_buttons(x_lo: float, x_hi: float) -> dict:
 
 def _row_range(rd: ReportData, vitals: tuple[str, ...]) -> tuple[float, float]:
     """Data extremes and the medium limits (so the limits are in view), padded."""
-    vals = []
+    vals: list[float] = []
     th = rd.src.thresholds
     for v in vitals:
         s = rd.summary(v)
-        if s and s.vmin is not None:
+        if s and s.vmin is not None and s.vmax is not None:
             vals += [s.vmin, s.vmax]
     for v in vitals:
         rule = th.vitals.get(v)
@@ -295,7 +296,7 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
         xs.append(a.x)
         spec = SPECS[v]
         texts += [f"<b>artifact (excluded): {plotly_text(SHORT[v])} {plotly_text(format_value(v, val))} "
-                  f"{plotly_text(spec.unit)}</b><br>{lab}" for val, lab in zip(a.y.tolist(), a.labels)]
+                  f"{plotly_text(spec.unit)}</b><br>{lab}" for val, lab in zip(a.y.tolist(), a.labels, strict=True)]
     if xs:
         x = np.concatenate(xs)
         y0 = y_range[0] + 0.03 * (y_range[1] - y_range[0])
@@ -311,7 +312,7 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
 def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> None:
     """Doses, notes and other logged events as markers on a strip above the vitals."""
     tb = rd.tb
-    groups = {"dose": ([], [], []), "note": ([], [], []), "other": ([], [], [])}
+    groups: dict[str, tuple[list, list, list]] = {"dose": ([], [], []), "note": ([], [], []), "other": ([], [], [])}
     for r in rd.event_rows:
         g = r.kind if r.kind in ("dose", "note") else "other"
         xs, texts, labels = groups[g]
@@ -494,8 +495,6 @@ def _alarm_shapes(rd: ReportData, row_ids: dict[str, str], shapes: list, legend:
     """Alarm periods (active until cleared) shaded on the rows of their vitals, coloured by the highest
     priority in force; paler where a high alarm was only held (latched) until acknowledged after the
     value had recovered. Technical alarms: a grey strip along the top of the row."""
-    from monitor.report.data import alarm_vitals
-
     tb = rd.tb
     th = rd.src.thresholds
     min_w = 1 / 360  # draw at least 10 s wide so a one-reading alarm stays visible

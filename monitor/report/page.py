@@ -9,6 +9,7 @@ loading or sending anything (only the plotly.js CDN script when asked for).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -158,7 +159,7 @@ def render_html(rd: ReportData, title: str | None = None, plotlyjs: str = "inlin
 
 
 def _chart_script(fig: dict) -> str:
-    parts = []
+    parts: list[str] = []
     add = parts.append
     add("<script>\n(function () {\n")
     add(f"  var fig = {script_json(fig)};\n")
@@ -384,6 +385,7 @@ def _summary_html(rd: ReportData) -> str:
         else:
             baseline = esc(f"{_v(s.vital, s.baseline)}{unit}") + f" <span class=\"muted small\">(median of " \
                        f"{s.baseline_n})</span>"
+        assert s.tmin is not None and s.tmax is not None  # a vital with readings has both
         vmin = esc(f"{_v(s.vital, s.vmin)}{unit}") + f"<br><span class=\"small muted\">{esc(tb.when(s.tmin))}</span>"
         vmax = esc(f"{_v(s.vital, s.vmax)}{unit}") + f"<br><span class=\"small muted\">{esc(tb.when(s.tmax))}</span>"
         mean = esc(f"{s.mean:.{SPECS[s.vital].decimals + 1}f}{unit}") if s.mean is not None else ""
@@ -557,10 +559,8 @@ def _write_private(path: Path, text: str) -> None:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -569,19 +569,19 @@ def write_report(session, path=None, thresholds: Thresholds | str | os.PathLike 
     """Write the report of `session` (a RecordedSession, or a path to load) to `path` and return it.
 
     `thresholds`: limits (or a thresholds.toml path) to recompute the alarms with (default: the alarm
-    log recorded in the session if it has one, else the stored thresholds, else ./thresholds.toml). `path` defaults to beside the
-    input. Raises ReportError (one sentence) when the file cannot be written; SessionError/CsvError/
-    ConfigError from loading pass through."""
+    log recorded in the session if it has one, else the stored thresholds, else ./thresholds.toml).
+    `path` defaults to beside the input. Raises ReportError (one sentence) when the file cannot be
+    written; SessionError/CsvError/ConfigError from loading pass through."""
     if plotlyjs not in PLOTLYJS_CHOICES:
         raise ReportError(f"plotlyjs must be one of {', '.join(PLOTLYJS_CHOICES)}, not '{plotlyjs}'")
     if isinstance(session, (str, os.PathLike)):
         from monitor.recording import load_session
 
-        session = load_session(session)
+        session = load_session(Path(session))
     if isinstance(thresholds, (str, os.PathLike)):
         from monitor.core.thresholds import load_thresholds
 
-        thresholds = load_thresholds(thresholds)
+        thresholds = load_thresholds(Path(thresholds))
     out = Path(path) if path is not None else default_output(session.path)
     rd = build_report_data(session, thresholds)
     text = render_html(rd, title=title, plotlyjs=plotlyjs)

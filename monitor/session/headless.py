@@ -12,13 +12,13 @@ import sys
 import time
 from typing import TextIO
 
+from monitor.core.alarm_log import QUIET_STATES
 from monitor.core.alarms import AlarmEvent
 from monitor.core.priority import marker
 from monitor.core.text import printable
 from monitor.session.service import Session
 
 TICK_S = 0.25
-QUIET_STATES = {"pending", "cancelled"}
 
 
 def alarm_line(session: Session, e: AlarmEvent) -> str:

@@ -26,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
+from monitor.core.alarm_log import QUIET_STATES
 from monitor.core.timetext import event_time, format_duration
 from monitor.session import ActionError, Clock, Session
 from monitor.ui import views
@@ -226,7 +227,7 @@ class MonitorApp(App):
         log = self.query_one(EventLog)
         height = max(log.size.height, 1)
         lines = [views.log_line(e, s.absolute, self.tz) for e in s.log[-4 * height:]
-                 if not (e.kind == "alarm" and e.state in views.QUIET_STATES)]
+                 if not (e.kind == "alarm" and e.state in QUIET_STATES)]
         log.show(lines[-height:], s.log_serial)
 
     def _baseline_off_seen(self) -> dict[str, str]:

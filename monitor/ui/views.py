@@ -18,7 +18,6 @@ from monitor.core.priority import marker, rank_of, short_word, word
 from monitor.core.timetext import age_short, age_text, countdown, event_time, hours_minutes
 from monitor.core.vitals import ALL_SPECS, format_value
 
-QUIET_STATES = {"pending", "cancelled"}  # the alarm delay at work: in events.jsonl, not on screen
 SESSION_HOURS = (6, 8)  # expected length of a dosing session (docs/clinical.md)
 CUFF_OLD_FRACTION = 0.5  # a cuff value dims once older than this part of its stale limit
 
