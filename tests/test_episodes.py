@@ -5,7 +5,7 @@ import pytest
 
 from monitor.core.alarm_diff import diff_logs
 from monitor.core.alarms import AlarmEngine, AlarmEvent
-from monitor.core.episodes import Episode, condition_returns, episodes, time_in_alarm
+from monitor.core.episodes import Episode, episodes, time_in_alarm
 from tests.engine_helpers import hr_series, rules, store_of
 
 
@@ -22,28 +22,27 @@ def test_an_episode_runs_from_active_to_cleared_at_its_highest_priority():
     ]
 
 
-def test_a_latched_alarm_is_held_until_its_next_logged_transition_unless_the_condition_came_back():
+def test_a_latched_alarm_is_held_until_its_next_logged_transition():
     log = [ev(10, "hr.upper", "active", "high"), ev(20, "hr.upper", "latched", "high"),
            ev(50, "hr.upper", "acknowledged", "high"), ev(50, "hr.upper", "cleared", "high")]
     (held,) = episodes(log, 100.0)
     assert held.latched_at == 20 and held.segments == ((10, 20, "high"), (20, 50, "held"))
-    (back,) = episodes(log, 100.0, lambda alarm, vital, t0, t1: 30.0)
-    assert back.segments == ((10, 20, "high"), (20, 30, "held"), (30, 50, "high"))
 
 
-def test_a_return_shorter_than_the_delay_counts_as_the_condition_back():
-    """What condition_returns changes: the engine logs no return of a latched HR alarm for three
-    seconds beyond 110 (its delay is 10 s); the report draws the alarm at high again from there."""
-    values = [80] * 20 + [140] * 30 + [80] * 40 + [131] * 3 + [80] * 30
+@pytest.mark.parametrize("back_for, segments", [
+    (3, ((30.0, 60.0, "high"), (60.0, 122.0, "held"))),  # shorter than the 10 s delay: still held
+    (15, ((30.0, 60.0, "high"), (60.0, 100.0, "held"), (100.0, 115.0, "high"), (115.0, 134.0, "held"))),
+])
+def test_a_held_alarm_is_drawn_active_again_only_when_the_engine_sounds_it_again(back_for, segments):
+    """The report and the alarm log agree: a latched HR alarm whose value touches its limit for less
+    than the delay stays held; one back beyond it for the delay is active from when the engine says."""
+    values = [80] * 20 + [140] * 30 + [80] * 40 + [131] * back_for + [80] * 30
     store = store_of(hr_series(values))
-    th = rules()
-    log = AlarmEngine(th).run(store)
-    assert [(e.t, e.state) for e in log if e.alarm == "hr.upper"] == [(20, "pending"), (30, "active"), (60, "latched")]
-    latched, end = 60.0, float(store.t[-1])
-    (plain,) = episodes(log, end)
-    assert plain.segments[-1] == (latched, end, "held")
-    (seen,) = episodes(log, end, condition_returns(store, th, log, None))
-    assert seen.segments[-2:] == ((latched, 90.0, "held"), (90.0, end, "high"))
+    log = AlarmEngine(rules()).run(store)
+    returns = [e.t for e in log if e.alarm == "hr.upper" and e.state == "active"]
+    assert returns == ([30.0] if back_for < 10 else [30.0, 100.0])
+    (ep,) = episodes(log, float(store.t[-1]))
+    assert ep.segments == segments
 
 
 def test_time_in_alarm_counts_overlaps_once_and_keeps_the_order_episodes_ended():

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
 
 from monitor.core.alarms import AlarmEvent
 from monitor.core.priority import PRIORITIES, rank_of
-from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds
-from monitor.core.vitals import VITALS
 
 Segment = tuple[float, float, str]
-# returns(alarm, vital, t0, t1): when a held alarm's condition came back in (t0, t1), else None.
-ReturnFn = Callable[[str, str, float, float], "float | None"]
 
 
 @dataclass(frozen=True)
@@ -79,13 +72,12 @@ class _Segments:
         return self.segs
 
 
-def episodes(log: list[AlarmEvent], end: float | None, returns: ReturnFn | None = None) -> list[Episode]:
+def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
     """Every episode of the log in time order (by start, then alarm name); `end` closes those still on.
 
-    The engine logs a latched (held) high alarm's condition coming back only once it has lasted the
-    alarm's delay; `returns(alarm, vital, t0, t1)` (see `condition_returns`) finds the first reading
-    back beyond the limit instead, and the stretch from there is drawn at the priority held before.
-    Without it a latch counts as held until the next logged transition of that alarm."""
+    A latch counts as held until the next logged transition of that alarm: the engine logs a held
+    high alarm's condition coming back ("alarming again") once it has lasted the alarm's delay, as
+    it would any new alarm, so a touch of the limit shorter than the delay leaves it held here too."""
     vital_of = {e.alarm: e.vital for e in log}
     by_alarm: dict[str, list[AlarmEvent]] = defaultdict(list)
     for e in log:
@@ -97,56 +89,17 @@ def episodes(log: list[AlarmEvent], end: float | None, returns: ReturnFn | None 
         inside = events[bisect.bisect_left(times[alarm], a):bisect.bisect_right(times[alarm], b)]
         last = next((e.t for e in reversed(inside) if e.state == "latched"), None)
         track = _Segments(a)
-        for k, e in enumerate(inside):
+        for e in inside:
             if e.state in ("active", "escalated", "de-escalated") and e.priority in PRIORITIES:
                 track.switch(e.t, e.priority)
             elif e.state == "latched":
-                was = track.cur if track.cur in PRIORITIES else (e.priority or "high")
                 track.switch(e.t, "held")
-                nxt = inside[k + 1].t if k + 1 < len(inside) else b
-                back = returns(alarm, e.vital, e.t, nxt) if returns is not None else None
-                if back is not None and e.t < back < nxt:
-                    track.switch(back, was)
         segs = track.close(b)
         if not segs and pr in PRIORITIES:
             segs = [(a, b, pr)]
         out.append(Episode(alarm, vital_of.get(alarm, ""), a, b, pr, last, tuple(segs)))
     out.sort(key=lambda e: (e.start, e.alarm))
     return out
-
-
-def condition_returns(store: VitalStore, th: Thresholds, log: list[AlarmEvent], dose_t: float | None) -> ReturnFn:
-    """returns(alarm, vital, t0, t1): the first plausible reading in (t0, t1) at or beyond the alarm's
-    least extreme limit (absolute, or baseline-relative after the dose when stricter), else None."""
-    baselines = {e.vital: float(e.value) for e in log if e.state == "baseline" and e.value is not None}
-    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def series(vital: str) -> tuple[np.ndarray, np.ndarray]:
-        if vital not in cache:
-            col = store.column(vital)
-            ok = ~np.isnan(col) & ~store.artifacts(vital)
-            cache[vital] = (store.t[ok], col[ok])
-        return cache[vital]
-
-    def returns(alarm: str, vital: str, t0: float, t1: float) -> float | None:
-        kind = alarm.rsplit(".", 1)[-1]
-        rule = th.vitals.get(vital)
-        if kind not in ("upper", "lower") or vital not in VITALS or rule is None:
-            return None
-        limits = list(getattr(rule, kind).values())
-        if dose_t is not None and t0 >= dose_t and vital in baselines:
-            for r in th.baseline:
-                if r.vital == vital and r.direction == kind:
-                    limits.append(baselines[vital] + (r.delta if kind == "upper" else -r.delta))
-        if not limits:
-            return None
-        t, v = series(vital)
-        i, j = int(np.searchsorted(t, t0, "right")), int(np.searchsorted(t, t1, "left"))
-        seg = v[i:j]
-        hit = np.flatnonzero(seg >= min(limits)) if kind == "upper" else np.flatnonzero(seg <= max(limits))
-        return float(t[i + hit[0]]) if len(hit) else None
-
-    return returns
 
 
 def alarm_vitals(name: str, vital: str, th: Thresholds) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from monitor.core.alarm_log import QUIET_STATES
 from monitor.core.alarms import AlarmEvent
 from monitor.core.beyond_limits import Beyond, hold_seconds, median_interval, time_beyond_limits
 from monitor.core.downsample import minmax_downsample
-from monitor.core.episodes import Episode, alarm_vitals, condition_returns, episodes
+from monitor.core.episodes import Episode, alarm_vitals, episodes
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import (
     clock_of_day,
@@ -512,9 +512,7 @@ def build_report_data(session, thresholds: Thresholds | None = None,
     tb = make_timebase(session)
     src = alarm_source(session, thresholds)
     span = session.store.span()
-    dose_t = tb.zero if tb.zero_kind == "dose" else None
-    eps = episodes(src.log, span[1] if span else None,
-                   condition_returns(session.store, src.thresholds, src.log, dose_t))
+    eps = episodes(src.log, span[1] if span else None)
     summaries = summarise(session, src, tb, eps)
     series, arts = series_for(session, {s.vital: s for s in summaries}, tb, buckets)
     acks = sorted((c.t, str(c.data.get("who", "") or "")) for c in session.controls() if c.kind == "ack")

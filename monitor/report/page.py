@@ -503,8 +503,9 @@ def _method_html(rd: ReportData, fig: dict | None) -> str:
          "readings (cuff BP, temperature) the number of readings beyond the limit is given as well.")),
         ("Alarms by priority", ("The number of alarm episodes (active until cleared) per vital, counted at the "
          "highest priority each reached; technical alarms are 'no data' and implausible-reading alarms. In the "
-         "charts a held high alarm (condition over, not yet acknowledged) is paler; it is taken to be active "
-         "again from the first reading back beyond its limit.")),
+         "charts a held high alarm (condition over, not yet acknowledged) is paler; it is active again from "
+         "when the alarm engine sounds it again (the value back beyond its limit for the alarm's delay), as "
+         "in the alarm log.")),
     ]
     if any(ser.derived for ser in rd.series.values()):
         items.append(("MAP", ("Where the device gave none it is computed as (SBP + 2·DBP) / 3 (drawn as "
