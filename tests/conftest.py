@@ -7,16 +7,20 @@ SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# Hypothesis profiles. "dev" (the default) explores new examples each run; "ci" is derandomized,
-# so CI gives the same verdict on the same code (.ci/run sets it); "fuzz" is a long hunt, ten times
-# the examples of every property test: HYPOTHESIS_PROFILE=fuzz python -m pytest -m "not slow".
+# Hypothesis profiles (HYPOTHESIS_PROFILE=...):
+# - "dev" (the default): new examples each run, a quarter as many as CI tries, so the fast loop
+#   (pytest -m "not slow") stays fast while runs over days still explore;
+# - "ci": derandomized, the full number of examples, so CI gives the same verdict on the same code
+#   (.ci/run sets it);
+# - "fuzz": a long hunt, ten times CI's examples: HYPOTHESIS_PROFILE=fuzz python -m pytest -m "not slow".
 import os  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 FUZZ_FACTOR = 10
-settings.register_profile("dev", deadline=None)
+DEV_FRACTION = 4
+settings.register_profile("dev", deadline=None, max_examples=25)
 settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True)
 settings.register_profile("fuzz", deadline=None, max_examples=1000)  # (tests that set no number)
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
@@ -24,8 +28,12 @@ settings.load_profile(PROFILE)
 
 
 def examples(n: int) -> int:
-    """A property test's number of examples under the profile in force (more when fuzzing)."""
-    return n * FUZZ_FACTOR if PROFILE == "fuzz" else n
+    """A property test's number of examples under the profile in force (n is CI's number)."""
+    if PROFILE == "fuzz":
+        return n * FUZZ_FACTOR
+    if PROFILE == "dev":
+        return max(10, n // DEV_FRACTION)
+    return n
 
 
 def pytest_collection_modifyitems(items):

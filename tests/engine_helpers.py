@@ -3,7 +3,12 @@
 from monitor.core.alarms import AlarmEngine
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.thresholds import (
-    AudioRules, BaselineRule, StaleRule, SupplementRules, Thresholds, VitalRule,
+    AudioRules,
+    BaselineRule,
+    StaleRule,
+    SupplementRules,
+    Thresholds,
+    VitalRule,
 )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from monitor.core.readings import Reading
 from monitor.sources.feed import FeedUpdate

@@ -3,13 +3,12 @@
 import math
 
 import pytest
-
-from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.core.alarms import AlarmEngine, Control
 from monitor.core.readings import Reading
+from tests.conftest import examples
 from tests.engine_helpers import rules, store_of
 
 NAN = math.nan

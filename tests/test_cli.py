@@ -46,6 +46,7 @@ def test_alarms_csv_and_jsonl_are_machine_readable(simulated):
     assert [json.loads(x)["alarm"] for x in lines] == [r["alarm"] for r in rows]
 
 
+@pytest.mark.slow
 def test_alarms_on_every_real_recording():
     for path in sorted(DATA.glob("*.csv")):
         p = run("alarms", str(path))

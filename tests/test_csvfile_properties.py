@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from monitor.core.vitals import VITALS
 from monitor.sources.csv.errors import CsvError
 from monitor.sources.csv.load import LoadResult, load_csv
+from tests.conftest import examples
 
 # CSV_EXAMPLES=3000 pytest tests/test_csvfile_properties.py for a longer hunt.
-SETTINGS = settings(max_examples=int(os.environ.get("CSV_EXAMPLES", "200")), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("CSV_EXAMPLES", str(examples(200)))), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

@@ -84,6 +84,7 @@ def check(seed, tmp_path, replay=False):
         assert [key(e) for e in rc.session.engine.log] == recorded, f"seed {seed}: replay differs from live"
 
 
+@pytest.mark.slow
 def test_generated_sessions_give_the_same_log_live_headless_and_in_replay(tmp_path):
     for seed in range(FAST):
         check(seed, tmp_path, replay=seed % 10 == 0)

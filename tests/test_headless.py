@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from monitor.recording import load_session
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_a_headless_simulated_session_records_and_ends_by_itself(tmp_path):
     rec = tmp_path / "rec"
     out = subprocess.run([sys.executable, "-m", "monitor", "live", "--simulate", "hypertensive", "--seed", "3",
@@ -27,6 +30,7 @@ def test_a_headless_simulated_session_records_and_ends_by_itself(tmp_path):
     assert cli.main(["alarms", str(rec), "--diff"]) == 0
 
 
+@pytest.mark.slow
 def test_sigterm_ends_a_headless_session_cleanly(tmp_path):
     rec = tmp_path / "rec"
     p = subprocess.Popen([sys.executable, "-m", "monitor", "live", "--simulate", "typical", "--speed", "60",

@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from tests.conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core.readings import OutOfOrderError, Reading, VitalStore
 from monitor.core.vitals import VITALS
+from tests.conftest import examples
 
 NAN = math.nan
 

@@ -28,6 +28,8 @@ from monitor.ui.replay_app import DiffScreen, GotoScreen, PositionBar, ReplayApp
 from monitor.ui.screens import DoseScreen, NoteScreen
 from tests.support.screen import screen_text
 
+pytestmark = pytest.mark.slow  # the replay app under Pilot, over hours of recorded session
+
 UTC = timezone.utc
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 DATA = Path(__file__).parent / "data"

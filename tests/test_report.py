@@ -425,6 +425,7 @@ def test_command_writes_the_report(sim8h, tmp_path):
     assert "Trial 12, session 3" in html and stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_command_user_errors_are_one_sentence(tmp_path):
     for args in (["report", str(tmp_path / "missing.csv")],
                  ["report", str(DATA / "mimic3demo_icustay_210164.csv"), "--thresholds", str(tmp_path / "no.toml")],

@@ -20,6 +20,8 @@ from monitor.recording import load_session
 from monitor.report import write_report
 from tests.test_report import PAYLOAD, make_session
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # each test starts headless Chromium
+
 
 def _find_chromium() -> Path | None:
     if Path("/usr/bin/chromium").exists():
@@ -32,8 +34,8 @@ CHROMIUM = _find_chromium()
 if CHROMIUM is None:
     if os.environ.get("VITALS_REQUIRE_BROWSER") == "1":
         raise RuntimeError("VITALS_REQUIRE_BROWSER=1 but no chromium was found (apt-get install -y chromium)")
-    pytestmark = pytest.mark.skip(reason="headless browser test needs /usr/bin/chromium "
-                                         "(Debian: apt-get install -y chromium; .ci/run installs it)")
+    pytestmark.append(pytest.mark.skip(reason="headless browser test needs /usr/bin/chromium "
+                                         "(Debian: apt-get install -y chromium; .ci/run installs it)"))
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -222,6 +222,7 @@ def _no_readings_inputs(tmp_path):
     return bad, header, empty
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["alarms", "report"])
 def test_no_readings_fails_with_the_reasons(tmp_path, command):
     bad, header, empty = _no_readings_inputs(tmp_path)

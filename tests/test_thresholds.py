@@ -10,7 +10,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +27,7 @@ from monitor.core.thresholds import (
     thresholds_from_dict,
     thresholds_from_stored,
 )
+from tests.conftest import examples
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_FILE = REPO / "thresholds.toml"

@@ -7,6 +7,8 @@ calls `app.step()` itself, so every screen is deterministic.
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.core.readings import Reading
 from monitor.core.thresholds import thresholds_from_dict
 from monitor.recording import load_session
@@ -17,6 +19,8 @@ from monitor.ui.app import make_app
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
 from monitor.ui.widgets import TrendChart
 from tests.support.ui import T0, UTC, ListFeed, banner_main, build, bulk, events, run, screen_text, seconds, tile
+
+pytestmark = pytest.mark.slow  # Pilot tests run the real Textual app: seconds each
 
 # -- keys ----------------------------------------------------------------------------------------
 

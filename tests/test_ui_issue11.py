@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from monitor.core.dosing import Dose, supplement_status
 from monitor.core.readings import Reading
 from monitor.core.thresholds import SupplementRules
@@ -16,6 +18,8 @@ from monitor.ui.bell import BellPattern
 from monitor.ui.screens import DoseScreen
 from monitor.ui.widgets import Notices
 from tests.support.ui import T0, TH, banner_main, build, events, run, screen_text, seconds
+
+pytestmark = pytest.mark.slow  # Pilot tests run the real Textual app: seconds each
 
 RULES = SupplementRules(5400, 9000, {"sbp": 160, "hr": 110})
 

@@ -29,6 +29,8 @@ from monitor.ui.app import make_app
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen, SafeModal
 from tests.support.screen import screen_text
 
+pytestmark = pytest.mark.slow  # Pilot tests run the real Textual app: seconds each
+
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 TH = load_thresholds()
 SEED = 20261128

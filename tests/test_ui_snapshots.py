@@ -23,6 +23,8 @@ from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 from monitor.ui.app import make_app
 from tests.support.ui import T0, TH, UTC, screen_text
 
+pytestmark = pytest.mark.slow  # Pilot tests run the real Textual app: seconds each
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 

@@ -18,11 +18,11 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
 from monitor.core.vitals import VITALS
-from monitor.sources.follow import FileFeed
+from monitor.recording import load_session
 from monitor.session import ManualClock, Session
+from monitor.sources.follow import FileFeed
 
 T0 = 1_795_856_400  # 2026-11-28T09:00:00Z
 TH = load_thresholds()

@@ -28,8 +28,8 @@ import numpy as np
 import pytest
 
 from monitor.core.alarms import AlarmEngine
-from monitor.recording import load_session
 from monitor.core.vitals import VITALS
+from monitor.recording import load_session
 from monitor.sources.csv.load import load_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -230,8 +230,8 @@ def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_
     from datetime import timezone
 
     from monitor.core.thresholds import load_thresholds
-    from monitor.sources.follow import FileFeed
     from monitor.session import ManualClock, Session
+    from monitor.sources.follow import FileFeed
 
     t0 = 1_795_856_400
     src = tmp_path / "bed.csv"

@@ -23,7 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +30,7 @@ from monitor.core.thresholds import ConfigError, Thresholds, load_thresholds
 from monitor.core.vitals import ALL_SPECS, SPECS
 from monitor.sources.csv.errors import CsvError
 from monitor.sources.csv.load import LoadResult, load_csv
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOML = ROOT / "thresholds.toml"

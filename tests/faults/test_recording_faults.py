@@ -24,10 +24,10 @@ import numpy as np
 import pytest
 
 import monitor.recording.recorder as session_mod
-from monitor.recording import SessionRecorder, load_session
 from monitor.core.thresholds import load_thresholds
-from monitor.sources.follow import FileFeed
+from monitor.recording import SessionRecorder, load_session
 from monitor.session import ManualClock, Session
+from monitor.sources.follow import FileFeed
 
 T0 = 1_795_856_400
 TH = load_thresholds()

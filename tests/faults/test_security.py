@@ -293,6 +293,7 @@ CODE_PAYLOADS = [
 ]
 
 
+@pytest.mark.slow
 def test_labels_notes_and_column_names_are_stored_as_text(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "PWNED"

@@ -15,10 +15,10 @@ from datetime import timezone
 import numpy as np
 
 from monitor.core.alarms import AlarmEngine
-from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
-from monitor.sources.follow import FileFeed
+from monitor.recording import load_session
 from monitor.session import ManualClock, Session
+from monitor.sources.follow import FileFeed
 
 T0 = 1_795_856_400
 TH = load_thresholds()
