@@ -15,7 +15,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.core.alarms import AlarmEngine  # noqa: E402
+from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
 from monitor.core.readings import Reading, VitalStore  # noqa: E402
 from monitor.core.thresholds import load_thresholds  # noqa: E402
 
@@ -83,7 +83,7 @@ def simulated_sessions(th) -> None:
     """The same measure on simulated 8 h dosing sessions (HR 1 Hz, cuff every 5-30 min)."""
     import tempfile
 
-    from monitor.core.alarms import fit_stale_rules
+    from monitor.core.stale_fit import fit_stale_rules
     from monitor.recording import load_session
     from simulators.command import main as simulate
 

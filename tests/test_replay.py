@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitor import cli
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.core.thresholds import load_thresholds, thresholds_from_dict

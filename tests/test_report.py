@@ -441,7 +441,7 @@ def test_command_recomputes_with_other_thresholds(sim8h, tmp_path):
 
 
 def test_a_recorded_alarm_log_is_used_as_recorded(tmp_path):
-    from monitor.core.alarms import AlarmEngine
+    from monitor.core.alarm_engine import AlarmEngine
 
     th = load_thresholds()
     rec = SessionRecorder(tmp_path / "live", label="live", thresholds=th, start=T0)

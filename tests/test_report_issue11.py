@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import Reading
 from monitor.core.thresholds import load_thresholds
 from monitor.core.timetext import signed_hms

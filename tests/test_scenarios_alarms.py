@@ -3,7 +3,8 @@ each trips its documented alarms, and only those, under the default thresholds.t
 
 import pytest
 
-from monitor.core.alarms import AlarmEngine, fit_stale_rules
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.stale_fit import fit_stale_rules
 from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
 from simulators.command import main as simulate_main

@@ -6,7 +6,7 @@ import stat
 
 import numpy as np
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.dosing import Dose, supplement_status
 from monitor.core.readings import Reading
 from monitor.recording import SessionRecorder, load_session

@@ -10,7 +10,7 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.dosing import parse_amount
 from monitor.core.readings import Reading
 from monitor.core.thresholds import load_thresholds

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.core.alarm_log import alarm_episodes
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import io
 import json
 from collections import Counter, defaultdict
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.priority import priority_text, rank_of
 from monitor.core.text import printable
 from monitor.core.timetext import format_duration, signed_hms, utc_stamp

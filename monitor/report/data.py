@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 import numpy as np
 
 from monitor.core.alarm_log import QUIET_STATES, alarm_episodes
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.downsample import minmax_downsample
 from monitor.core.priority import PRIORITIES
 from monitor.core.thresholds import Thresholds

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.recording import load_session
 from monitor.core.vitals import VITALS
 from monitor.sources.csvfile import load_csv

@@ -14,7 +14,7 @@ from datetime import timezone
 
 import numpy as np
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.recording import load_session
 from monitor.core.thresholds import load_thresholds
 from monitor.sources.follow import FileFeed
