@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
 from monitor.core.readings import Reading, VitalStore  # noqa: E402
-from monitor.core.thresholds import load_thresholds  # noqa: E402
+from monitor.core.thresholds_loader import load_thresholds  # noqa: E402
 
 
 def session(hours: float = 8.0, seed: int = 1) -> pd.DataFrame:

@@ -123,7 +123,8 @@ def _fail(message: str) -> int:
 
 
 def _cmd_check_config(args) -> int:
-    from monitor.core.thresholds import ConfigError, format_rules, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
+    from monitor.core.thresholds_text import format_rules
 
     try:
         th = load_thresholds(args.file)
@@ -144,7 +145,7 @@ def _cmd_simulate(args) -> int:
 
 def _cmd_alarms(args) -> int:
     from monitor.core.alarm_log import alarm_summary, format_log
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.recording.alarm_source import recompute, session_limits
     from monitor.sources.csvfile import CsvError

@@ -19,7 +19,7 @@ from monitor import cli
 from monitor.core.alarm_types import AlarmEvent
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
-from monitor.core.thresholds import load_thresholds, thresholds_from_dict
+from monitor.core.thresholds_loader import load_thresholds, thresholds_from_dict
 from monitor.sources.replay import SPEEDS, ReplaySource, parse_position, parse_speed, speed_text
 from monitor.sources.simulated import SimulatedFeed
 from monitor.ui.app import make_app

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionRecorder, load_session
 from monitor.report import write_report
 from monitor.report.data import build_report_data, drawable

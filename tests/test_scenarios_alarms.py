@@ -6,7 +6,7 @@ import pytest
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.stale_fit import fit_stale_rules
 from monitor.recording import load_session
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from simulators.command import main as simulate_main
 from simulators.scenarios import SCENARIOS
 

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from monitor.core.readings import Reading
 from monitor.recording import load_session
-from monitor.core.thresholds import thresholds_from_dict
+from monitor.core.thresholds_loader import thresholds_from_dict
 from monitor.sources.simulated import SimulatedFeed
 from monitor.ui.app import MonitorApp, make_app
 from monitor.sources.feed import FeedStatus

@@ -13,7 +13,7 @@ import pytest
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.dosing import parse_amount
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.timetext import age_text, parse_time_input
 from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.session import ActionError, ManualClock, Session

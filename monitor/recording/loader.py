@@ -68,7 +68,7 @@ class RecordedSession:
         d = self.meta.get("thresholds")
         if not d:
             return None
-        from monitor.core.thresholds import thresholds_from_stored
+        from monitor.core.thresholds_loader import thresholds_from_stored
 
         return thresholds_from_stored(d)
 

@@ -40,7 +40,7 @@ def _fail(message: str) -> int:
 
 def _cmd_report(args) -> int:
     from monitor.cli import column_map_option, no_readings_message
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.report.page import ReportError, default_output, write_report
     from monitor.sources.csvfile import CsvError

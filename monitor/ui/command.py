@@ -100,7 +100,7 @@ def _run_demo(args) -> int:
 
 def _run_live(args) -> int:
     from monitor.recording import SessionError
-    from monitor.core.thresholds import ConfigError
+    from monitor.core.thresholds_loader import ConfigError
     from monitor.sources.csvfile import CsvError
 
     try:
@@ -136,7 +136,7 @@ def _login() -> str:
 
 def _run_replay(args) -> int:
     from monitor.recording import SessionError, load_session
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.sources.csvfile import CsvError
     from monitor.recording.alarm_source import session_limits
     from monitor.sources.replay import parse_position, parse_speed
@@ -195,7 +195,7 @@ def _column_map(items):
 
 def _plan(args) -> dict:
     """Check the arguments and build the feed, thresholds, folder and resume state."""
-    from monitor.core.thresholds import load_thresholds
+    from monitor.core.thresholds_loader import load_thresholds
     from monitor.recording import is_session_folder, load_session, stopped_at
 
     if args.speed is not None and not args.speed > 0:

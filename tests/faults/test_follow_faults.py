@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from monitor.recording import load_session
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.vitals import VITALS
 from monitor.sources.follow import FileFeed
 from monitor.session import ManualClock, Session

@@ -228,7 +228,7 @@ def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_
     delivers again, must be recorded once."""
     from datetime import timezone
 
-    from monitor.core.thresholds import load_thresholds
+    from monitor.core.thresholds_loader import load_thresholds
     from monitor.sources.follow import FileFeed
     from monitor.session import ManualClock, Session
 

@@ -27,7 +27,8 @@ from tests.conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.thresholds import ConfigError, Thresholds, load_thresholds
+from monitor.core.thresholds import Thresholds
+from monitor.core.thresholds_loader import ConfigError, load_thresholds
 from monitor.core.vitals import ALL_SPECS, SPECS
 from monitor.sources.csvfile import CsvError, LoadResult, load_csv
 

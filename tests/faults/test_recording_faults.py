@@ -25,7 +25,7 @@ import pytest
 
 import monitor.recording.recorder as session_mod
 from monitor.recording import SessionRecorder, load_session
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.sources.follow import FileFeed
 from monitor.session import ManualClock, Session
 

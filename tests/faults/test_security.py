@@ -182,7 +182,7 @@ LIVE_SESSION = r"""
 import sys, time
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.recording import SessionRecorder
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.sources.simulated import SimulatedFeed
 
 th = load_thresholds()

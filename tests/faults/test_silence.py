@@ -16,7 +16,7 @@ import numpy as np
 
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.recording import load_session
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.sources.follow import FileFeed
 from monitor.session import ManualClock, Session
 
