@@ -13,21 +13,24 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
-from typing import NamedTuple, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from monitor.core.alarm_state import INF, OFF, PENDING, ROW_NAMES, SI_INDEX, LimitAlarm, shock_index_hr
+from monitor.core.alarm_state import INF, OFF, PENDING, ROW_NAMES, SI_INDEX, LimitAlarm
 from monitor.core.alarm_types import Control
 from monitor.core.readings import VitalStore
+from monitor.core.shock_index import shock_index_hr
 from monitor.core.thresholds import Thresholds
 from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags
 
 
-class SkippedRows(NamedTuple):
+@dataclass(slots=True)
+class SkippedRows:
     """What the rows a batch run skipped before some row would have set, had each been fed."""
 
-    last_seen: list[float]  # per stale rule, its stream's newest reading (-INF: none so far)
+    last_seen: list[tuple[int, float]]  # (stale rule, its stream's newest reading) for streams seen
     last_hr: tuple[float, float] | None  # (time, value) of the newest valid HR
     hr_recent: deque[tuple[float, float]] | None  # the HRs a shock index at the row takes its lowest from
     last_si: tuple[float, float] | None  # the newest plausible shock index
@@ -113,7 +116,7 @@ class BatchRun:
         self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
 
     def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
-        """The shock index per row exactly as the row handler derives it (`AlarmEngine._si_hr`)."""
+        """The shock index per row exactly as the row handler derives it (`RecentHR.at`)."""
         t, n = self.t, self.n
         si = np.full(n, np.nan)
         sbp_rows = np.flatnonzero(valid[1])
@@ -232,32 +235,34 @@ class BatchRun:
 
     def _skipped(self, i: int) -> SkippedRows:
         """What the skipped rows before row i would have set: last-seen times, the newest HR and
-        shock index, and the current value of every alarm that is not normal."""
+        shock index, and the current value of every alarm that is not normal. (Once per visited
+        row: `item` takes each number out of its array without making a numpy scalar of it.)"""
         t = self.tl
         last_seen = []
-        for prev in self.stream_prev:
-            j = prev[i]
-            last_seen.append(t[j] if j >= 0 else -INF)
+        for k, prev in enumerate(self.stream_prev):
+            j = prev.item(i)
+            if j >= 0:
+                last_seen.append((k, t[j]))
         last_hr = hr_recent = None
-        j = self.hr_prev[i]
+        j = self.hr_prev.item(i)
         if j >= 0:
-            last_hr = (t[j], float(self.cols[0][j]))
-            if self.si_window > 0 and (i == self.n or self.valid[1][i]):
+            last_hr = (t[j], self.cols[0].item(j))
+            if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
                 rows = self.valid_rows_l[0]
                 j1 = bisect_right(rows, j)
                 j0 = bisect_right(self.valid_times_l[0], (t[i] if i < self.n else t[-1]) - self.si_window)
                 hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1], strict=True))
-        j = self.valid_prev[SI_INDEX][i]
-        last_si = (t[j], float(self.values[SI_INDEX][j])) if j >= 0 else None
+        j = self.valid_prev[SI_INDEX].item(i)
+        last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
         for k, a in enumerate(self.e.limit_alarms):
             if a.state != "normal":
                 pos = self.alarm_pos[k]
-                j = self.valid_prev[pos][i]
+                j = self.valid_prev[pos].item(i)
                 if j >= 0:
-                    values.append((k, float(self.values[pos][j])))
+                    values.append((k, self.values[pos].item(j)))
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
     def run(self) -> None:

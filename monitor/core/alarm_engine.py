@@ -20,18 +20,18 @@ a stream that has gone silent while nothing else arrives.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from monitor.core import alarm_text as say
 from monitor.core.alarm_batch import BatchRun, SkippedRows
-from monitor.core.alarm_state import INF, ROW_NAMES, SI_INDEX, Alarm, LimitAlarm, TechAlarm, shock_index_hr
+from monitor.core.alarm_state import INF, ROW_NAMES, SI_INDEX, Alarm, LimitAlarm, TechAlarm
 from monitor.core.alarm_types import AlarmEvent, AlarmStatus, Control, order_controls
 from monitor.core.dose_baseline import PreDoseReadings, baseline_limits
 from monitor.core.priority import RANK_NAME, TECHNICAL_RANK
 from monitor.core.readings import Reading, VitalStore
+from monitor.core.shock_index import RecentHR
 from monitor.core.thresholds import Thresholds
 from monitor.core.vitals import ALL_SPECS, cuff_problem, format_value
 
@@ -56,7 +56,7 @@ class AlarmEngine:
             for direction in ("upper", "lower"):
                 if getattr(rule, direction):
                     self._limit[pos].append(LimitAlarm(rule, direction))
-        self.limit_alarms = [a for group in self._limit for a in group]  # (a batch run reads them)
+        self.limit_alarms = [a for group in self._limit for a in group]  # (read by a batch run too)
         self._artifact = [Alarm(f"{n}.artifact", n) for n in ROW_NAMES]
         self._lo = [ALL_SPECS[n].low for n in ROW_NAMES]
         self._hi = [ALL_SPECS[n].high for n in ROW_NAMES]
@@ -70,9 +70,7 @@ class AlarmEngine:
                     self._stream_of[ROW_NAMES.index(v)].append(k)
         self._last_seen = [-INF] * len(self._streams)
         self._after = [s.after_s for s in self._streams]
-        self._si_window, self._hr_max_age = shock_index_hr(thresholds)
-        self._last_hr = (-INF, math.nan)
-        self._hr_recent: deque[tuple[float, float]] = deque()
+        self._hr = RecentHR(thresholds)
         # The newest plausible shock index (time, value), for the screen: derived here only.
         self.last_si: tuple[float, float] | None = None
         # Audio pause.
@@ -148,8 +146,7 @@ class AlarmEngine:
         self._global_due = -INF
         # Break-through compares with what was sounding when paused (not pending or acknowledged).
         self._pause_rank = max((s.rank for s in self.status() if s.state in ("active", "latched")), default=0)
-        self._emit_raw(AlarmEvent(t, "audio", "", "", "paused", None, None,
-                                  f"audio paused for {seconds:g} s"))
+        self._note(t, "audio", "paused", f"audio paused for {seconds:g} s")
         self.t = t
         return self.paused_until
 
@@ -175,13 +172,12 @@ class AlarmEngine:
             if len(vals) == 0:
                 why = f"no pre-dose {vital} readings: baseline rules for {vital} are off"
                 self.baseline_off[vital] = why
-                self._emit_raw(AlarmEvent(t, "baseline", vital, "", "baseline", None, None, why))
+                self._note(t, "baseline", "baseline", why, vital=vital)
                 continue
             base = float(np.median(vals))
             self.baseline[vital] = base
-            self._emit_raw(AlarmEvent(t, "baseline", vital, "", "baseline", base, None,
-                                      f"pre-dose baseline {vital} {format_value(vital, base)} "
-                                      f"(median of {len(vals)} readings)"))
+            said = f"pre-dose baseline {vital} {format_value(vital, base)} (median of {len(vals)} readings)"
+            self._note(t, "baseline", "baseline", said, vital=vital, value=base)
         pre.close()
         self._apply_baseline()
 
@@ -268,15 +264,14 @@ class AlarmEngine:
     def adopt(self, rows: SkippedRows) -> None:
         """Take what the rows a batch run skipped would have set, had each been fed."""
         last_seen = self._last_seen
-        for k, seen in enumerate(rows.last_seen):
-            if seen > -INF:
-                if last_seen[k] == -INF:
-                    self._global_due = -INF  # a stream seen for the first time brings a deadline
-                last_seen[k] = seen  # later last-seen times only move deadlines later
+        for k, seen in rows.last_seen:
+            if last_seen[k] == -INF:
+                self._global_due = -INF  # a stream seen for the first time brings a deadline
+            last_seen[k] = seen  # later last-seen times only move deadlines later
         if rows.last_hr is not None:
-            self._last_hr = rows.last_hr
+            self._hr.last = rows.last_hr
         if rows.hr_recent is not None:
-            self._hr_recent = rows.hr_recent
+            self._hr.recent = rows.hr_recent
         if rows.last_si is not None:
             self.last_si = rows.last_si
         for k, v in rows.values:
@@ -314,15 +309,10 @@ class AlarmEngine:
             cuff = cuff_problem(sbp, dbp, values[3])
         hr = values[0]
         if hr == hr and lo[0] <= hr <= hi[0]:
-            self._last_hr = (t, hr)
-            if self._si_window > 0:
-                recent = self._hr_recent
-                recent.append((t, hr))
-                while recent[0][0] <= t - self._si_window:
-                    recent.popleft()
+            self._hr.take(t, hr)
         si = math.nan
         if sbp == sbp and cuff is None:
-            hv = self._si_hr(t)
+            hv = self._hr.at(t)
             if hv is not None:
                 si = hv / sbp
                 if lo[SI_INDEX] <= si <= hi[SI_INDEX]:
@@ -379,21 +369,9 @@ class AlarmEngine:
         if repeat is not None:
             a, v = repeat
             limit = a.limit_for(a.level)
-            self._emit_raw(AlarmEvent(t, "bp.repeat", "bp", RANK_NAME[a.level], "repeat", float(v), limit,
-                                      f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: "
-                                      "repeat the measurement"))
-
-    def _si_hr(self, t: float) -> float | None:
-        """The HR a shock index at `t` uses: the lowest valid HR within the HR alarm delay before
-        it (the rate held for the whole delay, so a spike too brief to alarm by itself cannot
-        raise the index), or else the newest valid HR no older than the HR stale limit."""
-        recent = self._hr_recent
-        while recent and recent[0][0] <= t - self._si_window:
-            recent.popleft()
-        if recent:
-            return min(v for _, v in recent)
-        ht, hv = self._last_hr
-        return hv if t - ht <= self._hr_max_age else None
+            said = f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: repeat the measurement"
+            self._note(t, "bp.repeat", "repeat", said, vital="bp", priority=RANK_NAME[a.level], value=float(v),
+                       limit=limit)
 
     def _settle(self, t: float, a: LimitAlarm, why: str = "") -> None:
         """Move the alarm to what its conditions now say."""
@@ -470,8 +448,7 @@ class AlarmEngine:
         for one alarm never silences the next)."""
         if t < self.paused_until and (rank > self._pause_rank or rank == 3):
             self.paused_until = -INF  # the pause is over, and this event says so
-            self._emit_raw(AlarmEvent(t, "audio", "", "", "resumed", None, None,
-                                      f"audio pause broken through by {say.kind_of(a)} ({a.name})"))
+            self._note(t, "audio", "resumed", f"audio pause broken through by {say.kind_of(a)} ({a.name})")
 
     def _globals(self, t: float) -> None:
         """Deadlines that do not wait for a reading of their own vital: silence, pause end,
@@ -517,7 +494,7 @@ class AlarmEngine:
         for when, kind, k in due:
             if kind == 0:
                 self.paused_until = -INF  # announced: the pause is over
-                self._emit_raw(AlarmEvent(when, "audio", "", "", "resumed", None, None, "audio pause ended"))
+                self._note(when, "audio", "resumed", "audio pause ended")
             elif kind == 1:
                 self._go_stale(when, k)
             elif kind == 2:
@@ -582,6 +559,11 @@ class AlarmEngine:
     def _emit(self, t: float, a: Alarm, state: str, message: str) -> None:
         value = None if a.value is None or a.value != a.value else round(float(a.value), 4)
         self._emit_raw(AlarmEvent(t, a.name, a.vital, say.priority_of(a), state, value, a.limit, message))
+
+    def _note(self, t: float, alarm: str, state: str, message: str, vital: str = "", priority: str = "",
+              value: float | None = None, limit: float | None = None) -> None:
+        """An event of no alarm's own: the audio, a baseline, a request to repeat the cuff."""
+        self._emit_raw(AlarmEvent(t, alarm, vital, priority, state, value, limit, message))
 
     def _emit_raw(self, e: AlarmEvent) -> None:
         if e.t < self._log_t:

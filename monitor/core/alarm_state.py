@@ -12,22 +12,13 @@ import math
 import numpy as np
 
 from monitor.core.priority import PRIORITY_RANK
-from monitor.core.thresholds import Thresholds, VitalRule
+from monitor.core.thresholds import VitalRule
 from monitor.core.vitals import VITALS
 
 INF = math.inf
 OFF, PENDING, ON = 0, 1, 2  # a limit alarm's condition at one priority rank
 SI_INDEX = len(VITALS)  # the derived shock index follows the measured vitals
 ROW_NAMES = VITALS + ("si",)
-
-
-def shock_index_hr(th: Thresholds) -> tuple[float, float]:
-    """(window, max age) of the HR a shock index takes: the lowest valid HR within the HR alarm
-    delay before it, or else the newest valid HR no older than the HR stale limit."""
-    hr_rule = th.vitals.get("hr")
-    window = hr_rule.delay_s if hr_rule is not None and hr_rule.continuous else 0.0
-    hr_stale = [s.after_s for s in th.stale if "hr" in s.vitals]
-    return window, hr_stale[0] if hr_stale else 60.0
 
 
 class Alarm:
