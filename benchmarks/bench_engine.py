@@ -15,9 +15,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.core.alarms import AlarmEngine  # noqa: E402
+from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
 from monitor.core.readings import Reading, VitalStore  # noqa: E402
-from monitor.core.thresholds import load_thresholds  # noqa: E402
+from monitor.core.thresholds_loader import load_thresholds  # noqa: E402
 
 
 def session(hours: float = 8.0, seed: int = 1) -> pd.DataFrame:
@@ -83,9 +83,9 @@ def simulated_sessions(th) -> None:
     """The same measure on simulated 8 h dosing sessions (HR 1 Hz, cuff every 5-30 min)."""
     import tempfile
 
-    from monitor.core.alarms import fit_stale_rules
-    from monitor.recording import load_session
     from monitor.commands.main import main
+    from monitor.core.stale_fit import fit_stale_rules
+    from monitor.recording import load_session
 
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("typical", "hypertensive", "tachycardic", "artifacts"):

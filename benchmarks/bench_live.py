@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from monitor.ui.widgets.panels import big_digits  # noqa: E402  (the tile's large digits)
+
 HEADER = "time,hr,sbp,dbp,map,spo2,temp,rr\n"
 TICK = os.sysconf("SC_CLK_TCK")
 

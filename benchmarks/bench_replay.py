@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from textual import events  # noqa: E402
 
 from monitor.commands import main as cli  # noqa: E402
-from monitor.core.alarms import AlarmEngine  # noqa: E402
+from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
 from monitor.recording import load_session  # noqa: E402
 from monitor.recording.alarm_source import session_limits  # noqa: E402
-from monitor.sources.replay import ReplaySource  # noqa: E402
 from monitor.session import ManualClock  # noqa: E402
 from monitor.session.replay import ReplayController  # noqa: E402
+from monitor.sources.replay import ReplaySource  # noqa: E402
 from monitor.ui.replay_app import make_replay_app  # noqa: E402
 
 

@@ -1,15 +1,8 @@
 """Small builders shared by the alarm-engine tests."""
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import (
-    AudioRules,
-    BaselineRule,
-    StaleRule,
-    SupplementRules,
-    Thresholds,
-    VitalRule,
-)
+from monitor.core.thresholds import AudioRules, BaselineRule, StaleRule, SupplementRules, Thresholds, VitalRule
 
 
 def rules(**overrides) -> Thresholds:

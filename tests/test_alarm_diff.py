@@ -1,7 +1,7 @@
 """Differences between two alarm logs of one session, episode by episode."""
 
 from monitor.core.alarm_diff import diff_logs
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.thresholds import VitalRule
 from tests.engine_helpers import hr_series, rules, store_of
 

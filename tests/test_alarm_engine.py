@@ -1,6 +1,6 @@
 """Every rule of the alarm engine, one transition at a time."""
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.readings import Reading
 from tests.engine_helpers import hr_series, rules, states
 
@@ -285,7 +285,7 @@ def test_baseline_rule_on_the_shock_index_runs_in_batch():
     th = replace(rules(), baseline=(BaselineRule("si", "upper", 0.2, "medium", 1800),))
     rs = [Reading(float(i), hr=70, sbp=120 if i % 60 == 0 else float("nan"), dbp=80 if i % 60 == 0 else float("nan"))
           for i in range(600)]
-    log = AlarmEngine(th).run(store_of(rs), [__import__("monitor.core.alarms", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})])
+    log = AlarmEngine(th).run(store_of(rs), [__import__("monitor.core.alarm_types", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})])
     assert any(x.alarm == "baseline" and x.vital == "si" for x in log)
 
 

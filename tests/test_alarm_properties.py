@@ -6,7 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.alarms import AlarmEngine, Control
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import Control
 from monitor.core.readings import Reading
 from tests.conftest import examples
 from tests.engine_helpers import rules, store_of

@@ -11,10 +11,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_log import clock
-from monitor.core.alarms import AlarmEngine, Control
+from monitor.core.alarm_types import Control
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import ConfigError, load_thresholds, thresholds_from_dict
+from monitor.core.thresholds_loader import ConfigError, load_thresholds, thresholds_from_dict
 
 TH = load_thresholds()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from monitor.commands import main as cli
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.session import ActionError, ManualClock, Session

@@ -4,7 +4,8 @@ summary, `alarms --diff` and the report."""
 import pytest
 
 from monitor.core.alarm_diff import diff_logs
-from monitor.core.alarms import AlarmEngine, AlarmEvent
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.episodes import Episode, episodes, time_in_alarm
 from tests.engine_helpers import hr_series, rules, store_of
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from monitor.commands import main as cli
-from monitor.core.alarms import AlarmEvent
-from monitor.core.thresholds import load_thresholds, thresholds_from_dict
+from monitor.core.alarm_types import AlarmEvent
+from monitor.core.thresholds_loader import load_thresholds, thresholds_from_dict
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.session import ManualClock

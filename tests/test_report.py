@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from monitor.core.alarm_diff import diff_logs
 from monitor.core.episodes import Episode, episodes
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionRecorder, load_session
 from monitor.report import write_report
 from monitor.report.data import build_report_data, drawable
@@ -451,7 +451,7 @@ def test_command_recomputes_with_other_thresholds(sim8h, tmp_path):
 
 
 def test_a_recorded_alarm_log_is_used_as_recorded(tmp_path):
-    from monitor.core.alarms import AlarmEngine
+    from monitor.core.alarm_engine import AlarmEngine
 
     th = load_thresholds()
     rec = SessionRecorder(tmp_path / "live", label="live", thresholds=th, start=T0)

@@ -13,9 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.timetext import signed_hms
 from monitor.recording import SessionRecorder, load_session
 from monitor.report.data import Timebase, build_report_data

@@ -4,8 +4,9 @@ each trips its documented alarms, and only those, under the default thresholds.t
 import pytest
 
 from monitor.commands.main import main
-from monitor.core.alarms import AlarmEngine, fit_stale_rules
-from monitor.core.thresholds import load_thresholds
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.stale_fit import fit_stale_rules
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from simulators.scenarios import SCENARIOS
 

@@ -6,10 +6,11 @@ import stat
 
 import numpy as np
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.dosing import Dose, supplement_status
 from monitor.core.readings import Reading
-from monitor.core.thresholds import SupplementRules, load_thresholds
+from monitor.core.thresholds import SupplementRules
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionRecorder, load_session
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00 UTC

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionError, SessionRecorder, load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.session import ManualClock, Session

@@ -13,20 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.thresholds import (
-    AudioRules,
-    BaselineRule,
+from monitor.core.thresholds import AudioRules, BaselineRule, StaleRule, SupplementRules, Thresholds, VitalRule
+from monitor.core.thresholds_loader import (
     ConfigError,
-    StaleRule,
-    SupplementRules,
-    Thresholds,
-    VitalRule,
     default_thresholds_path,
-    format_rules,
     load_thresholds,
     thresholds_from_dict,
     thresholds_from_stored,
 )
+from monitor.core.thresholds_text import format_rules
 from tests.conftest import examples
 
 REPO = Path(__file__).resolve().parents[1]

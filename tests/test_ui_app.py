@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.core.readings import Reading
-from monitor.core.thresholds import thresholds_from_dict
+from monitor.core.thresholds_loader import thresholds_from_dict
 from monitor.recording import load_session
 from monitor.session import ManualClock
 from monitor.sources.feed import FeedStatus

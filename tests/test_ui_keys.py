@@ -22,7 +22,7 @@ from textual import events
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.session import ManualClock
 from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 from monitor.ui.app import make_app

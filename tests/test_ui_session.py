@@ -9,7 +9,7 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.dosing import parse_amount
 from monitor.core.readings import Reading
 from monitor.core.timetext import age_text, parse_time_input

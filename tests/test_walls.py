@@ -18,7 +18,7 @@ HEADLESS_RUN = r"""
 import sys, tempfile
 from pathlib import Path
 
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from monitor.recording.alarm_source import alarm_source, recompute, session_limits
 from monitor.session import ManualClock, Session
@@ -63,11 +63,12 @@ print(",".join(sorted(m for m in {forbidden!r} if m in sys.modules)))
 
 CORE_RUN = r"""
 import sys, importlib
-from monitor.core.alarms import AlarmEngine, fit_stale_rules
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_log import format_log
 from monitor.core.dosing import supplement_status
 from monitor.core.readings import Reading, VitalStore
-from monitor.core.thresholds import load_thresholds
+from monitor.core.stale_fit import fit_stale_rules
+from monitor.core.thresholds_loader import load_thresholds
 
 th = load_thresholds()
 st = VitalStore()

@@ -27,7 +27,7 @@ def add_arguments(a: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from monitor.core.alarm_log import alarm_summary, format_log
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.recording.alarm_source import recompute, session_limits
     from monitor.sources.csv.errors import CsvError

@@ -16,7 +16,8 @@ def add_arguments(c: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.core.thresholds import ConfigError, format_rules, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
+    from monitor.core.thresholds_text import format_rules
 
     try:
         th = load_thresholds(args.file)

@@ -35,7 +35,7 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.core.thresholds import ConfigError
+    from monitor.core.thresholds_loader import ConfigError
     from monitor.recording import SessionError
     from monitor.sources.csv.errors import CsvError
 
@@ -72,7 +72,7 @@ def _login() -> str:
 
 def _plan(args) -> dict:
     """Check the arguments and build the feed, thresholds, folder and resume state."""
-    from monitor.core.thresholds import load_thresholds
+    from monitor.core.thresholds_loader import load_thresholds
     from monitor.recording import is_session_folder, load_session, stopped_at
 
     if args.speed is not None and not args.speed > 0:

@@ -37,7 +37,7 @@ def add_arguments(rp: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.recording.alarm_source import session_limits
     from monitor.sources.csv.errors import CsvError

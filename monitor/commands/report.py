@@ -29,7 +29,7 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # plotly is imported here, when the report is written, never when the parser is built.
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.report.page import ReportError, default_output, write_report
     from monitor.sources.csv.errors import CsvError

@@ -7,7 +7,7 @@ import io
 import json
 from collections import Counter
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.episodes import episodes, time_in_alarm
 from monitor.core.priority import priority_text
 from monitor.core.text import printable

@@ -11,7 +11,7 @@ import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.priority import PRIORITIES, rank_of
 from monitor.core.thresholds import Thresholds
 

@@ -9,7 +9,6 @@ relative ones; readings must be appended in non-decreasing time order (sources s
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 
 import numpy as np

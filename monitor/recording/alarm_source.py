@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from monitor.core.alarms import AlarmEngine, AlarmEvent, fit_stale_rules, slow_streams
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import VitalStore
-from monitor.core.thresholds import Thresholds, load_thresholds
+from monitor.core.stale_fit import fit_stale_rules, slow_streams
+from monitor.core.thresholds import Thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.timetext import format_duration
 from monitor.recording.loader import RecordedSession
 

@@ -16,7 +16,7 @@ import json
 import math
 from pathlib import Path
 
-from monitor.core.alarms import AlarmEvent, Control
+from monitor.core.alarm_types import AlarmEvent, Control
 from monitor.core.priority import TECHNICAL_PRIORITIES
 from monitor.recording.files import SessionError, parse_time
 

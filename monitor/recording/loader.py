@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.core.alarms import AlarmEvent, Control, order_controls
+from monitor.core.alarm_types import AlarmEvent, Control, order_controls
 from monitor.core.dosing import Dose, Note
 from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds
@@ -68,7 +68,7 @@ class RecordedSession:
         d = self.meta.get("thresholds")
         if not d:
             return None
-        from monitor.core.thresholds import thresholds_from_stored
+        from monitor.core.thresholds_loader import thresholds_from_stored
 
         return thresholds_from_stored(d)
 

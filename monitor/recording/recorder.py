@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from monitor import __version__
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import Reading
 from monitor.core.thresholds import Thresholds
 from monitor.recording.files import EVENTS, FORMAT_VERSION, HEADER, META, READINGS, SessionError, format_time

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 import numpy as np
 
 from monitor.core.alarm_log import QUIET_STATES
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.beyond_limits import Beyond, hold_seconds, median_interval, time_beyond_limits
 from monitor.core.downsample import minmax_downsample
 from monitor.core.episodes import Episode, alarm_vitals, episodes

@@ -580,7 +580,7 @@ def write_report(session, path=None, thresholds: Thresholds | str | os.PathLike 
 
         session = load_session(Path(session))
     if isinstance(thresholds, (str, os.PathLike)):
-        from monitor.core.thresholds import load_thresholds
+        from monitor.core.thresholds_loader import load_thresholds
 
         thresholds = load_thresholds(Path(thresholds))
     out = Path(path) if path is not None else default_output(session.path)

@@ -13,7 +13,7 @@ import time
 from typing import TextIO
 
 from monitor.core.alarm_log import QUIET_STATES
-from monitor.core.alarms import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.priority import marker
 from monitor.core.text import printable
 from monitor.session.service import Session

@@ -21,7 +21,8 @@ import math
 import time
 
 from monitor.core.alarm_diff import Difference, diff_logs
-from monitor.core.alarms import AlarmEngine, AlarmEvent
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.thresholds import Thresholds
 from monitor.session.clock import Clock
 from monitor.session.restore import restore_state

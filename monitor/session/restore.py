@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from monitor.core.alarms import AlarmEngine, AlarmEvent
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import AlarmEvent
 from monitor.core.dosing import Dose, Note
 from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds

@@ -27,10 +27,12 @@ from typing import Callable
 
 import numpy as np
 
-from monitor.core.alarms import AlarmEngine, AlarmEvent, AlarmStatus, Control, fit_stale_rules
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.alarm_types import AlarmEvent, AlarmStatus, Control
 from monitor.core.dosing import Dose, Note, SupplementStatus, supplement_status
 from monitor.core.priority import PRIORITY_RANK, TECHNICAL_RANK
 from monitor.core.readings import Reading, VitalStore
+from monitor.core.stale_fit import fit_stale_rules
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time
 from monitor.core.vitals import VITALS

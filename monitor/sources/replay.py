@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, tzinfo
 
 import numpy as np
 
-from monitor.core.alarms import Control
+from monitor.core.alarm_types import Control
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.timetext import parse_clock, parse_duration
 from monitor.core.vitals import VITALS

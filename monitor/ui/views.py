@@ -13,7 +13,7 @@ from datetime import tzinfo
 
 import numpy as np
 
-from monitor.core.alarms import AlarmStatus
+from monitor.core.alarm_types import AlarmStatus
 from monitor.core.priority import marker, rank_of, short_word, word
 from monitor.core.timetext import age_short, age_text, countdown, event_time, hours_minutes
 from monitor.core.vitals import ALL_SPECS, format_value

@@ -170,7 +170,7 @@ def test_toml_gives_its_own_clear_message_with_key_or_line(runs, name):
 
 @pytest.mark.parametrize("name", sorted(TOML_CASES))
 def test_toml_errors_are_config_errors_in_process_too(name):
-    from monitor.core.thresholds import ConfigError, load_thresholds
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
 
     with pytest.raises(ConfigError) as info:
         load_thresholds(BAD / "toml" / name)

@@ -18,7 +18,7 @@ from datetime import timezone
 import numpy as np
 import pytest
 
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.vitals import VITALS
 from monitor.recording import load_session
 from monitor.session import ManualClock, Session

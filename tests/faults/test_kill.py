@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.vitals import VITALS
 from monitor.recording import load_session
 from monitor.sources.csv.load import load_csv
@@ -229,7 +229,7 @@ def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_
     delivers again, must be recorded once."""
     from datetime import timezone
 
-    from monitor.core.thresholds import load_thresholds
+    from monitor.core.thresholds_loader import load_thresholds
     from monitor.session import ManualClock, Session
     from monitor.sources.follow import FileFeed
 

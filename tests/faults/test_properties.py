@@ -26,7 +26,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.thresholds import ConfigError, Thresholds, load_thresholds
+from monitor.core.thresholds import Thresholds
+from monitor.core.thresholds_loader import ConfigError, load_thresholds
 from monitor.core.vitals import ALL_SPECS, SPECS
 from monitor.sources.csv.errors import CsvError
 from monitor.sources.csv.load import LoadResult, load_csv
@@ -196,8 +197,8 @@ JSONISH = st.recursive(
 def test_arbitrary_session_side_files_only_raise_project_errors(meta, events):
     """session.json and events.jsonl of any content: the session loads (bad events skipped and
     said) or a SessionError/ConfigError names the file; the alarm engine then replays it."""
+    from monitor.core.alarm_engine import AlarmEngine
     from monitor.core.alarm_log import alarm_summary
-    from monitor.core.alarms import AlarmEngine
     from monitor.recording import SessionError, load_session
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import monitor.recording.recorder as session_mod
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionRecorder, load_session
 from monitor.session import ManualClock, Session
 from monitor.sources.follow import FileFeed

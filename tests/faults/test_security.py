@@ -180,9 +180,9 @@ def _assert_no_listening_socket(pid: int) -> None:
 # reading at a time, the recorder writing each reading and alarm; then it waits to be inspected.
 LIVE_SESSION = r"""
 import sys, time
-from monitor.core.alarms import AlarmEngine
+from monitor.core.alarm_engine import AlarmEngine
 from monitor.recording import SessionRecorder
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.sources.simulated import SimulatedFeed
 
 th = load_thresholds()

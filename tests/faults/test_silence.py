@@ -14,8 +14,8 @@ from datetime import timezone
 
 import numpy as np
 
-from monitor.core.alarms import AlarmEngine
-from monitor.core.thresholds import load_thresholds
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from monitor.session import ManualClock, Session
 from monitor.sources.follow import FileFeed

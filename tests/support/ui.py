@@ -7,7 +7,7 @@ import json
 from datetime import UTC
 
 from monitor.core.readings import Reading
-from monitor.core.thresholds import load_thresholds
+from monitor.core.thresholds_loader import load_thresholds
 from monitor.session import ManualClock
 from monitor.sources.feed import FeedStatus, FeedUpdate
 from monitor.ui.app import MonitorApp, make_app
