@@ -1,64 +1,60 @@
-"""The live session: feed -> store + recording + alarm engine, and the user's actions (no Textual).
+"""The live session: a feed's readings into the store, the alarm engine and the recording, and the
+user's actions (no Textual).
 
 The bedside app owns one `Session` and calls `poll()` from a single timer; a headless bedside
 process does the same without a screen, and a replay composes one over a `ReplaySource`. The
 screen only reads what the session holds (the store, the engine's status, the doses, the log).
 
 One path, one alarm model: every reading, action and technical problem reaches the alarm engine
-as a reading or a `Control` at the event time it is recorded with, together with `seq` (how many
-readings the engine had taken), so `vitals-monitor alarms` over the recording gives the same log.
-Feed and recorder problems are technical alarms of the engine (`technical` controls), so pause,
-break-through and the log are decided there. A tick of the live clock that fires a deadline
-(a silence, a pause end, a reminder) is recorded as a `clock` control for the same reason.
+as a reading or a `Control` at the event time it is recorded with, together with `seq`
+(monitor.session.engine_path), so `vitals-monitor alarms` over the recording gives the same log.
+Feed and recorder problems are technical alarms of the engine (monitor.session.technical), so
+pause, break-through and the log are decided there. A tick of the live clock that fires a
+deadline (a silence, a pause end, a reminder) is recorded as a `clock` control for the same reason.
 
-Readings from a followed file are held back until a later one arrives (or half a second passes),
-so that two lines with the same time stamp that the bridge wrote across two polls become one row,
-as the whole-file reader merges them (first value wins). Feeds that deliver whole rows (the
-simulator, a replay) are not held (`Feed.splits_rows`).
+The session composes parts that do one job each, and keeps the public face the screen, a
+headless bedside and a replay use:
+- `Intake` (monitor.session.intake): the feed's readings into the store, one row per time stamp;
+- `EnginePath`: readings and controls into the engine, recorded with their seq;
+- `TechnicalAlarms` (monitor.session.technical): the monitor's own problems, pre-clock ones too;
+- `FeedReports`: what the feed says about itself (its status, the lines it rejected);
+- `RecordWriter`: records into the sink, and the `record.write` alarm when the disk refuses;
+- `Actions` (monitor.session.actions): doses, notes, acknowledgements, pauses, and `ActionError`;
+- `AlarmBoard`: what the screen and the audio ask about the alarms;
+- `VitalsView`: which vitals are stale, their current values, the supplement's status.
+What is left here: the event clock, opening the recording, the event log, and resuming.
 """
 
 from __future__ import annotations
 
 import math
-import traceback
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from monitor.core.alarm_engine import AlarmEngine
-from monitor.core.alarm_types import AlarmEvent, AlarmStatus, Control
-from monitor.core.dosing import Dose, Note, SupplementStatus, supplement_status
-from monitor.core.priority import PRIORITY_RANK, TECHNICAL_RANK
+from monitor.core.alarm_types import AlarmEvent, AlarmStatus
+from monitor.core.dosing import Dose, Note, SupplementStatus
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.stale_fit import fit_stale_rules
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time
 from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
-from monitor.recording.events import CONTROL_KINDS, event_control
+from monitor.session.actions import Actions
+from monitor.session.alarm_board import AlarmBoard
 from monitor.session.clock import Clock, EventClock
-from monitor.session.log import MAX_ENTRIES, LogEntry, action_entry, mg
+from monitor.session.engine_path import EnginePath
+from monitor.session.feed_reports import FeedReports
+from monitor.session.intake import Intake
+from monitor.session.log import MAX_ENTRIES, LogEntry
+from monitor.session.record_writer import RecordWriter
 from monitor.session.restore import restore_state
 from monitor.session.sink import RecordingSink
-
-HOLD_S = 60.0  # a bad line (an error, a dropped row) keeps its technical alarm up this long, in real seconds
-MERGE_WAIT_S = 0.5  # how long a file's newest row waits for a second line with its time stamp (2 polls)
-
-
-class ActionError(Exception):
-    """A key the session cannot act on now; str() is one sentence for the user."""
-
-
-@dataclass
-class _Preclock:
-    """A technical alarm raised before the session has an event time (a file not there yet)."""
-
-    name: str
-    priority: str
-    message: str
-    state: str = "active"
+from monitor.session.technical import TechnicalAlarms
+from monitor.session.vitals_view import VitalsView
+from monitor.sources.feed import SourceEvent
 
 
 class Session:
@@ -71,22 +67,24 @@ class Session:
         self.feed = feed
         self.th = thresholds
         self.clock = clock or Clock()
-        self.user = user
         self.tz = None  # the zone times are written in (the app sets it; None = local)
         self.label = label or getattr(feed, "label", "") or "session"
         self.folder = Path(folder) if folder is not None else None
         self.sink = RecordingSink(self.folder, record and getattr(feed, "records", True), self.clock.wall,
                                   self.clock.monotonic, recorder_factory)
-        self.store = VitalStore()
-        self.engine = AlarmEngine(thresholds, on_event=self._on_alarm)
-        self.engine.history_from(self._history)
-        self.doses: list[Dose] = []
-        self.notes: list[Note] = []
+        self.writer = RecordWriter(self.sink, lambda: self.technical)
+        self.intake = Intake(self.clock.monotonic, lambda: self.path.taken, self._commit, self._stored)
+        self.path = EnginePath(self._new_engine(thresholds), self.writer.put)
+        self.technical = TechnicalAlarms(self.path, self.event_now, self.clock.monotonic, self._note_log,
+                                         self.sink.log_line, self._changed)
+        self.actions = Actions(self.path, self.technical, user, self.event_now, self.fmt, lambda: self.absolute,
+                               self._note_log, self._add_log, self._changed)
+        self.board = AlarmBoard(self.path, self.technical, self.event_now, lambda: self.store)
+        self.vitals = VitalsView(lambda: self.th, lambda: self.store, self.board.alarms, self.event_now, self.actions)
+        self.reports = FeedReports(feed, self.technical, self.writer.put, self.event_now, self._note_log,
+                                   self.sink.log_line, self._changed)
         self.log: list[LogEntry] = []
         self.log_serial = 0  # grows with every entry (the log list is trimmed)
-        self.repeat: AlarmEvent | None = None  # the newest repeat-measurement request
-        self.reminders: list[int] = []  # ranks of reminders since the UI last rang for them
-        self.onsets: list[int] = []  # ranks of alarms that started or escalated since then
         self.finished = False
         self.version = 0  # bumped whenever something the screen shows changed
         self.data_version = 0  # bumped when readings arrived (charts redraw)
@@ -96,22 +94,33 @@ class Session:
         self._fit_pending = fit_stale
         self._events_clock = EventClock(feed.lag_s)
         self._poll_mono: float | None = None  # monotonic time of the last poll
-        self._resume_t = -math.inf
-        self._replay_until = -math.inf  # a rewritten file's rows up to here were seen already
-        self._held: Reading | None = None
-        self._held_at = 0.0
-        self._preclock: dict[str, _Preclock] = {}
-        self._expires: dict[str, float] = {}  # technical alarm -> monotonic time it clears by itself
-        self._episode: dict[str, int] = {}  # technical alarm -> how many problems in this episode
         self._present: tuple[int, set[str]] = (-1, set())
-        self._flushing = False
         self._clock_known = False  # a first reading has reached the engine
-        self._fed = 0  # see _taken
-        self._fed_t = -math.inf
         self.resumed = resume is not None
         self.resume_note = ""
         if resume is not None:
             self._load(resume)
+
+    def _new_engine(self, th: Thresholds) -> AlarmEngine:
+        engine = AlarmEngine(th, on_event=self._on_alarm)
+        engine.history_from(self.intake.history)
+        return engine
+
+    @property
+    def engine(self) -> AlarmEngine:
+        return self.path.engine
+
+    @property
+    def store(self) -> VitalStore:
+        return self.intake.store
+
+    @property
+    def doses(self) -> list[Dose]:
+        return self.actions.doses
+
+    @property
+    def notes(self) -> list[Note]:
+        return self.actions.notes
 
     @property
     def recorder(self) -> SessionRecorder | None:
@@ -120,6 +129,18 @@ class Session:
     @property
     def record_enabled(self) -> bool:
         return self.sink.enabled
+
+    @property
+    def _held(self) -> Reading | None:
+        """The newest row while it waits for a second line (tests/test_differential.py polls finer then)."""
+        return self.intake.held
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def _stored(self) -> None:
+        self.data_version += 1
+        self.version += 1
 
     # -- the clock -----------------------------------------------------------------------------
 
@@ -135,8 +156,9 @@ class Session:
             t = self._events_clock.mapped(now)
             if t is None:
                 return None if self.engine.t == -math.inf else self.engine.t
-            if self._held is not None:
-                t = min(t, self._held.t)  # never ahead of a reading not yet taken
+            held = self.intake.held
+            if held is not None:
+                t = min(t, held.t)  # never ahead of a reading not yet taken
         return max(t, self.engine.t)
 
     @property
@@ -154,24 +176,20 @@ class Session:
             self._note_log("session", "", self.resume_note)
 
     def stop(self) -> None:
-        self._release_held(force=True)
+        self.intake.release(force=True)
         t = self.event_now()
         if t is not None:
-            self._tick(t)
+            self.path.tick(t)
         self.sink.failed_at = None  # a last try to open the recording, whenever the one before was
         self._ensure_recorder()
         if self.recorder is not None:
-            self._rec("event", t if t is not None else self.engine.t, "stop",
-                      wall=format_time(self.clock.wall(), True))
-            self._flush()
-        if self.sink.backlog and self.sink.enabled:
-            self.sink.log_line(f"{len(self.sink.backlog)} record(s) could not be written: "
-                               f"{'the recording never opened' if self.recorder is None else 'the disk refused'}")
-        self.sink.log_line("session stopped")
-        self.sink.close()
+            self.writer.put("event", t if t is not None else self.engine.t, "stop",
+                            wall=format_time(self.clock.wall(), True))
+            self.writer.flush()
+        self.writer.close()
         try:
             self.feed.close()
-        except Exception as exc:  # noqa: BLE001 - the recording is closed already; say it and go on
+        except Exception as exc:  # the recording is closed already: say it and go on
             self.sink.log_line(f"the feed did not close cleanly: {exc!r}")
 
     def _ensure_recorder(self, first: float | None = None) -> None:
@@ -183,7 +201,8 @@ class Session:
         if self.absolute is None:
             return  # a followed file with no row yet: its clock is unknown
         if first is None:
-            first = self.store.span()[0] if len(self.store) else self.event_now()
+            span = self.store.span()
+            first = span[0] if span is not None else self.event_now()
         if first is None:
             return  # no event time yet: the recording starts with the first reading
         extra = {"mode": self.feed.mode, **self.feed.meta()}
@@ -193,13 +212,13 @@ class Session:
                                thresholds=self.th, absolute=self.absolute, start=first, extra=extra)
         if error is not None:
             # Never give up: everything stays in memory and is written once the recording opens.
-            self._technical("record.write", "raise", "high", f"RECORDING FAILED: {error}; retrying")
+            self.technical.raise_alarm("record.write", "high", f"RECORDING FAILED: {error}; retrying")
             return
         # The session's start comes first in the file, at its first reading (or now, resumed).
         start_t = self.event_now() if self.resumed else first
         self.sink.put("event", start_t, "start", first=True, resumed=self.resumed, mode=self.feed.mode,
                       source=self.feed.source, label=self.label, wall=format_time(self.clock.wall(), True))
-        self._flush()
+        self.writer.flush()
 
     # -- polling -------------------------------------------------------------------------------
 
@@ -211,179 +230,52 @@ class Session:
         try:
             up = self.feed.poll(now)
             for s in up.status:
-                self._feed_status(s)
+                self.reports.status(s)
+                if s.kind == "ended":
+                    self.finished = True
             if up.readings or up.events:
                 self._ingest(up.readings, up.events, up.reopened, now)
             if up.rejected:
-                self._rejected(up.rejected)
-        except Exception as exc:  # noqa: BLE001 - the monitor must not die of one bad batch
+                self.reports.rejected(up.rejected)
+        except Exception as exc:  # the monitor must not die of one bad batch
             self.internal_error("while reading the feed", exc, name="feed.error", priority="technical")
         try:
-            self._release_held()
+            self.intake.release()
             if self.recorder is None:
                 self._ensure_recorder()
             t = self.event_now()
             if t is not None:
-                self._tick(t)
-            self._expire(now)
+                self.path.tick(t)
+            self.technical.expire(now)
             if self.sink.due():
-                self._flush()
-        except Exception as exc:  # noqa: BLE001
+                self.writer.flush()
+        except Exception as exc:
             self.internal_error("while updating the session", exc)
         if (self.version, len(self.engine.log)) != before:
             self.version += 1
             return True
         return False
 
-    def _tick(self, t: float) -> None:
-        n = self.engine.fired
-        seq = self._taken()
-        self.engine.tick(t)
-        if self.engine.fired != n:
-            # The live clock fired a deadline (said in the log or not, such as a delay that added
-            # up for an alarm already sounding): a re-run must tick here too, between the same
-            # readings.
-            self._rec("event", t, "clock", seq=seq)
-
-    def _ingest(self, readings: list[Reading], events: list, reopened: bool, now: float) -> None:
-        newest = self._newest()
-        if reopened:
-            self._replay_until = max(self._replay_until, newest)
-        accepted: list[Reading] = []
-        repeated = dropped = 0
-        first_dropped = None
-        # A replay gives its actions in the order they were applied (by seq); the simulator by time.
-        ordered = events if any(e.seq is not None for e in events) else sorted(events, key=lambda e: e.t)
-        k = 0
-        for r in readings:
-            if r.t < self._resume_t or r.t <= self._replay_until:
-                repeated += 1  # already in the store (a resumed session, a rewritten file)
-                continue
-            self._replay_until = -math.inf  # the rewritten file has caught up
-            if r.t < newest:
-                if self._stored_row_equals(r):
-                    repeated += 1  # a bridge that wrote a line again
-                else:
-                    dropped += 1
-                    first_dropped = first_dropped or r
-                continue
-            if accepted and r.t == accepted[-1].t:
-                accepted[-1] = _merge(accepted[-1], r)
-                continue
-            if r.t == newest and self._held is None:
-                extra = self._new_values_only(r)
-                if extra is None:
-                    repeated += 1
-                    continue
-                r = extra
-            while k < len(ordered) and self._event_before(ordered[k], r, len(accepted)):
-                self._take(accepted)
-                self._source_event(ordered[k])
-                k += 1
-            accepted.append(r)
-            newest = r.t
-        if accepted:
+    def _ingest(self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float) -> None:
+        batch = self.intake.sort_batch(readings, events, reopened, self._source_event)
+        rows = batch.rows
+        if rows:
             if self._fit_pending:
-                self._fit_stale(accepted)
-            oldest = accepted[0].t
-            if self._events_clock.arrived(oldest, accepted[-1].t, now, catch_up=reopened):
+                self._fit_stale(rows)
+            if self._events_clock.arrived(rows[0].t, rows[-1].t, now, catch_up=reopened):
                 self._note_log("feed", "", f"the feed delivers readings in bursts: 'no data' is judged "
                                            f"{self._events_clock.lag_s:.0f} s after the newest reading's time")
-        self._take(accepted, hold_last=getattr(self.feed, "splits_rows", False) and k >= len(ordered))
-        while k < len(ordered):
-            self._source_event(ordered[k])
-            k += 1
-        if repeated and reopened:
-            self._note_log("feed", "", f"{repeated} row(s) already shown were skipped (the file was read again "
-                                       "from its start)")
-        if dropped:
-            self._count_problem("feed.order", dropped, lambda n: (
+        self.intake.take(rows, hold_last=getattr(self.feed, "splits_rows", False) and not batch.later)
+        for e in batch.later:
+            self._source_event(e)
+        if batch.repeated and reopened:
+            self._note_log("feed", "", f"{batch.repeated} row(s) already shown were skipped (the file was read "
+                                       "again from its start)")
+        first = batch.first_dropped
+        if first is not None:  # some rows were left out
+            self.technical.count_problem("feed.order", batch.dropped, lambda n: (
                 f"{n} reading(s) older than the newest one were left out (first at "
-                f"{self.fmt(first_dropped.t)}): times go backwards in the feed"))
-
-    def _event_before(self, e, r: Reading, pending: int) -> bool:
-        """Whether a source event comes before reading r (pending: readings accepted before r)."""
-        if e.seq is not None:
-            return e.seq <= self._taken() + pending
-        return e.t < r.t
-
-    def _newest(self) -> float:
-        return self.store.span()[1] if len(self.store) else -math.inf
-
-    def _stored_row_equals(self, r: Reading) -> bool:
-        st = self.store
-        i = int(np.searchsorted(st.t, r.t, "left"))
-        while i < len(st) and st.t[i] == r.t:
-            if all(_same(float(st.column(v)[i]), getattr(r, v)) for v in VITALS):
-                return True
-            i += 1
-        return False
-
-    def _new_values_only(self, r: Reading) -> Reading | None:
-        """A second row with the newest time, after that row was taken: only the values it adds
-        (the first row's values win, as the whole-file reader merges them); None if nothing."""
-        last = len(self.store) - 1
-        vals = {}
-        for v in VITALS:
-            stored = float(self.store.column(v)[last])
-            vals[v] = getattr(r, v) if stored != stored else math.nan
-        if all(x != x for x in vals.values()):
-            return None
-        return Reading(r.t, **vals)
-
-    def _take(self, accepted: list[Reading], hold_last: bool = False) -> None:
-        """The accepted readings go into the store (the screen shows them at once), the engine
-        and the recording; with `hold_last` the newest waits before it reaches the engine, for a
-        second line with its time stamp."""
-        if not accepted:
-            return
-        rows = accepted[:]
-        accepted.clear()
-        merged: list[Reading] = []
-        for r in rows:
-            if merged and r.t == merged[-1].t:
-                merged[-1] = _merge(merged[-1], r)
-            else:
-                merged.append(r)
-        held = self._held
-        if held is not None:
-            if merged[0].t == held.t:
-                self.store.pop_last()  # merged again below, as the whole-file reader merges them
-                merged[0] = _merge(held, merged[0])
-                self._held = None
-            else:
-                self._release_held(force=True)
-        n = len(merged)
-        if n <= 8:
-            for r in merged:  # a poll brings a line or a few: cheaper one by one than as arrays
-                self.store.append(r)
-        else:
-            self.store.extend(np.fromiter((r.t for r in merged), float, n),
-                              {v: np.fromiter((getattr(r, v) for r in merged), float, n) for v in VITALS})
-        self.data_version += 1
-        self.version += 1
-        if hold_last:
-            self._held, self._held_at = merged.pop(), self.clock.monotonic()
-        self._commit(merged)
-
-    def _release_held(self, force: bool = False) -> None:
-        if self._held is None:
-            return
-        if force or self.clock.monotonic() - self._held_at >= MERGE_WAIT_S:
-            r, self._held = self._held, None
-            self._commit([r])
-
-    def _history(self, vital: str, t0: float, t1: float) -> np.ndarray:
-        """The readings the engine has taken, for a baseline (the held newest line is not one)."""
-        if vital not in VITALS:
-            return np.empty(0)
-        return self.store.valid_between(vital, t0, t1, len(self.store) - (self._held is not None))
-
-    def _taken(self) -> int:
-        """Readings the engine has taken, counted as the recording is read back: one per time
-        stamp (a second line for a time stamp already taken is merged into it on loading). A
-        control recorded with this count is applied between the same readings by a re-run."""
-        return self._fed
+                f"{self.fmt(first.t)}): times go backwards in the feed"))
 
     def _commit(self, rows: list[Reading]) -> None:
         """The readings (already in the store) enter the engine and the recording."""
@@ -391,12 +283,7 @@ class Session:
             return
         if not self._clock_known:
             self._clock_started(rows[0].t)
-        for r in rows:
-            self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
-            if r.t != self._fed_t:
-                self._fed += 1
-                self._fed_t = r.t
-        self._rec("readings", rows)
+        self.path.feed(rows)
 
     def _clock_started(self, t: float) -> None:
         """The first reading: event time exists from now on. Open the recording, and raise in the
@@ -405,10 +292,7 @@ class Session:
         if self.absolute is None:
             self.absolute = self.feed.absolute()
         self._ensure_recorder(first=t)
-        for p in list(self._preclock.values()):
-            del self._preclock[p.name]
-            if p.state == "active":
-                self._technical(p.name, "raise", p.priority, p.message, at=t)
+        self.technical.clock_started(t)
 
     def _fit_stale(self, rows: list[Reading]) -> None:
         """Fit the default stale limits to the first readings (what `alarms` does to a whole file)."""
@@ -422,334 +306,80 @@ class Session:
         th, notes = fit_stale_rules(self.th, store)
         if notes:
             self.th, self.fitted = th, notes
-            self.engine = AlarmEngine(th, on_event=self._on_alarm)
-            self.engine.history_from(self._history)
+            self.path.engine = self._new_engine(th)
             for note in notes:
                 self._note_log("session", "", note)
 
-    def _source_event(self, e) -> None:
+    def _source_event(self, e: SourceEvent) -> None:
         """A dose or note from the source (the simulator's scenario), or a recorded action (replay)."""
-        if not getattr(self.feed, "records", True):
-            self._replayed(e)
-            return
-        t = max(e.t, self.engine.t)
-        seq = self._taken()
-        if e.kind == "dose":
-            kind = e.fields.get("dose", "initial")
-            amount = e.fields.get("amount_mg")
-            if any(d.dose == kind for d in self.doses):
-                self._note_log("dose", "", f"the source's {kind} dose at {self.fmt(e.t)} was not applied: "
-                                           f"a {kind} dose is already recorded")
-                return
-            self._rec("event", t, "dose", dose=kind, amount_mg=amount, source="simulator", seq=seq)
-            self.engine.apply(Control(t, "dose", {"dose": kind}, seq))
-            self.doses.append(Dose(t, kind, amount))
-            self._note_log("dose", "", f"{kind} dose {mg(amount)}given (by the simulated scenario)", t=t)
-        elif e.kind == "note":
-            text = str(e.fields.get("text", ""))
-            self._rec("event", t, "note", text=text, source="simulator", seq=seq)
-            self.notes.append(Note(t, text))
-            self._note_log("note", "", f"note (simulator): {text}", t=t)
-
-    def _replayed(self, e) -> None:
-        """A recorded action, applied as it was live (a replay writes nothing)."""
-        rec = {"t": e.t, "kind": e.kind, **e.fields}
-        control = event_control(rec) if e.kind in CONTROL_KINDS else None
-        if control is not None:
-            self.engine.apply(control)
-        if e.kind == "dose":
-            self.doses.append(Dose(rec["given_at"], rec["dose"], rec["amount_mg"]))
-        elif e.kind == "note":
-            self.notes.append(Note(e.t, rec["text"]))
-        entry = action_entry(rec, self.fmt)
-        if entry is not None:
-            self._add_log(entry)
-        self.version += 1
-
-    def _feed_status(self, s) -> None:
-        t = self.event_now()
-        if s.kind in ("lost", "waiting", "error"):
-            self._technical("feed.lost", "raise", "technical", s.message)
-        elif s.kind in ("opened", "restored", "recovered"):
-            self._technical("feed.lost", "clear", message=s.message)
-        elif s.kind == "ended":
-            self.finished = True
-        if t is not None and s.kind != "waiting":
-            self._rec("event", t, "feed", state=s.kind, message=s.message)
-        if s.kind not in ("lost", "waiting", "error"):
-            self._note_log("feed", "", s.message)
-        self.sink.log_line(f"feed {s.kind}: {s.message}")
-        self.version += 1
-
-    def _rejected(self, rejected) -> None:
-        n = len(rejected)
-        first = rejected[0]
-        name = getattr(getattr(self.feed, "path", None), "name", "the feed")
-        self._count_problem("feed.data", n, lambda total: (
-            f"{total} bad line{'s' if total > 1 else ''} in {name} (line {first.line}: {first.reason})"))
-        for r in rejected[:5]:
-            self._note_log("feed", "technical", f"line {r.line} rejected: {r.reason}")
-        if n > 5:
-            self._note_log("feed", "technical", f"... and {n - 5} more bad lines")
-        for r in rejected:
-            self.sink.log_line(f"line {r.line} rejected: {r.reason}")
-        t = self.event_now()
-        if t is not None:
-            self._rec("event", t, "feed", state="rejected", lines=[r.line for r in rejected[:100]],
-                      message=f"{n} line(s) rejected; first: line {first.line}: {first.reason}")
-
-    # -- technical alarms about the monitor ----------------------------------------------------
-
-    def _count_problem(self, name: str, n: int, message: Callable[[int], str]) -> None:
-        """A problem that may repeat (bad lines, rows out of order): one alarm per episode, its
-        count growing, cleared after HOLD_S real seconds without another."""
-        total = self._episode.get(name, 0) + n
-        self._episode[name] = total
-        self._technical(name, "raise", "technical", message(total), hold=HOLD_S)
-
-    def _technical(self, name: str, action: str, priority: str = "technical", message: str = "",
-                   hold: float | None = None, at: float | None = None) -> None:
-        """Raise (or say again) or clear a technical alarm through the engine, recorded as a control."""
-        t = at if at is not None else self.event_now()
-        if action == "raise" and hold:
-            self._expires[name] = self.clock.monotonic() + hold
-        elif action == "clear":
-            self._expires.pop(name, None)
-            self._episode.pop(name, None)
-        if t is None:
-            self._preclock_alarm(name, action, priority, message)
-            return
-        current = self.engine.technical_priority(name)
-        if action == "clear" and current is None:
-            self._preclock.pop(name, None)
-            return
-        if action == "raise" and current is not None and (current == priority or priority != "high"):
-            # The same problem said again: the alarm's words change, the log does not.
-            self.engine.technical(t, name, "raise", current, message)
-            self.version += 1
-            return
-        seq = self._taken()
-        self._rec("event", t, "technical", name=name, action=action, priority=priority, message=message, seq=seq)
-        self.engine.apply(Control(t, "technical", {"name": name, "action": action, "priority": priority,
-                                                   "message": message}, seq))
-        self.sink.log_line(f"{priority.upper()} {name}: {message}" if action == "raise"
-                           else f"cleared {name}: {message}")
-
-    def _preclock_alarm(self, name: str, action: str, priority: str, message: str) -> None:
-        p = self._preclock.get(name)
-        if action == "clear":
-            if p is not None:
-                del self._preclock[name]
-                self._note_log("feed", p.priority, f"{name} cleared: {message}", state="cleared")
-                self.sink.log_line(f"cleared {name}: {message}")
-        elif p is None:
-            self._preclock[name] = _Preclock(name, priority, message)
-            self._note_log("feed", priority, message, state="active")
-            self.sink.log_line(f"{priority.upper()} {name}: {message}")
+        if getattr(self.feed, "records", True):
+            self.actions.from_source(e)
         else:
-            p.message = message
-        self.version += 1
-
-    def _expire(self, now: float) -> None:
-        for name in [n for n, at in self._expires.items() if now >= at]:
-            total = self._episode.get(name)
-            why = "no further problems for a minute"
-            if total:
-                why += f" ({total} in all)"
-            self._technical(name, "clear", message=why)
+            self.actions.replayed(e)
 
     def internal_error(self, where: str, exc: BaseException, name: str = "app.error",
                        priority: str = "high") -> None:
         """An unexpected error: logged with its traceback, shown as a technical alarm; the
         session carries on (the last-resort handler of the app calls this too)."""
-        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self.sink.log_line(f"error {where}:\n{detail}")
-        try:
-            self._technical(name, "raise", priority,
-                            f"internal error {where} ({type(exc).__name__}: {exc}); the monitor carries on",
-                            hold=HOLD_S)
-        except Exception:  # noqa: BLE001 - the alarm for an error must not be lost to a second one
-            self._preclock_alarm(name, "raise", priority, f"internal error {where} ({type(exc).__name__})")
+        self.technical.internal_error(where, exc, name, priority)
 
     def write_log_line(self, text: str) -> None:
         """A line in monitor.log (e.g. a report that could not be written)."""
         self.sink.log_line(text)
 
-    # -- user actions --------------------------------------------------------------------------
-
-    def _action_time(self) -> float:
-        t = self.event_now()
-        if t is None:
-            raise ActionError("no readings yet: the session clock starts with the first reading")
-        return t
+    # -- user actions (monitor.session.actions) --------------------------------------------------
 
     def initial_dose(self) -> Dose | None:
-        return next((d for d in self.doses if d.dose == "initial"), None)
+        return self.actions.initial_dose()
 
     def check_dose(self, kind: str) -> None:
-        """Raise ActionError when a dose of this kind cannot be recorded now."""
-        if kind not in ("initial", "supplemental"):
-            raise ActionError(f"unknown dose kind '{kind}'")
-        self._action_time()
-        initial = self.initial_dose()
-        if kind == "initial" and initial is not None:
-            raise ActionError(f"the initial dose is already recorded ({mg(initial.amount_mg)}at "
-                              f"{self.fmt(initial.t)})")
-        if kind == "supplemental":
-            if initial is None:
-                raise ActionError("record the initial dose first (key d)")
-            given = next((d for d in self.doses if d.dose == "supplemental"), None)
-            if given is not None:
-                raise ActionError(f"a supplemental dose is already recorded ({mg(given.amount_mg)}at "
-                                  f"{self.fmt(given.t)})")
-
-    def supplement_concern(self) -> str | None:
-        """Why a supplemental dose now goes against the protocol (outside its window, or vitals
-        that forbid it), or None: the dialog asks for a confirmation stating this reason."""
-        if self.initial_dose() is None:
-            return None
-        status = self.supplement()
-        return None if status.state in ("open-ok", "given") else status.text
+        self.actions.check_dose(kind)
 
     def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None,
                   reason: str | None = None) -> Dose:
-        """Record a dose. `reason`: the concern the user confirmed (a supplement given outside its
-        window or while the vitals forbid it), kept with the dose in the recording."""
-        self.check_dose(kind)
-        t = self._action_time()
-        initial = self.initial_dose()
-        at = t if given_at is None else min(given_at, t)
-        if kind == "supplemental" and initial is not None and at < initial.t:
-            raise ActionError("the supplemental dose cannot come before the initial dose")
-        extra: dict = {"given_at": format_time(at, bool(self.absolute))} if t - at >= 1 else {}
-        if reason:
-            extra["reason"] = reason
-        seq = self._taken()
-        self._rec("event", t, "dose", dose=kind, amount_mg=amount_mg, who=self.user, seq=seq, **extra)
-        self.engine.apply(Control(t, "dose", {"dose": kind, "given_at": at}, seq))
-        dose = Dose(at, kind, amount_mg)
-        self.doses.append(dose)
-        when = f" (given at {self.fmt(at)})" if "given_at" in extra else ""
-        why = f"; confirmed although {reason}" if reason else ""
-        self._note_log("dose", "", f"{kind} dose {mg(amount_mg)}recorded{when}{why}", t=t)
-        self.version += 1
-        return dose
+        return self.actions.give_dose(kind, amount_mg, given_at, reason)
 
     def add_note(self, text: str) -> None:
-        text = text.strip()
-        if not text:
-            raise ActionError("an empty note was not recorded")
-        t = self._action_time()
-        self._rec("event", t, "note", text=text, who=self.user, seq=self._taken())
-        self.notes.append(Note(t, text))
-        self._note_log("note", "", f"note: {text}", t=t)
-        self.version += 1
+        self.actions.add_note(text)
 
     def acknowledge(self) -> int:
-        """Acknowledge every active and latched alarm; returns how many."""
-        engine_n = sum(1 for s in self.engine.status() if s.state in ("active", "latched"))
-        pre_n = sum(1 for p in self._preclock.values() if p.state == "active")
-        if not engine_n and not pre_n:
-            raise ActionError("nothing to acknowledge")
-        if engine_n:
-            t = self._action_time()
-            seq = self._taken()
-            self._rec("event", t, "ack", who=self.user, seq=seq)
-            self.engine.apply(Control(t, "ack", {"who": self.user}, seq))
-        for p in self._preclock.values():
-            if p.state == "active":
-                p.state = "acknowledged"
-                self._note_log("ack", p.priority, f"{p.message}: acknowledged")
-        self.version += 1
-        return engine_n + pre_n
+        return self.actions.acknowledge()
 
     def pause_audio(self) -> float:
         """Pause the audio for the configured time; returns the seconds of the pause."""
-        seconds = min(self.th.audio.pause_s, self.th.audio.max_pause_s)
-        t = self.event_now()
-        if t is None:
-            # Only technical alarms can sound before the first reading; silence them for now.
-            for p in self._preclock.values():
-                p.state = "acknowledged"
-            self._note_log("pause", "", "audio silenced (no readings yet)")
-            self.version += 1
-            return seconds
-        seq = self._taken()
-        self._rec("event", t, "pause", seconds=seconds, who=self.user, seq=seq)
-        self.engine.apply(Control(t, "pause", {"seconds": seconds}, seq))
-        self.version += 1
-        return seconds
+        return self.actions.pause_audio(min(self.th.audio.pause_s, self.th.audio.max_pause_s))
 
     # -- what the screen shows -----------------------------------------------------------------
 
     def alarms(self) -> list[AlarmStatus]:
-        """Every alarm that is not normal (the engine's, physiological and technical), highest first."""
-        out = self.engine.status() + [
-            AlarmStatus(p.name, p.name.split(".", 1)[0], p.priority, p.state, None, None, -math.inf, p.message)
-            for p in self._preclock.values()]
-        out.sort(key=lambda s: (-s.rank, s.state == "pending", s.state == "acknowledged", s.since))
-        return out
+        return self.board.alarms()
 
     def stale_vitals(self, statuses: list[AlarmStatus] | None = None) -> set[str]:
-        statuses = self.alarms() if statuses is None else statuses
-        stale = {s.alarm[: -len(".stale")] for s in statuses if s.alarm.endswith(".stale")}
-        out: set[str] = set()
-        for rule in self.th.stale:
-            if rule.stream in stale:
-                out.update(rule.vitals)
-        if not len(self.store) and any(s.alarm == "feed.lost" for s in statuses):
-            out.update(VITALS)
-        return out
+        return self.vitals.stale_vitals(statuses)
 
     def current(self, vital: str, stale: set[str] | None = None) -> tuple[float, float] | None:
-        """(time, value) of the newest plausible value, or None when the stream is stale."""
-        stale = self.stale_vitals() if stale is None else stale
-        if vital in stale:
-            return None
-        return self.store.last_valid(vital)
+        return self.vitals.current(vital, stale)
 
     def supplement(self, stale: set[str] | None = None) -> SupplementStatus:
-        t = self.event_now()
-        stale = self.stale_vitals() if stale is None else stale
-        latest = {}
-        for v in self.th.supplement.max_values:
-            if v in VITALS and self.store.last_valid(v) is None:
-                continue  # never measured in this session (no thermometer): not a reason to wait
-            cur = self.current(v, stale) if v in VITALS else None
-            latest[v] = cur[1] if cur else None
-        return supplement_status(self.doses, t if t is not None else 0.0, self.th.supplement, latest)
+        return self.vitals.supplement(stale)
+
+    def supplement_concern(self) -> str | None:
+        return self.vitals.supplement_concern()
 
     def repeat_request(self) -> AlarmEvent | None:
-        """The cuff repeat-measurement request, while no newer cuff reading has come."""
-        r = self.repeat
-        if r is None:
-            return None
-        newest = max((lv[0] for v in ("sbp", "dbp", "map") if (lv := self.store.last_valid(v))), default=-math.inf)
-        return r if newest <= r.t else None
+        return self.board.repeat_request()
 
     def paused_remaining(self) -> float:
-        t = self.event_now()
-        if t is None:
-            return 0.0
-        return max(0.0, self.engine.paused_until - t)
+        return self.board.paused_remaining()
 
     def audible_rank(self) -> int:
-        """What the audio should sound now (0 = silent): the engine's answer, pause and
-        break-through included; before the first reading, the technical alarms raised so far."""
-        t = self.event_now()
-        rank = self.engine.audible_rank(t) if t is not None else 0
-        for p in self._preclock.values():
-            if p.state == "active":
-                rank = max(rank, PRIORITY_RANK["high"] if p.priority == "high" else TECHNICAL_RANK)
-        return rank
+        return self.board.audible_rank()
 
     def take_reminders(self) -> list[int]:
-        out, self.reminders = self.reminders, []
-        return out
+        return self.board.take_reminders()
 
     def take_onsets(self) -> list[int]:
-        out, self.onsets = self.onsets, []
-        return out
+        return self.board.take_onsets()
 
     def present(self) -> set[str]:
         """Vitals with at least one value in the store (cached until new readings arrive)."""
@@ -758,7 +388,8 @@ class Session:
         return self._present[1]
 
     def session_start(self) -> float | None:
-        return self.store.span()[0] if len(self.store) else None
+        span = self.store.span()
+        return span[0] if span is not None else None
 
     def note(self, text: str) -> None:
         """A line in the event log (not an alarm, not recorded)."""
@@ -771,45 +402,12 @@ class Session:
     # -- alarms from the engine ----------------------------------------------------------------
 
     def _on_alarm(self, e: AlarmEvent) -> None:
-        if e.alarm == "bp.repeat":
-            self.repeat = e
-        self._rec("alarm", e)
-        if e.state == "reminder":
-            self.reminders.append(PRIORITY_RANK.get(e.priority, TECHNICAL_RANK))
-        elif e.state in ("active", "escalated"):
-            self.onsets.append(PRIORITY_RANK.get(e.priority, TECHNICAL_RANK))
+        self.writer.put("alarm", e)
+        self.board.heard(e)
         self._note_log("alarm", e.priority, e.message, state=e.state, t=e.t)
         self.version += 1
 
-    # -- recording -----------------------------------------------------------------------------
-
-    def _rec(self, method: str, *args, **kw) -> None:
-        self.sink.put(method, *args, **kw)
-        if self.sink.recorder is not None and len(self.sink.backlog) == 1:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._flushing:
-            return  # raising or clearing record.write below records too: it waits its turn
-        self._flushing = True
-        try:
-            if self.sink.recorder is None:
-                return  # not open yet: everything waits in the backlog
-            late = len(self.sink.backlog) > 1
-            error = self.sink.flush()
-            failing = self.engine.technical_priority("record.write") is not None
-            if error is not None:
-                if not failing:
-                    self._technical("record.write", "raise", "high",
-                                    f"RECORDING FAILED: {error}; {len(self.sink.backlog)} record(s) held in "
-                                    "memory, retrying")
-                return
-            if failing:
-                self._technical("record.write", "clear",
-                                message="writing works again" + (" (held records written)" if late else ""))
-                self.sink.flush()
-        finally:
-            self._flushing = False
+    # -- the event log -------------------------------------------------------------------------
 
     def _note_log(self, kind: str, priority: str, text: str, state: str = "", t: float | None = None) -> None:
         if t is None:
@@ -826,14 +424,14 @@ class Session:
 
     def adopt(self, store: VitalStore, state) -> None:
         """Take a rebuilt state (monitor.session.restore) as this session's own."""
-        self.store, self.doses, self.notes = store, state.doses, state.notes
-        self.log, self.repeat = state.log, state.repeat
+        self.intake.adopt(store)
+        self.actions.doses, self.actions.notes = state.doses, state.notes
+        self.log = state.log
         self.log_serial += len(state.log) + 1
-        self.engine = state.engine
+        self.path.engine = state.engine
         self.engine.listen(self._on_alarm)
-        self.engine.history_from(self._history)
-        self.reminders, self.onsets = [], []
-        self._held = None
+        self.engine.history_from(self.intake.history)
+        self.board.adopt(state.repeat)
         self.data_version += 1
         self.version += 1
 
@@ -846,7 +444,8 @@ class Session:
         recorded = rs.recorded_alarms()
         mine = self.engine.log
         same = len(mine) >= len(recorded) and all(
-            abs(a.t - b.t) < 1.0 and a.alarm == b.alarm and a.state == b.state for a, b in zip(mine, recorded))
+            abs(a.t - b.t) < 1.0 and a.alarm == b.alarm and a.state == b.state
+            for a, b in zip(mine, recorded, strict=False))
         if same:
             # Alarm transitions a crash kept from the file are recorded now, so the log is whole.
             for e in mine[len(recorded):]:
@@ -855,22 +454,11 @@ class Session:
             self.resume_note = (f"note: re-running the alarms over the recording gave {len(mine)} transitions "
                                 f"where {len(recorded)} were recorded; the recorded log is kept")
         now = self.clock.monotonic()
-        for s in self.engine.status():
-            if s.alarm in ("feed.data", "feed.order", "feed.error", "app.error"):
-                self._expires[s.alarm] = now + HOLD_S  # its timer did not survive the restart
-        self._fed = len(self.store)
-        if len(self.store):
+        self.technical.resumed(now)
+        span = self.store.span()
+        if span is not None:
+            newest = span[1]
             self._clock_known = True
-            self._resume_t = self._fed_t = self.store.span()[1]
-            self._events_clock.arrived(self._resume_t, self._resume_t, now, catch_up=True)
-
-
-def _same(a: float, b: float) -> bool:
-    return a == b or (a != a and b != b)
-
-
-def _merge(first: Reading, second: Reading) -> Reading:
-    """Two rows with one time stamp: the first one's values win, the second fills the gaps."""
-    return Reading(first.t, **{v: (a if a == a else getattr(second, v))
-                               for v in VITALS for a in (getattr(first, v),)})
-
+            self.intake.resume_after(newest)
+            self.path.carry_on(len(self.store), newest)
+            self._events_clock.arrived(newest, newest, now, catch_up=True)
