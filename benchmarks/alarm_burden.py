@@ -31,8 +31,14 @@ def burden(tree: Path, path: Path) -> tuple[float, Counter]:
         "print(json.dumps({'hours': (span[1] - span[0]) / 3600 if span else 0,\n"
         "  'events': [(e.alarm, e.priority, e.state) for e in log]}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=tree, capture_output=True,
-                         text=True, check=True, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )
     d = json.loads(out.stdout)
     c: Counter = Counter()
     for alarm, priority, state in d["events"]:

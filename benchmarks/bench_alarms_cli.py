@@ -61,8 +61,10 @@ def main() -> None:
     print(f"file: {n:,} readings")
     print(f"bare pandas.read_csv process : best {min(a):.3f} s, median {statistics.median(a):.3f} s")
     print(f"vitals-monitor alarms        : best {min(b):.3f} s, median {statistics.median(b):.3f} s")
-    print(f"ratio (best) {min(b) / min(a):.2f}, ratio (median) {statistics.median(b) / statistics.median(a):.2f}"
-          "   target <= 1.20")
+    print(
+        f"ratio (best) {min(b) / min(a):.2f}, ratio (median) {statistics.median(b) / statistics.median(a):.2f}"
+        "   target <= 1.20"
+    )
 
 
 if __name__ == "__main__":

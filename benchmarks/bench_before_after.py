@@ -45,8 +45,9 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), a.base], cwd=ROOT, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(base), a.base], cwd=ROOT, check=True, capture_output=True
+        )
         try:
             rows: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in FIGURES}
             for _ in range(a.rounds):

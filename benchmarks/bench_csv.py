@@ -73,8 +73,7 @@ def in_process(path: Path, runs: int) -> tuple[float, float]:
     return statistics.median(t_pd), statistics.median(t_us)
 
 
-def wall(codes: list[str], runs: int,
-         cache_dir: str) -> tuple[list[list[float]], list[list[float]]]:
+def wall(codes: list[str], runs: int, cache_dir: str) -> tuple[list[list[float]], list[list[float]]]:
     """(wall, cpu) times of fresh interpreters running each snippet, interleaved so that load
     drifts hit all snippets alike. CPU time (user + sys) is steadier on a busy machine."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=cache_dir)
@@ -108,18 +107,26 @@ def main() -> None:
             size = path.stat().st_size / 1e6
             print(f"\n{n} rows, {size:.2f} MB, {label}")
             t_pd, t_us = in_process(path, args.runs)
-            print(f"  in process   pandas.read_csv {t_pd * 1e3:7.1f} ms   "
-                  f"load_csv {t_us * 1e3:7.1f} ms   ratio {t_us / t_pd:4.2f}")
-            walls, cpus = wall([f"import pandas; pandas.read_csv({str(path)!r})",
-                                f"from monitor.sources.csv.load import load_csv; "
-                                f"load_csv({str(path)!r})"], args.runs,
-                               str(Path(tmp) / "pycache"))
+            print(
+                f"  in process   pandas.read_csv {t_pd * 1e3:7.1f} ms   "
+                f"load_csv {t_us * 1e3:7.1f} ms   ratio {t_us / t_pd:4.2f}"
+            )
+            walls, cpus = wall(
+                [
+                    f"import pandas; pandas.read_csv({str(path)!r})",
+                    f"from monitor.sources.csv.load import load_csv; load_csv({str(path)!r})",
+                ],
+                args.runs,
+                str(Path(tmp) / "pycache"),
+            )
             for what, (bare, ours) in (("wall", walls), ("cpu", cpus)):
                 for name, f in (("best", min), ("median", statistics.median)):
-                    print(f"  whole process {what:4s} {name:6s}  "
-                          f"bare pandas {f(bare) * 1e3:6.0f} ms   "
-                          f"load_csv {f(ours) * 1e3:6.0f} ms   "
-                          f"ratio {f(ours) / f(bare):4.2f}  (target <= 1.20)")
+                    print(
+                        f"  whole process {what:4s} {name:6s}  "
+                        f"bare pandas {f(bare) * 1e3:6.0f} ms   "
+                        f"load_csv {f(ours) * 1e3:6.0f} ms   "
+                        f"ratio {f(ours) / f(bare):4.2f}  (target <= 1.20)"
+                    )
 
 
 if __name__ == "__main__":

@@ -255,14 +255,18 @@ def main() -> None:
         print(f"  CPU, feed silent   {r['cpu_silent_pct']:5.2f} % of one core")
         if lat:
             p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
-            print(f"  latency write->screen  median {statistics.median(lat) * 1000:4.0f} ms, "
-                  f"p95 {p95 * 1000:4.0f} ms, max {lat[-1] * 1000:4.0f} ms   (target < 500 ms)")
+            print(
+                f"  latency write->screen  median {statistics.median(lat) * 1000:4.0f} ms, "
+                f"p95 {p95 * 1000:4.0f} ms, max {lat[-1] * 1000:4.0f} ms   (target < 500 ms)"
+            )
         print(f"  lines not seen on screen within 0.95 s: {r['missed']}")
         print(f"  memory             {r['rss_mb']:5.1f} MB resident")
         m = run8 = bench_8h(work, cols, rows, args.speed)
         print(f"8 h session (28,800 lines) written at {args.speed:g}x in {m['wall_s']:.0f} s:")
-        print(f"  memory             {m['rss_mb']:5.1f} MB resident at the end, peak {m['hwm_mb']:.1f} MB "
-              f"(target < 150 MB)")
+        print(
+            f"  memory             {m['rss_mb']:5.1f} MB resident at the end, peak {m['hwm_mb']:.1f} MB "
+            f"(target < 150 MB)"
+        )
         print(f"  CPU while catching up {m['cpu_pct']:5.1f} % of one core; {run8['recorded']} readings recorded")
     finally:
         shutil.rmtree(work, ignore_errors=True)

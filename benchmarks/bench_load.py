@@ -32,8 +32,10 @@ def write_csv(path: Path, hours: float = 24.0, hz: int = 10, seed: int = 5) -> i
         return np.where(np.isnan(v), "", np.char.mod("%d", np.nan_to_num(v).astype(int)))
 
     times = np.char.mod("%.1f", t)
-    lines = np.char.add(np.char.add(np.char.add(np.char.add(times, ","), np.char.mod("%d", hr.astype(int))), ","),
-                        np.char.add(np.char.add(cell(sbp), ","), cell(dbp)))
+    lines = np.char.add(
+        np.char.add(np.char.add(np.char.add(times, ","), np.char.mod("%d", hr.astype(int))), ","),
+        np.char.add(np.char.add(cell(sbp), ","), cell(dbp)),
+    )
     with open(path, "w") as f:
         f.write("time,hr,sbp,dbp\n")
         f.write("\n".join(lines.tolist()))
@@ -41,9 +43,11 @@ def write_csv(path: Path, hours: float = 24.0, hz: int = 10, seed: int = 5) -> i
     return n
 
 
-PEAK = ("import resource, subprocess, sys; "
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+PEAK = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:

@@ -50,8 +50,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--seeks", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=5, help="max-speed replays to sample key latency over")
-    ap.add_argument("--input", type=Path, help="replay this CSV or session instead of a simulated one "
-                    "(e.g. the 24 h 10 Hz file of bench_load.py: --day)")
+    ap.add_argument(
+        "--input",
+        type=Path,
+        help="replay this CSV or session instead of a simulated one (e.g. the 24 h 10 Hz file of bench_load.py: --day)",
+    )
     ap.add_argument("--day", action="store_true", help="a 24 h session with HR at 10 Hz (864,000 readings)")
     args = ap.parse_args()
 
@@ -65,13 +68,26 @@ def main() -> int:
     elif args.input:
         csv = args.input
     else:
-        cli.main(["simulate", "--scenario", args.scenario, "--seed", str(args.seed), "--duration",
-                  f"{args.hours:g}h", "--out", str(csv)])
+        cli.main(
+            [
+                "simulate",
+                "--scenario",
+                args.scenario,
+                "--seed",
+                str(args.seed),
+                "--duration",
+                f"{args.hours:g}h",
+                "--out",
+                str(csv),
+            ]
+        )
     t0 = time.perf_counter()
     rs = load_session(csv)
     th = session_limits(rs).thresholds  # as `replay` and `alarms` choose them
-    print(f"session: {len(rs.store):,} rows over {args.hours:g} h ({args.scenario}, seed {args.seed}); "
-          f"loaded in {time.perf_counter() - t0:.2f} s")
+    print(
+        f"session: {len(rs.store):,} rows over {args.hours:g} h ({args.scenario}, seed {args.seed}); "
+        f"loaded in {time.perf_counter() - t0:.2f} s"
+    )
 
     # The headless batch run (`vitals-monitor alarms`) and the session alone, for reference.
     t0 = time.perf_counter()
@@ -85,8 +101,7 @@ def main() -> int:
         s.poll()
         clock.advance(0.1)
     same = [(e.t, e.alarm, e.state) for e in s.session.engine.log] == [(e.t, e.alarm, e.state) for e in batch]
-    print(f"replay session alone at max speed: {time.perf_counter() - t0:.2f} s "
-          f"(same log as the batch run: {same})")
+    print(f"replay session alone at max speed: {time.perf_counter() - t0:.2f} s (same log as the batch run: {same})")
 
     # The app, real clock and timers.
     app = make_replay_app(rs, th, speed=math.inf, quiet=True)
@@ -117,8 +132,9 @@ def main() -> int:
             await keys_until(lambda: app.replay.finished, 120)
             result["replay"] = time.perf_counter() - start
             result["ticks"] = app.ticks
-            result["same"] = [(e.t, e.alarm, e.state) for e in app.session.engine.log] == \
-                [(e.t, e.alarm, e.state) for e in batch]
+            result["same"] = [(e.t, e.alarm, e.state) for e in app.session.engine.log] == [
+                (e.t, e.alarm, e.state) for e in batch
+            ]
             src = app.replay.src
             for _ in range(args.rounds - 1):  # more max-speed replays from the start, keys meanwhile
                 app.replay.seek(src.start)
@@ -156,21 +172,29 @@ def main() -> int:
 
     asyncio.run(run())
     rt = result["replay"]
-    print(f"app replay of {args.hours:g} h at max speed: {rt:.2f} s ({result['ticks']} ticks) "
-          f"[target < 20 s: {'OK' if rt < 20 else 'MISSED'}]; same log as the batch run: {result['same']}")
+    print(
+        f"app replay of {args.hours:g} h at max speed: {rt:.2f} s ({result['ticks']} ticks) "
+        f"[target < 20 s: {'OK' if rt < 20 else 'MISSED'}]; same log as the batch run: {result['same']}"
+    )
     for name, lat in (("max speed", result["max_keys"]), ("600x", result["600_keys"])):
         if lat:
             worst = max(lat)
-            print(f"key latency while playing at {name}: {len(lat)} keys, median "
-                  f"{statistics.median(lat) * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
-                  f"[target < 100 ms: {'OK' if worst < 0.1 else 'MISSED'}]")
+            print(
+                f"key latency while playing at {name}: {len(lat)} keys, median "
+                f"{statistics.median(lat) * 1000:.1f} ms, worst {worst * 1000:.1f} ms "
+                f"[target < 100 ms: {'OK' if worst < 0.1 else 'MISSED'}]"
+            )
     states = result["states"]
     print(f"seek, state rebuilt: median {statistics.median(states) * 1000:.1f} ms, worst {max(states) * 1000:.1f} ms")
     seeks = result["seeks"]
-    print(f"seek (state rebuilt + screen redrawn): {len(seeks)} seeks, median {statistics.median(seeks) * 1000:.1f} ms, "
-          f"worst {max(seeks) * 1000:.1f} ms [target < 300 ms: {'OK' if max(seeks) < 0.3 else 'MISSED'}]")
-    print("seek by key (end, home, shift+right, ]), press to idle: "
-          + ", ".join(f"{x * 1000:.0f} ms" for x in result["keyed"]))
+    print(
+        f"seek (state rebuilt + screen redrawn): {len(seeks)} seeks, median {statistics.median(seeks) * 1000:.1f} ms, "
+        f"worst {max(seeks) * 1000:.1f} ms [target < 300 ms: {'OK' if max(seeks) < 0.3 else 'MISSED'}]"
+    )
+    print(
+        "seek by key (end, home, shift+right, ]), press to idle: "
+        + ", ".join(f"{x * 1000:.0f} ms" for x in result["keyed"])
+    )
     return 0
 
 

@@ -61,9 +61,12 @@ def side_by_side(csv: Path, folder: Path, runs: int, tag: str) -> dict:
     cdn_out = folder / f"{tag}.report-cdn.html"
     wall(report_cmd(csv, cdn_out, "--plotlyjs", "cdn"))
     return {
-        "baseline_s": statistics.median(tb), "report_s": statistics.median(tr),
-        "baseline_runs": tb, "report_runs": tr,
-        "baseline_bytes": base_out.stat().st_size, "report_bytes": rep_out.stat().st_size,
+        "baseline_s": statistics.median(tb),
+        "report_s": statistics.median(tr),
+        "baseline_runs": tb,
+        "report_runs": tr,
+        "baseline_bytes": base_out.stat().st_size,
+        "report_bytes": rep_out.stat().st_size,
         "cdn_bytes": cdn_out.stat().st_size,
     }
 
@@ -108,11 +111,27 @@ def main(argv: list[str] | None = None) -> int:
     from monitor import __version__
 
     sim = folder / "typical-8h.csv"
-    wall([sys.executable, "-m", "monitor", "simulate", "--scenario", "typical", "--seed", "7", "--duration", "8h",
-          "--out", str(sim)])
+    wall(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "simulate",
+            "--scenario",
+            "typical",
+            "--seed",
+            "7",
+            "--duration",
+            "8h",
+            "--out",
+            str(sim),
+        ]
+    )
     rows = sum(1 for _ in open(sim, encoding="utf-8")) - 1
-    print(f"vitals-monitor {__version__}, plotly {plotly.__version__}, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"vitals-monitor {__version__}, plotly {plotly.__version__}, python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"8-hour session: {sim.name}, {rows:,} rows at 1 Hz (simulator, typical, seed 7)\n")
 
     r = side_by_side(sim, folder, args.runs, "8h")
@@ -121,18 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'plain px.line(hr, sbp, dbp)':32} {r['baseline_s']:7.2f}s {mb(r['baseline_bytes']):>10}")
     print(f"  {'vitals-monitor report':32} {r['report_s']:7.2f}s {mb(r['report_bytes']):>10}")
     print(f"  {'vitals-monitor report --plotlyjs cdn':32} {'':8} {mb(r['cdn_bytes']):>10}")
-    print(f"  runs: px.line {', '.join(f'{x:.2f}' for x in r['baseline_runs'])}; "
-          f"report {', '.join(f'{x:.2f}' for x in r['report_runs'])}")
+    print(
+        f"  runs: px.line {', '.join(f'{x:.2f}' for x in r['baseline_runs'])}; "
+        f"report {', '.join(f'{x:.2f}' for x in r['report_runs'])}"
+    )
     ok_time = r["report_s"] <= r["baseline_s"]
     ok_size = r["report_bytes"] < r["baseline_bytes"]
-    print(f"  report/px.line: time x{r['report_s'] / r['baseline_s']:.2f}, size x"
-          f"{r['report_bytes'] / r['baseline_bytes']:.2f}  ->  "
-          f"{'OK' if ok_time and ok_size else 'MISSED'} (target: no slower, smaller)\n")
+    print(
+        f"  report/px.line: time x{r['report_s'] / r['baseline_s']:.2f}, size x"
+        f"{r['report_bytes'] / r['baseline_bytes']:.2f}  ->  "
+        f"{'OK' if ok_time and ok_size else 'MISSED'} (target: no slower, smaller)\n"
+    )
 
     tb, tr, stats = in_process(sim, folder, args.runs)
     print("In this process, imports already paid (read + build + write)")
-    print(f"  plain px.line {tb:.2f}s, report {tr:.2f}s "
-          f"(chart: {stats['traces']} traces, {stats['points']:,} points, {stats['shapes']} shapes)\n")
+    print(
+        f"  plain px.line {tb:.2f}s, report {tr:.2f}s "
+        f"(chart: {stats['traces']} traces, {stats['points']:,} points, {stats['shapes']} shapes)\n"
+    )
 
     real = ROOT.parent / "shared" / "data" / "real" / REAL_NAME
     if not real.exists():
@@ -143,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     span = s.store.span()
     rr = side_by_side(real, folder, max(3, args.runs // 2), "32h")
     print(f"32-hour real recording: {real.name} ({len(s.store):,} rows over {(span[1] - span[0]) / 3600:.1f} h)")
-    print(f"  plain px.line {rr['baseline_s']:.2f}s {mb(rr['baseline_bytes'])}; "
-          f"report {rr['report_s']:.2f}s {mb(rr['report_bytes'])} (cdn {mb(rr['cdn_bytes'])})")
+    print(
+        f"  plain px.line {rr['baseline_s']:.2f}s {mb(rr['baseline_bytes'])}; "
+        f"report {rr['report_s']:.2f}s {mb(rr['report_bytes'])} (cdn {mb(rr['cdn_bytes'])})"
+    )
     print(f"\nfiles in {folder}" + ("" if args.keep else " (temporary)"))
     return 0
 

@@ -63,9 +63,9 @@ class Scenario:
         """
         if mg < 0 or not math.isfinite(mg):
             raise ValueError(f"a dose must be a non-negative number of mg, not {mg}")
-        doses = tuple(
-            replace(d, mg=float(mg) if d.kind == "initial" else float(mg) / 2.0) for d in self.doses
-        ) or (Dose(BASELINE_S, float(mg), "initial"),)
+        doses = tuple(replace(d, mg=float(mg) if d.kind == "initial" else float(mg) / 2.0) for d in self.doses) or (
+            Dose(BASELINE_S, float(mg), "initial"),
+        )
         return replace(self, doses=doses)
 
     def with_device(self, **changes) -> Scenario:
@@ -162,8 +162,14 @@ _add(
         ),
         doses=_doses(120.0),
         subject=_subject(
-            hr0=72.0, sbp0=135.0, dbp0=85.0, e_hr=50.0, e_sbp=125.0, e_dbp=55.0,
-            surge=1.0, surge_t=40 * MINUTE,
+            hr0=72.0,
+            sbp0=135.0,
+            dbp0=85.0,
+            e_hr=50.0,
+            e_sbp=125.0,
+            e_dbp=55.0,
+            surge=1.0,
+            surge_t=40 * MINUTE,
         ),  # fmt: skip
         notes=((_SUPPLEMENT_DECISION_S, "Supplemental dose withheld: BP above 160/100."),),
         expected_alarms=frozenset({("sbp", "upper"), ("dbp", "upper"), ("map", "upper")}),
@@ -209,9 +215,17 @@ _add(
         ),
         doses=_doses(120.0, 60.0),
         subject=_subject(
-            hr0=72.0, sbp0=115.0, dbp0=72.0, e_hr=60.0, e_sbp=60.0, e_dbp=25.0,
-            comedown_hr=12.0, comedown_sbp=-31.0, comedown_dbp=-7.0,
-            comedown_t=4.5 * HOUR, comedown_w=20 * MINUTE,
+            hr0=72.0,
+            sbp0=115.0,
+            dbp0=72.0,
+            e_hr=60.0,
+            e_sbp=60.0,
+            e_dbp=25.0,
+            comedown_hr=12.0,
+            comedown_sbp=-31.0,
+            comedown_dbp=-7.0,
+            comedown_t=4.5 * HOUR,
+            comedown_w=20 * MINUTE,
         ),  # fmt: skip
         expected_alarms=frozenset({("si", "upper"), ("sbp", "lower")}),
     )
@@ -243,9 +257,7 @@ _add(
         ),
         doses=_doses(120.0, 60.0),
         subject=_subject(),
-        device=DeviceConfig(
-            artifacts=ArtifactConfig(hr_spikes_per_h=3.0, hr_dropouts_per_h=2.0, cuff_zero_prob=0.1)
-        ),
+        device=DeviceConfig(artifacts=ArtifactConfig(hr_spikes_per_h=3.0, hr_dropouts_per_h=2.0, cuff_zero_prob=0.1)),
         forced=Forced(cuff_zeros=(1 * HOUR,)),
         expected_alarms=frozenset({("hr", "artifact"), ("sbp", "artifact"), ("dbp", "artifact"), ("map", "artifact")}),
     )

@@ -119,7 +119,7 @@ class BridgeFeed(HandFeed):
         j = self.i
         while j < len(writes) and self.start + writes[j][0] <= now:
             j += 1
-        out = [r for _, r in writes[self.i:j]]
+        out = [r for _, r in writes[self.i : j]]
         self.i = j
         return FeedUpdate(out)
 
@@ -129,6 +129,5 @@ def csv_text(rows: list[Reading]) -> str:
     lines = ["time," + ",".join(cols)]
     for r in rows:
         when = datetime.fromtimestamp(r.t, timezone.utc).isoformat()
-        lines.append(f"{when}," + ",".join("" if math.isnan(getattr(r, c)) else f"{getattr(r, c):g}"
-                                             for c in cols))
+        lines.append(f"{when}," + ",".join("" if math.isnan(getattr(r, c)) else f"{getattr(r, c):g}" for c in cols))
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ def log_with(hr_upper):
     vitals = dict(th.vitals)
     vitals["hr"] = VitalRule("hr", hr_upper, {"medium": 50, "high": 40}, 10, 5, True)
     from dataclasses import replace
+
     return AlarmEngine(replace(th, vitals=vitals)).run(store_of(hr_series([80] * 20 + [120] * 60 + [80] * 20)))
 
 

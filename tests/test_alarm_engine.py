@@ -283,9 +283,14 @@ def test_baseline_rule_on_the_shock_index_runs_in_batch():
     from tests.engine_helpers import store_of
 
     th = replace(rules(), baseline=(BaselineRule("si", "upper", 0.2, "medium", 1800),))
-    rs = [Reading(float(i), hr=70, sbp=120 if i % 60 == 0 else float("nan"), dbp=80 if i % 60 == 0 else float("nan"))
-          for i in range(600)]
-    log = AlarmEngine(th).run(store_of(rs), [__import__("monitor.core.alarm_types", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})])
+    rs = [
+        Reading(float(i), hr=70, sbp=120 if i % 60 == 0 else float("nan"), dbp=80 if i % 60 == 0 else float("nan"))
+        for i in range(600)
+    ]
+    log = AlarmEngine(th).run(
+        store_of(rs),
+        [__import__("monitor.core.alarm_types", fromlist=["Control"]).Control(300, "dose", {"dose": "initial"})],
+    )
     assert any(x.alarm == "baseline" and x.vital == "si" for x in log)
 
 

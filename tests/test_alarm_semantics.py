@@ -147,18 +147,22 @@ def test_a_time_before_the_dose_prints_with_one_sign():
 # -- nothing derived from an artifact alarms ------------------------------------------------------
 
 
-@pytest.mark.parametrize("sbp,dbp,map_,why", [
-    (350, 90, float("nan"), "implausible SBP 350"),
-    (30, 20, float("nan"), "implausible SBP 30"),
-    (100, 94, float("nan"), "pulse pressure 6 mmHg"),
-    (90, 100, float("nan"), "SBP 90 below DBP 100"),
-    (120, 80, 130, "MAP 130 outside DBP-SBP"),
-])
+@pytest.mark.parametrize(
+    "sbp,dbp,map_,why",
+    [
+        (350, 90, float("nan"), "implausible SBP 350"),
+        (30, 20, float("nan"), "implausible SBP 30"),
+        (100, 94, float("nan"), "pulse pressure 6 mmHg"),
+        (90, 100, float("nan"), "SBP 90 below DBP 100"),
+        (120, 80, 130, "MAP 130 outside DBP-SBP"),
+    ],
+)
 def test_an_inconsistent_cuff_reading_is_technical_and_raises_no_limit_alarm(sbp, dbp, map_, why):
     readings = hr([80] * 5) + [Reading(5.0, hr=80, sbp=sbp, dbp=dbp, map=map_)]
     e = both(readings)
-    limit = [x for x in e.log if x.alarm.split(".")[0] in ("sbp", "dbp", "map", "si")
-             and not x.alarm.endswith(".artifact")]
+    limit = [
+        x for x in e.log if x.alarm.split(".")[0] in ("sbp", "dbp", "map", "si") and not x.alarm.endswith(".artifact")
+    ]
     assert limit == [] and not any(x.alarm == "bp.repeat" for x in e.log)
     art = transitions(e, "sbp.artifact", "active") or transitions(e, "dbp.artifact", "active")
     assert art and art[0].priority == "technical" and why in art[0].message
@@ -210,8 +214,10 @@ def test_a_technical_alarm_breaking_a_pause_is_called_technical():
 
 @pytest.mark.parametrize("key", ["pause", "max_pause"])
 def test_no_configuration_pauses_the_audio_for_long(key):
-    doc = {"vitals": {v: {"upper": {"high": lim}} for v, lim in (("hr", 130), ("sbp", 180), ("dbp", 110))},
-           "audio": {key: "24h"} if key == "pause" else {"max_pause": "24h"}}
+    doc = {
+        "vitals": {v: {"upper": {"high": lim}} for v, lim in (("hr", 130), ("sbp", 180), ("dbp", 110))},
+        "audio": {key: "24h"} if key == "pause" else {"max_pause": "24h"},
+    }
     with pytest.raises(ConfigError, match="longer than the 5m an audio pause may last"):
         thresholds_from_dict(doc)
 
@@ -219,12 +225,19 @@ def test_no_configuration_pauses_the_audio_for_long(key):
 def test_a_file_without_hr_or_bp_limits_is_refused_unless_it_says_so():
     with pytest.raises(ConfigError, match="without_limits"):
         thresholds_from_dict({"vitals": {"spo2": {"lower": {"high": 90}}}})
-    th = thresholds_from_dict({"vitals": {"spo2": {"lower": {"high": 90}}},
-                               "without_limits": ["hr", "sbp", "dbp"]})
+    th = thresholds_from_dict({"vitals": {"spo2": {"lower": {"high": 90}}}, "without_limits": ["hr", "sbp", "dbp"]})
     assert th.without_limits == ("hr", "sbp", "dbp")
     with pytest.raises(ConfigError, match="has upper limits"):
-        thresholds_from_dict({"vitals": {"hr": {"upper": {"high": 130}}, "sbp": {"upper": {"high": 180}},
-                                         "dbp": {"upper": {"high": 110}}}, "without_limits": ["hr"]})
+        thresholds_from_dict(
+            {
+                "vitals": {
+                    "hr": {"upper": {"high": 130}},
+                    "sbp": {"upper": {"high": 180}},
+                    "dbp": {"upper": {"high": 110}},
+                },
+                "without_limits": ["hr"],
+            }
+        )
 
 
 # -- wording --------------------------------------------------------------------------------------
@@ -241,8 +254,11 @@ def test_the_alarms_summary_names_baseline_rules_off_and_vitals_without_limits(t
     from monitor.commands import main as cli
 
     f = tmp_path / "no_dbp.toml"
-    f.write_text('without_limits = ["dbp"]\n[vitals.hr.upper]\nhigh = 130\n[vitals.sbp.upper]\nhigh = 180\n'
-                 '[baseline.hr.upper]\nmedium = 40\n', encoding="utf-8")
+    f.write_text(
+        'without_limits = ["dbp"]\n[vitals.hr.upper]\nhigh = 130\n[vitals.sbp.upper]\nhigh = 180\n'
+        "[baseline.hr.upper]\nmedium = 40\n",
+        encoding="utf-8",
+    )
     csv = tmp_path / "s.csv"
     csv.write_text("time,hr\n" + "".join(f"{i},80\n" for i in range(20)), encoding="utf-8")
     assert cli.main(["alarms", str(csv), "--thresholds", str(f)]) == 0

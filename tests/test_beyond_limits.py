@@ -20,8 +20,10 @@ def test_time_and_readings_beyond_each_limit_and_the_baseline_rule_after_the_dos
     th = rules()
     t = np.array([0.0, 300, 600, 900])
     v = np.array([120.0, 165, 185, 150])
-    got = {(b.text, b.priority): (b.seconds, b.readings)
-           for b in time_beyond_limits("sbp", t, v, th, 2100, baseline=120, dose_t=300)}
+    got = {
+        (b.text, b.priority): (b.seconds, b.readings)
+        for b in time_beyond_limits("sbp", t, v, th, 2100, baseline=120, dose_t=300)
+    }
     assert got == {
         ("≥ 180", "high"): (300, 1),
         ("≥ 160", "medium"): (600, 2),

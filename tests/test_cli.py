@@ -13,8 +13,9 @@ from tests.conftest import DATA, ROOT
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
 
 
 def assert_clear_failure(p):
@@ -71,12 +72,15 @@ def test_column_mapping(tmp_path):
     assert "HR high" in p.stdout
 
 
-@pytest.mark.parametrize("content,needle", [
-    (None, "does not exist"),
-    ("", "empty"),
-    ("a,b,c\n1,2,3\n", "time"),
-    ("time,foo\n0,1\n", "vital"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (None, "does not exist"),
+        ("", "empty"),
+        ("a,b,c\n1,2,3\n", "time"),
+        ("time,foo\n0,1\n", "vital"),
+    ],
+)
 def test_unusable_input_is_one_sentence_exit_2(tmp_path, content, needle):
     f = tmp_path / "in.csv"
     if content is not None:
@@ -211,10 +215,12 @@ def test_nothing_outside_the_command_line_imports_it():
 def test_an_alarms_command_line_parses_without_the_ui_the_report_or_the_simulator():
     # Each command's options are added only when it is the one given, so parsing `alarms` does not
     # pay for those of `simulate` (which import the simulator) or for Textual and Plotly.
-    code = ("import sys; from monitor.commands.main import build_parser; "
-            "args = build_parser().parse_args(['alarms', 'x.csv', '--column', 'hr=HR']); "
-            "assert args.command == 'alarms' and args.column == ['hr=HR']; "
-            "print(','.join(m for m in ('textual', 'plotly', 'simulators', 'numpy') if m in sys.modules))")
+    code = (
+        "import sys; from monitor.commands.main import build_parser; "
+        "args = build_parser().parse_args(['alarms', 'x.csv', '--column', 'hr=HR']); "
+        "assert args.command == 'alarms' and args.column == ['hr=HR']; "
+        "print(','.join(m for m in ('textual', 'plotly', 'simulators', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""

@@ -46,8 +46,12 @@ def notes_matching(result: LoadResult, pattern: str) -> list[str]:
 
 # -- separators, encodings, line ends ------------------------------------------------------------
 
-CLEAN_ROWS = [["time", "hr", "sbp", "dbp", "spo2"], ["0", "70", "120", "80", "98"],
-              ["1", "71", "", "", "97"], ["2", "72", "", "", ""]]
+CLEAN_ROWS = [
+    ["time", "hr", "sbp", "dbp", "spo2"],
+    ["0", "70", "120", "80", "98"],
+    ["1", "71", "", "", "97"],
+    ["2", "72", "", "", ""],
+]
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
@@ -100,8 +104,7 @@ def test_no_decimal_comma_note_for_plain_semicolon_files(tmp_path):
 
 
 def test_quoted_fields_and_quoted_decimal_commas(tmp_path):
-    r = load_csv(write(tmp_path, '"time","hr","temp","note"\n"0","70","36,6","cuff, left arm"\n'
-                                 '"1","71","","ok"\n'))
+    r = load_csv(write(tmp_path, '"time","hr","temp","note"\n"0","70","36,6","cuff, left arm"\n"1","71","","ok"\n'))
     assert col(r, "hr") == [70, 71]
     assert col(r, "temp") == [36.6, None]
     assert r.rejected == []
@@ -109,8 +112,15 @@ def test_quoted_fields_and_quoted_decimal_commas(tmp_path):
 
 def test_german_export_fixture():
     r = load_csv(QUIRKS / "semicolon_decimal_comma_bom_crlf.csv")
-    assert r.column_map == {"time": "Zeit", "hr": "HF", "sbp": "NIBP_SBP", "dbp": "NIBP_DBP",
-                            "map": "NIBP_MAP", "spo2": "SpO2", "temp": "Temp"}
+    assert r.column_map == {
+        "time": "Zeit",
+        "hr": "HF",
+        "sbp": "NIBP_SBP",
+        "dbp": "NIBP_DBP",
+        "map": "NIBP_MAP",
+        "spo2": "SpO2",
+        "temp": "Temp",
+    }
     assert r.time_kind == "absolute"
     assert r.store.t[0] == epoch("2024-05-01T09:00:00+00:00")
     assert col(r, "temp")[0] == 36.6
@@ -123,8 +133,11 @@ def test_german_export_fixture():
 
 
 def test_iso_with_offset_is_absolute_utc(tmp_path):
-    r = load_csv(write(tmp_path, "time,hr\n2024-05-01T10:00:00+02:00,70\n"
-                                 "2024-05-01T08:00:01Z,71\n2024-05-01T10:00:02.5+02:00,72\n"))
+    r = load_csv(
+        write(
+            tmp_path, "time,hr\n2024-05-01T10:00:00+02:00,70\n2024-05-01T08:00:01Z,71\n2024-05-01T10:00:02.5+02:00,72\n"
+        )
+    )
     assert r.time_kind == "absolute"
     base = epoch("2024-05-01T08:00:00+00:00")
     assert list(r.store.t) == [base, base + 1, base + 2.5]
@@ -156,8 +169,7 @@ def test_iso_without_offset_in_a_named_zone(tmp_path):
 
 def test_mixed_naive_and_offset_times_count_the_naive_ones(tmp_path):
     r = load_csv(write(tmp_path, "time,hr\n2024-05-01T10:00:00+02:00,70\n2024-05-01T08:00:01,71\n"))
-    assert list(r.store.t) == [epoch("2024-05-01T08:00:00+00:00"),
-                               epoch("2024-05-01T08:00:01+00:00")]
+    assert list(r.store.t) == [epoch("2024-05-01T08:00:00+00:00"), epoch("2024-05-01T08:00:01+00:00")]
     (note,) = notes_matching(r, "no UTC offset")
     assert note.startswith("1 of the 2 times")
 
@@ -203,13 +215,16 @@ def test_the_reference_time_is_what_the_export_tests_assume():
     assert epoch("2026-11-28T09:00:00+00:00") == T0
 
 
-@pytest.mark.parametrize("header,cells,expected", [
-    ("unix_time", ["1795856400", "1795856401"], [T0, T0 + 1]),
-    ("epoch", ["1795856400", "1795856401"], [T0, T0 + 1]),
-    ("timestamp_ms", ["1795856400000", "1795856401500"], [T0, T0 + 1.5]),
-    ("Time [s]", ["1795856400", "1795856402"], [T0, T0 + 2]),
-    ("datetime_utc", ["2026-11-28 09:00:00", "2026-11-28 09:00:01"], [T0, T0 + 1]),
-])
+@pytest.mark.parametrize(
+    "header,cells,expected",
+    [
+        ("unix_time", ["1795856400", "1795856401"], [T0, T0 + 1]),
+        ("epoch", ["1795856400", "1795856401"], [T0, T0 + 1]),
+        ("timestamp_ms", ["1795856400000", "1795856401500"], [T0, T0 + 1.5]),
+        ("Time [s]", ["1795856400", "1795856402"], [T0, T0 + 2]),
+        ("datetime_utc", ["2026-11-28 09:00:00", "2026-11-28 09:00:01"], [T0, T0 + 1]),
+    ],
+)
 def test_time_headers_of_real_exports_give_absolute_utc_seconds(tmp_path, header, cells, expected):
     r = load_csv(write(tmp_path, f"{header},hr\n{cells[0]},70\n{cells[1]},71\n"))
     assert r.column_map["time"] == header
@@ -263,12 +278,20 @@ def test_a_time_column_wins_over_an_epoch_counter(tmp_path):
 # -- header spellings ----------------------------------------------------------------------------
 
 SPELLINGS = {
-    "time": ["time", "timestamp", "datetime", "date_time", "t", "Time", "TIMESTAMP", "DateTime",
-             "Time (s)", "elapsed_seconds"],
-    "hr": ["HR", "hr", "heart_rate", "Heart Rate", "pulse", "PR", "Pulse Rate", "HR (bpm)",
-           "ECG_HR"],
-    "sbp": ["systolic", "sys", "SBP", "NBP-S", "NIBP_SBP", "NBPSys", "ABPSys", "ART-S",
-            "Systolic (mmHg)", "nbp_sys"],
+    "time": [
+        "time",
+        "timestamp",
+        "datetime",
+        "date_time",
+        "t",
+        "Time",
+        "TIMESTAMP",
+        "DateTime",
+        "Time (s)",
+        "elapsed_seconds",
+    ],
+    "hr": ["HR", "hr", "heart_rate", "Heart Rate", "pulse", "PR", "Pulse Rate", "HR (bpm)", "ECG_HR"],
+    "sbp": ["systolic", "sys", "SBP", "NBP-S", "NIBP_SBP", "NBPSys", "ABPSys", "ART-S", "Systolic (mmHg)", "nbp_sys"],
     "dbp": ["diastolic", "dia", "DBP", "NBP-D", "NIBP_DBP", "NBPDias", "ABPDias", "ART-D"],
     "map": ["mean", "MAP", "NBP-M", "NIBP_MAP", "NBPMean", "ABPMean", "ART-M"],
     "spo2": ["SpO2", "spo2", "SPO2", "SpO2 (%)", "O2Sat"],
@@ -277,8 +300,7 @@ SPELLINGS = {
 }
 
 
-@pytest.mark.parametrize("vital,header", [(v, h) for v, hs in SPELLINGS.items() for h in hs
-                                          if v != "time"])
+@pytest.mark.parametrize("vital,header", [(v, h) for v, hs in SPELLINGS.items() for h in hs if v != "time"])
 def test_vital_header_spellings(tmp_path, vital, header):
     r = load_csv(write(tmp_path, f"time,{header}\n0,80\n"))
     assert r.column_map[vital] == header
@@ -352,10 +374,12 @@ def test_canonical_names_beat_aliases_in_the_real_layout():
     r = load_csv(DATA / "mimic2wdb_s00001_numerics.csv")
     assert r.column_map == {v: v for v in ("time", "hr", "sbp", "dbp", "map", "spo2", "temp", "rr")}
     (note,) = notes_matching(r, "Ignored")
-    assert note == ("Ignored 8 columns: 'bp_source' (not a vital sign this monitor shows); 'pulse' "
-                    "(hr is read from 'hr'); 'art_sbp', 'nibp_sbp' (sbp is read from 'sbp'); "
-                    "'art_dbp', 'nibp_dbp' (dbp is read from 'dbp'); 'art_map', 'nibp_map' "
-                    "(map is read from 'map').")
+    assert note == (
+        "Ignored 8 columns: 'bp_source' (not a vital sign this monitor shows); 'pulse' "
+        "(hr is read from 'hr'); 'art_sbp', 'nibp_sbp' (sbp is read from 'sbp'); "
+        "'art_dbp', 'nibp_dbp' (dbp is read from 'dbp'); 'art_map', 'nibp_map' "
+        "(map is read from 'map')."
+    )
 
 
 @pytest.mark.parametrize("order", [["pulse", "NBP-S", "ABPSys"], ["ABPSys", "NBP-S", "pulse"]])
@@ -438,15 +462,18 @@ def test_malformed_lines_fixture_rejects_with_line_numbers_and_keeps_the_rest():
     assert note.startswith("4 lines were rejected and the rest loaded: line 4 (expected 5 fields")
 
 
-@pytest.mark.parametrize("line,reason", [
-    ("7,70,80", "expected 4 fields, found 3"),
-    ("7,70,80,90,100", "expected 4 fields, found 5"),
-    ("7,seventy,80,90", "'seventy' in column HR is not a number"),
-    ("7,72 bpm,80,90", "'72 bpm' in column HR is not a number"),
-    ("7,inf,80,90", "'inf' in column HR is not a finite number"),
-    ("yesterday,70,80,90", "time 'yesterday' is not a time"),
-    (",70,80,90", "time is empty"),
-])
+@pytest.mark.parametrize(
+    "line,reason",
+    [
+        ("7,70,80", "expected 4 fields, found 3"),
+        ("7,70,80,90,100", "expected 4 fields, found 5"),
+        ("7,seventy,80,90", "'seventy' in column HR is not a number"),
+        ("7,72 bpm,80,90", "'72 bpm' in column HR is not a number"),
+        ("7,inf,80,90", "'inf' in column HR is not a finite number"),
+        ("yesterday,70,80,90", "time 'yesterday' is not a time"),
+        (",70,80,90", "time is empty"),
+    ],
+)
 def test_each_malformed_kind_has_its_reason_and_line(tmp_path, line, reason):
     text = "time,HR,sbp,dbp\n0,70,120,80\n\n" + line + "\n9,71,,\n"
     r = load_csv(write(tmp_path, text))
@@ -502,8 +529,9 @@ def test_preamble_before_the_header_is_skipped(tmp_path):
 
 
 def test_impossible_values_are_kept_flagged_and_counted(tmp_path):
-    r = load_csv(write(tmp_path, "time,hr,sbp,dbp,map\n0,0,120,80,93\n1,70,11647,80,90\n"
-                                 "2,71,70,90,83\n3,72,120,80,93\n"))
+    r = load_csv(
+        write(tmp_path, "time,hr,sbp,dbp,map\n0,0,120,80,93\n1,70,11647,80,90\n2,71,70,90,83\n3,72,120,80,93\n")
+    )
     assert r.rows == 4
     assert col(r, "hr") == [0, 70, 71, 72]
     assert col(r, "sbp") == [120, 11647, 70, 120]
@@ -602,8 +630,10 @@ def test_resolve_header_and_parse_lines_in_batches():
     assert list(cols["sbp"][1:]) == [120]
     t, cols, rejected, kind = parse_lines(["2;72;;\n", "3;x;;\n", "4;74\n"], header, 4)
     assert list(t) == [2]
-    assert rejected == [RejectedLine(5, "'x' in column HR is not a number"),
-                        RejectedLine(6, "expected 4 fields, found 2")]
+    assert rejected == [
+        RejectedLine(5, "'x' in column HR is not a number"),
+        RejectedLine(6, "expected 4 fields, found 2"),
+    ]
 
 
 def test_parse_batch_enforces_an_earlier_time_kind():
@@ -637,8 +667,9 @@ def test_resolve_header_errors_name_the_source():
 
 
 def test_sort_and_merge_on_its_own():
-    m = sort_and_merge(np.array([2.0, 1.0, 1.0]), {"hr": np.array([72.0, 70.0, np.nan]),
-                                                   "spo2": np.array([np.nan, np.nan, 97.0])})
+    m = sort_and_merge(
+        np.array([2.0, 1.0, 1.0]), {"hr": np.array([72.0, 70.0, np.nan]), "spo2": np.array([np.nan, np.nan, 97.0])}
+    )
     assert list(m.times) == [1, 2]
     assert list(m.columns["hr"]) == [70, 72]
     assert m.duplicate_times == 1 and m.out_of_order == 1 and m.conflicts == 0
@@ -674,8 +705,12 @@ def _narrow_cuff_rows(path: Path) -> int:
 
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    return sum(1 for row in rows if any(row.get(k) for k in ("sbp", "dbp", "map"))
-               and cuff_problem(num(row, "sbp"), num(row, "dbp"), num(row, "map")) is not None)
+    return sum(
+        1
+        for row in rows
+        if any(row.get(k) for k in ("sbp", "dbp", "map"))
+        and cuff_problem(num(row, "sbp"), num(row, "dbp"), num(row, "map")) is not None
+    )
 
 
 def _rows_with_a_vital(path: Path) -> int:
@@ -733,8 +768,7 @@ def _quirk_count(quirks: str, pattern: str) -> int:
 
 def _flagged_in_readme(quirks: str, vital: str) -> int:
     """Count of "hr=0 xN" plus "hr outside 20-250 xN" (not art_hr..., not nibp_...)."""
-    return (_quirk_count(quirks, rf"(?<![_a-z]){vital}=0")
-            + _quirk_count(quirks, rf"(?<![_a-z]){vital} outside \S+"))
+    return _quirk_count(quirks, rf"(?<![_a-z]){vital}=0") + _quirk_count(quirks, rf"(?<![_a-z]){vital} outside \S+")
 
 
 @pytest.mark.skipif(not SHARED_REAL.is_dir(), reason="the shared development set is not here")
@@ -754,8 +788,7 @@ def test_every_shared_real_file_loads_and_matches_its_quirks():
         for v in ("hr", "spo2", "rr", "temp"):
             # The README counts against its own ranges; ours are the monitors' measuring ranges
             # (monitor.core.vitals), as wide or wider: SpO2 45 % is a real reading, not an artifact.
-            outside = sum(1 for row in raw if row.get(v) and not (
-                SPECS[v].low <= float(row[v]) <= SPECS[v].high))
+            outside = sum(1 for row in raw if row.get(v) and not (SPECS[v].low <= float(row[v]) <= SPECS[v].high))
             assert r.artifacts[v] == outside <= _flagged_in_readme(q, v), (path.name, v)
         for v in ("sbp", "dbp", "map"):
             base = _flagged_in_readme(q, v)

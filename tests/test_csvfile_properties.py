@@ -18,9 +18,11 @@ from monitor.sources.csv.load import LoadResult, load_csv
 from tests.conftest import examples
 
 # CSV_EXAMPLES=3000 pytest tests/test_csvfile_properties.py for a longer hunt.
-SETTINGS = settings(max_examples=int(os.environ.get("CSV_EXAMPLES", str(examples(200)))), deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("CSV_EXAMPLES", str(examples(200)))),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _load_bytes(data: bytes, **kw):
@@ -57,12 +59,16 @@ def test_arbitrary_bytes_load_or_raise_csv_error(data):
         _check_result(out)
 
 
-CSVISH = st.text(alphabet=st.sampled_from(list("0123456789,;\t|.-+:TZ \"\r\nabcxeE\ufeff\x00é")),
-                 max_size=300)
-HEADERS = st.sampled_from([
-    "time,hr,sbp,dbp,map,spo2,temp,rr\n", "time;HR;NBP-S;NBP-D\r\n", "timestamp\tSpO2\tRR\n",
-    "\ufefft|pulse|Temp\n", '"time","hr"\n',
-])
+CSVISH = st.text(alphabet=st.sampled_from(list('0123456789,;\t|.-+:TZ "\r\nabcxeE\ufeff\x00é')), max_size=300)
+HEADERS = st.sampled_from(
+    [
+        "time,hr,sbp,dbp,map,spo2,temp,rr\n",
+        "time;HR;NBP-S;NBP-D\r\n",
+        "timestamp\tSpO2\tRR\n",
+        "\ufefft|pulse|Temp\n",
+        '"time","hr"\n',
+    ]
+)
 
 
 @SETTINGS
@@ -74,19 +80,36 @@ def test_csv_like_text_after_a_real_header_loads_or_raises(header, body):
             _check_result(out)
 
 
-value = st.one_of(st.none(), st.integers(0, 250).map(float),
-                  st.floats(0, 250, allow_nan=False).map(lambda x: round(x, 1)))
+value = st.one_of(
+    st.none(), st.integers(0, 250).map(float), st.floats(0, 250, allow_nan=False).map(lambda x: round(x, 1))
+)
 row = st.tuples(st.integers(0, 40), *[value] * len(VITALS))
-JUNK = st.sampled_from(["1,2", "abc,70,,,,,,", "x", ",,,,,,,,,,", "1,2,3,4,5,6,7,8,9",
-                        "2024-13-45,70,,,,,,", "5,seventy,,,,,,", "\"unclosed,70,,,,,,"])
+JUNK = st.sampled_from(
+    [
+        "1,2",
+        "abc,70,,,,,,",
+        "x",
+        ",,,,,,,,,,",
+        "1,2,3,4,5,6,7,8,9",
+        "2024-13-45,70,,,,,,",
+        "5,seventy,,,,,,",
+        '"unclosed,70,,,,,,',
+    ]
+)
 
 
 @SETTINGS
-@given(st.lists(row, max_size=40), st.lists(st.tuples(st.integers(0, 45), JUNK), max_size=6),
-       st.sampled_from([",", ";", "\t"]), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@given(
+    st.lists(row, max_size=40),
+    st.lists(st.tuples(st.integers(0, 45), JUNK), max_size=6),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+)
 def test_valid_rows_are_never_lost(rows, junk, sep, eol, bom):
     """Whatever junk lines are mixed in, every valid row is loaded (merged as documented) and
     every junk line that is not blank is rejected with its own line number."""
+
     def cell(v):
         if v is None:
             return ""
@@ -117,8 +140,7 @@ def test_valid_rows_are_never_lost(rows, junk, sep, eol, bom):
         for name, v in zip(VITALS, r[1:]):
             if v is not None and name not in slot:
                 slot[name] = v
-    junk_lines = {i + 1 for i, k in enumerate(kinds)
-                  if k == "junk" and lines[i].replace(sep, "").strip()}
+    junk_lines = {i + 1 for i, k in enumerate(kinds) if k == "junk" and lines[i].replace(sep, "").strip()}
     assert {x.line for x in out.rejected} == junk_lines
     assert sorted(expected) == list(out.store.t)
     for i, t in enumerate(out.store.t):

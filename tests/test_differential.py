@@ -59,7 +59,7 @@ def run_live(plan, folder):
             except ActionError:
                 pass
         # Four polls a second, as the app; a second at a time while nothing is due (cheaper).
-        nxt = min([w for w, _ in plan.writes[feed.i:feed.i + 1]] + [k[0] for k in keys[:1]] + [plan.duration])
+        nxt = min([w for w, _ in plan.writes[feed.i : feed.i + 1]] + [k[0] for k in keys[:1]] + [plan.duration])
         step = POLL_S if nxt - elapsed < 1.0 + POLL_S or s._held is not None else 1.0
         clock.advance(step)
         elapsed += step
@@ -78,8 +78,9 @@ def check(seed, tmp_path, replay=False):
     headless = [key(e) for e in recompute(rs, session_limits(rs).thresholds)]
     assert headless == recorded, f"seed {seed}: headless differs from live"
     if replay:
-        rc = ReplayController(ReplaySource(rs, speed=120.0), session_limits(rs).thresholds,
-                              clock=ManualClock(wall=T0, monotonic=0.0))
+        rc = ReplayController(
+            ReplaySource(rs, speed=120.0), session_limits(rs).thresholds, clock=ManualClock(wall=T0, monotonic=0.0)
+        )
         rc.play_to(rc.src.end)
         assert [key(e) for e in rc.session.engine.log] == recorded, f"seed {seed}: replay differs from live"
 

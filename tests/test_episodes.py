@@ -15,8 +15,13 @@ def ev(t, alarm, state, priority="medium"):
 
 
 def test_an_episode_runs_from_active_to_cleared_at_its_highest_priority():
-    log = [ev(10, "hr.upper", "active"), ev(15, "sbp.upper", "active"), ev(20, "hr.upper", "escalated", "high"),
-           ev(30, "hr.upper", "de-escalated"), ev(40, "hr.upper", "cleared")]
+    log = [
+        ev(10, "hr.upper", "active"),
+        ev(15, "sbp.upper", "active"),
+        ev(20, "hr.upper", "escalated", "high"),
+        ev(30, "hr.upper", "de-escalated"),
+        ev(40, "hr.upper", "cleared"),
+    ]
     assert episodes(log, 100.0) == [
         Episode("hr.upper", "hr", 10, 40, "high", None, ((10, 20, "medium"), (20, 30, "high"), (30, 40, "medium"))),
         Episode("sbp.upper", "sbp", 15, 100, "medium", None, ((15, 100, "medium"),)),  # still on at the end
@@ -24,16 +29,23 @@ def test_an_episode_runs_from_active_to_cleared_at_its_highest_priority():
 
 
 def test_a_latched_alarm_is_held_until_its_next_logged_transition():
-    log = [ev(10, "hr.upper", "active", "high"), ev(20, "hr.upper", "latched", "high"),
-           ev(50, "hr.upper", "acknowledged", "high"), ev(50, "hr.upper", "cleared", "high")]
+    log = [
+        ev(10, "hr.upper", "active", "high"),
+        ev(20, "hr.upper", "latched", "high"),
+        ev(50, "hr.upper", "acknowledged", "high"),
+        ev(50, "hr.upper", "cleared", "high"),
+    ]
     (held,) = episodes(log, 100.0)
     assert held.latched_at == 20 and held.segments == ((10, 20, "high"), (20, 50, "held"))
 
 
-@pytest.mark.parametrize("back_for, segments", [
-    (3, ((30.0, 60.0, "high"), (60.0, 122.0, "held"))),  # shorter than the 10 s delay: still held
-    (15, ((30.0, 60.0, "high"), (60.0, 100.0, "held"), (100.0, 115.0, "high"), (115.0, 134.0, "held"))),
-])
+@pytest.mark.parametrize(
+    "back_for, segments",
+    [
+        (3, ((30.0, 60.0, "high"), (60.0, 122.0, "held"))),  # shorter than the 10 s delay: still held
+        (15, ((30.0, 60.0, "high"), (60.0, 100.0, "held"), (100.0, 115.0, "high"), (115.0, 134.0, "held"))),
+    ],
+)
 def test_a_held_alarm_is_drawn_active_again_only_when_the_engine_sounds_it_again(back_for, segments):
     """The report and the alarm log agree: a latched HR alarm whose value touches its limit for less
     than the delay stays held; one back beyond it for the delay is active from when the engine says."""
@@ -47,9 +59,16 @@ def test_a_held_alarm_is_drawn_active_again_only_when_the_engine_sounds_it_again
 
 
 def test_time_in_alarm_counts_overlaps_once_and_keeps_the_order_episodes_ended():
-    log = [ev(0, "sbp.upper", "active"), ev(5, "sbp.upper", "cleared"), ev(10, "hr.upper", "active"),
-           ev(30, "hr.lower", "active"), ev(40, "hr.upper", "cleared"), ev(45, "hr.stale", "active", "technical"),
-           ev(50, "hr.lower", "cleared"), ev(60, "dbp.upper", "active")]
+    log = [
+        ev(0, "sbp.upper", "active"),
+        ev(5, "sbp.upper", "cleared"),
+        ev(10, "hr.upper", "active"),
+        ev(30, "hr.lower", "active"),
+        ev(40, "hr.upper", "cleared"),
+        ev(45, "hr.stale", "active", "technical"),
+        ev(50, "hr.lower", "cleared"),
+        ev(60, "dbp.upper", "active"),
+    ]
     assert list(time_in_alarm(log, 65.0).items()) == [("sbp", 5.0), ("hr", 40.0), ("dbp", 5.0)]
 
 

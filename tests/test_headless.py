@@ -17,9 +17,27 @@ from tests.conftest import ROOT
 @pytest.mark.slow
 def test_a_headless_simulated_session_records_and_ends_by_itself(tmp_path):
     rec = tmp_path / "rec"
-    out = subprocess.run([sys.executable, "-m", "monitor", "live", "--simulate", "hypertensive", "--seed", "3",
-                          "--speed", "7200", "--headless", "--record", str(rec)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "live",
+            "--simulate",
+            "hypertensive",
+            "--seed",
+            "3",
+            "--speed",
+            "7200",
+            "--headless",
+            "--record",
+            str(rec),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("SIMULATED: ") and "session ended" in out.stdout
     assert "!!" in out.stdout  # alarm lines, with their priority markers
@@ -33,9 +51,26 @@ def test_a_headless_simulated_session_records_and_ends_by_itself(tmp_path):
 @pytest.mark.slow
 def test_sigterm_ends_a_headless_session_cleanly(tmp_path):
     rec = tmp_path / "rec"
-    p = subprocess.Popen([sys.executable, "-m", "monitor", "live", "--simulate", "typical", "--speed", "60",
-                          "--headless", "--record", str(rec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "live",
+            "--simulate",
+            "typical",
+            "--speed",
+            "60",
+            "--headless",
+            "--record",
+            str(rec),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.monotonic() + 30
     while not (rec / "readings.csv").exists() and time.monotonic() < deadline:
         time.sleep(0.1)

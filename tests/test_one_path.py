@@ -46,8 +46,9 @@ class Bed:
         self.rec = tmp_path / "rec"
         self.clock = ManualClock(wall=T0 + 1.0, monotonic=1000.0)
         kw.setdefault("fit_stale", True)
-        self.s = Session(FileFeed(self.path), kw.pop("thresholds", TH), folder=self.rec, clock=self.clock,
-                         user="nurse", **kw)
+        self.s = Session(
+            FileFeed(self.path), kw.pop("thresholds", TH), folder=self.rec, clock=self.clock, user="nurse", **kw
+        )
         self.s.start()
 
     def write(self, text: str) -> None:
@@ -79,8 +80,7 @@ def three_hours() -> str:
     for i in range(3 * 3600):
         hr = 135 if 3600 <= i < 3900 else 75
         # (a cuff reading 2 min into the HR episode: the shock index takes the HR of the last 10 s)
-        cuff = {"sbp": 182, "dbp": 104} if i == 7200 else (
-            {"sbp": 120, "dbp": 78} if i % 600 == 0 or i == 3720 else {})
+        cuff = {"sbp": 182, "dbp": 104} if i == 7200 else ({"sbp": 120, "dbp": 78} if i % 600 == 0 or i == 3720 else {})
         out.append(line(T0 + i, hr=hr, **cuff))
     return "".join(out)
 

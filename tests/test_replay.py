@@ -42,8 +42,9 @@ def key(e: AlarmEvent) -> tuple:
 @pytest.fixture(scope="module")
 def sim_csv(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sim") / "h.csv"
-    assert cli.main(["simulate", "--scenario", "hypertensive", "--seed", "7", "--duration", "3h",
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["simulate", "--scenario", "hypertensive", "--seed", "7", "--duration", "3h", "--out", str(out)]) == 0
+    )
     return out
 
 
@@ -76,8 +77,9 @@ def build(path, **kw):
     given = th is not None
     chosen = session_limits(rs, th)  # as `vitals-monitor replay` chooses them
     clock = ManualClock(wall=T0, monotonic=1000.0)
-    app = make_replay_app(rs, chosen.thresholds, clock=clock, tz=UTC, timers=False, thresholds_given=given,
-                          notes=chosen.notes, **kw)
+    app = make_replay_app(
+        rs, chosen.thresholds, clock=clock, tz=UTC, timers=False, thresholds_given=given, notes=chosen.notes, **kw
+    )
     return app, clock
 
 
@@ -162,9 +164,12 @@ def test_seeking_gives_the_state_a_live_viewer_had_and_playing_on_continues_it(s
     sought.seek(target)
     assert sought.src.position == straight.src.position == pytest.approx(target)
     assert [key(e) for e in sought.session.engine.log] == [key(e) for e in straight.session.engine.log]
-    assert [(a.alarm, a.state, a.priority, a.value) for a in sought.session.alarms()] == \
-        [(a.alarm, a.state, a.priority, a.value) for a in straight.session.alarms()]
-    assert len(sought.session.store) == len(straight.session.store) and sought.session.store.last_valid("sbp") == straight.session.store.last_valid("sbp")
+    assert [(a.alarm, a.state, a.priority, a.value) for a in sought.session.alarms()] == [
+        (a.alarm, a.state, a.priority, a.value) for a in straight.session.alarms()
+    ]
+    assert len(sought.session.store) == len(straight.session.store) and sought.session.store.last_valid(
+        "sbp"
+    ) == straight.session.store.last_valid("sbp")
     assert sought.session.doses == straight.session.doses and sought.session.notes == straight.session.notes
     assert sought.session.paused_remaining() == straight.session.paused_remaining()
     assert (sought.session.repeat_request() is None) == (straight.session.repeat_request() is None)
@@ -309,8 +314,6 @@ def test_a_plain_device_csv_replays_end_to_end():
 
     run(app, script)
     assert path.read_bytes() == before
-
-
 
 
 # -- every control ------------------------------------------------------------------------------
@@ -473,7 +476,11 @@ def test_bedside_keys_do_not_change_a_replay(sim_csv):
         await pilot.press("d", "s", "n", "a", "p")
         await pilot.pause()
         assert not isinstance(app.screen, (DoseScreen, NoteScreen))
-        assert (list(app.replay.session.doses), list(app.replay.session.notes), len(app.replay.session.engine.log)) == before
+        assert (
+            list(app.replay.session.doses),
+            list(app.replay.session.notes),
+            len(app.replay.session.engine.log),
+        ) == before
         assert app.replay.session.recorder is None
 
     run(app, script)

@@ -33,12 +33,23 @@ TEMPLATE = "%{y} %{customdata} %{meta[0]} $x^2$"
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
 
 
-def make_session(folder, *, label="P-007 session 2", note="patient calm", hours=2.0, dose=True,
-                 simulated=False, who="therapist A", amount=120, dose_extra=None):
+def make_session(
+    folder,
+    *,
+    label="P-007 session 2",
+    note="patient calm",
+    hours=2.0,
+    dose=True,
+    simulated=False,
+    who="therapist A",
+    amount=120,
+    dose_extra=None,
+):
     """A session folder with known numbers.
 
     HR 70 at 1 Hz; 120 from +30 min to +40 min after the dose (600 s beyond the 110 limit), one
@@ -46,8 +57,7 @@ def make_session(folder, *, label="P-007 session 2", note="patient calm", hours=
     Temperature every 30 min: 36.8. One artifact: HR 0 at +50 min.
     """
     th = load_thresholds()
-    rec = SessionRecorder(folder, label=label, source="test bridge", simulated=simulated, thresholds=th,
-                          start=T0)
+    rec = SessionRecorder(folder, label=label, source="test bridge", simulated=simulated, thresholds=th, start=T0)
     n = int(hours * 3600)
     readings = []
     for i in range(n):
@@ -69,9 +79,9 @@ def make_session(folder, *, label="P-007 session 2", note="patient calm", hours=
     rec.readings(readings[: 1800 if dose else n])
     if dose:
         rec.event(DOSE, "dose", dose="initial", amount_mg=amount, **(dose_extra or {}))
-        rec.readings(readings[1800:1800 + 1820])
+        rec.readings(readings[1800 : 1800 + 1820])
         rec.event(DOSE + 1820, "ack", who=who)
-        rec.readings(readings[1800 + 1820:])
+        rec.readings(readings[1800 + 1820 :])
         rec.event(DOSE + 3000, "note", text=note)
     rec.close()
     return folder
@@ -286,7 +296,7 @@ def test_drawable_keeps_extremes_and_breaks_at_gaps(values, gaps, buckets):
 
 
 def test_plotly_text_escapes_tags_templates_and_latex():
-    out = plotly_text(PAYLOAD + TEMPLATE + '"\'&')
+    out = plotly_text(PAYLOAD + TEMPLATE + "\"'&")
     assert "<" not in out and ">" not in out and "%{" not in out and "$" not in out and '"' not in out
     assert out.startswith("&lt;script&gt;")
 
@@ -317,8 +327,7 @@ def test_user_and_data_text_is_escaped_everywhere(tmp_path):
         assert "%{y}" not in json.dumps([t.get("customdata"), t.get("text"), t.get("name")], ensure_ascii=False)
     # Hover templates are ours: only the known substitutions.
     for t in fig["data"]:
-        assert set(re.findall(r"%\{[^}]*\}", t.get("hovertemplate", ""))) <= {
-            "%{customdata}", "%{y:.0f}", "%{y:.1f}"}
+        assert set(re.findall(r"%\{[^}]*\}", t.get("hovertemplate", ""))) <= {"%{customdata}", "%{y:.0f}", "%{y:.1f}"}
 
 
 def test_column_names_from_a_csv_are_escaped(tmp_path):
@@ -335,14 +344,37 @@ def test_column_names_from_a_csv_are_escaped(tmp_path):
 
 def test_header(session_dir):
     html = render_html(build_report_data(load_session(session_dir)))
-    for text in ("P-007 session 2", "Friday 28 November 2025", "2025-11-28 09:00:00 UTC", "2025-11-28 10:59:59 UTC",
-                 "1h59m", "test bridge", "Thresholds in force", "recorded with vitals-monitor 0.1.0",
-                 "report by vitals-monitor", "plotly.js", "initial dose 120 mg at 09:30:00 (+0:00:00)"):
+    for text in (
+        "P-007 session 2",
+        "Friday 28 November 2025",
+        "2025-11-28 09:00:00 UTC",
+        "2025-11-28 10:59:59 UTC",
+        "1h59m",
+        "test bridge",
+        "Thresholds in force",
+        "recorded with vitals-monitor 0.1.0",
+        "report by vitals-monitor",
+        "plotly.js",
+        "initial dose 120 mg at 09:30:00 (+0:00:00)",
+    ):
         assert text in html, text
     assert "SIMULATED" not in html
-    for head in ("pre-dose baseline", "minimum (time)", "maximum (time)", "mean", "time beyond limits",
-                 "alarms by priority", "artifacts excluded", "peak change from baseline", "dose to peak",
-                 "Alarm log", "Event log", "acknowledged by", "Method", "min/max bucketing"):
+    for head in (
+        "pre-dose baseline",
+        "minimum (time)",
+        "maximum (time)",
+        "mean",
+        "time beyond limits",
+        "alarms by priority",
+        "artifacts excluded",
+        "peak change from baseline",
+        "dose to peak",
+        "Alarm log",
+        "Event log",
+        "acknowledged by",
+        "Method",
+        "min/max bucketing",
+    ):
         assert head in html, head
 
 
@@ -427,9 +459,11 @@ def test_command_writes_the_report(sim8h, tmp_path):
 
 @pytest.mark.slow
 def test_command_user_errors_are_one_sentence(tmp_path):
-    for args in (["report", str(tmp_path / "missing.csv")],
-                 ["report", str(DATA / "mimic3demo_icustay_210164.csv"), "--thresholds", str(tmp_path / "no.toml")],
-                 ["report", str(DATA / "mimic3demo_icustay_210164.csv"), "-o", "/proc/nope/r.html"]):
+    for args in (
+        ["report", str(tmp_path / "missing.csv")],
+        ["report", str(DATA / "mimic3demo_icustay_210164.csv"), "--thresholds", str(tmp_path / "no.toml")],
+        ["report", str(DATA / "mimic3demo_icustay_210164.csv"), "-o", "/proc/nope/r.html"],
+    ):
         p = cli(*args)
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr and p.stderr.startswith("vitals-monitor: ")
@@ -439,8 +473,12 @@ def test_command_user_errors_are_one_sentence(tmp_path):
 def test_command_recomputes_with_other_thresholds(sim8h, tmp_path):
     th = tmp_path / "loose.toml"
     th.write_text(
-        (ROOT / "thresholds.toml").read_text(encoding="utf-8").replace("medium = 160", "medium = 200")
-        .replace("high = 180", "high = 220"), encoding="utf-8")
+        (ROOT / "thresholds.toml")
+        .read_text(encoding="utf-8")
+        .replace("medium = 160", "medium = 200")
+        .replace("high = 180", "high = 220"),
+        encoding="utf-8",
+    )
     p = cli("report", str(sim8h), "-o", str(tmp_path / "r.html"), "--thresholds", str(th))
     assert p.returncode == 0, p.stderr
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -34,16 +34,30 @@ CHROMIUM = _find_chromium()
 if CHROMIUM is None:
     if os.environ.get("VITALS_REQUIRE_BROWSER") == "1":
         raise RuntimeError("VITALS_REQUIRE_BROWSER=1 but no chromium was found (apt-get install -y chromium)")
-    pytestmark.append(pytest.mark.skip(reason="headless browser test needs /usr/bin/chromium "
-                                         "(Debian: apt-get install -y chromium; .ci/run installs it)"))
+    pytestmark.append(
+        pytest.mark.skip(
+            reason="headless browser test needs /usr/bin/chromium "
+            "(Debian: apt-get install -y chromium; .ci/run installs it)"
+        )
+    )
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-    "--disable-default-apps", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
     # Network off: every connection goes to a closed port and no name resolves.
-    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--enable-logging=stderr", "--v=0", "--virtual-time-budget=8000",
+    "--proxy-server=127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--virtual-time-budget=8000",
 ]
 
 
@@ -51,8 +65,13 @@ def open_in_chromium(html: Path, *extra: str) -> tuple[str, list[str]]:
     """(the DOM after the page has run, the console messages) for a page opened from disk."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     try:
-        p = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, "--dump-dom",
-                            html.resolve().as_uri()], capture_output=True, text=True, timeout=180, check=False)
+        p = subprocess.run(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, "--dump-dom", html.resolve().as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     console = [line for line in p.stderr.splitlines() if ":CONSOLE" in line]
@@ -62,7 +81,7 @@ def open_in_chromium(html: Path, *extra: str) -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def evil_report(tmp_path_factory):
     d = tmp_path_factory.mktemp("browser")
-    evil = PAYLOAD + ' <img src=x onerror="document.title=\'PWNED\'"> %{y} <b>bold</b>'
+    evil = PAYLOAD + " <img src=x onerror=\"document.title='PWNED'\"> %{y} <b>bold</b>"
     folder = make_session(d / "s", label=evil, note=NOTE, who=evil, dose_extra={"given_by": evil})
     return write_report(load_session(folder), d / "report.html", title=evil)
 
@@ -93,9 +112,8 @@ def test_text_from_the_data_shows_as_text(evil_report):
     dom, _ = open_in_chromium(evil_report)
     title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL).group(1)
     assert title.strip() != "PWNED" and title.strip().endswith("session report")  # no handler ran
-    assert "<img src=\"x\"" not in dom and "<script>alert(1)</script>" not in dom
+    assert '<img src="x"' not in dom and "<script>alert(1)</script>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # in the header, the tables
-
 
 
 def test_plotly_shows_a_note_as_typed_in_its_hover(evil_report, tmp_path):

@@ -29,8 +29,9 @@ KEYED = T0 + 5040  # keyed in at 10:24:00 (+0:54:00 after the dose)
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
 
 
 def readings(start: float, seconds: int, *, hr_from: float | None = None, bp_every: int = 300):
@@ -45,10 +46,10 @@ def readings(start: float, seconds: int, *, hr_from: float | None = None, bp_eve
 
 
 def record(folder, rows, events=(), alarms=(), thresholds=None):
-    rec = SessionRecorder(folder, label="issue 11", source="test", thresholds=thresholds or load_thresholds(),
-                          start=T0)
-    timeline = [(r.t, 0, r) for r in rows] + [(t, 1, (kind, data)) for t, kind, data in events] + \
-               [(a.t, 2, a) for a in alarms]
+    rec = SessionRecorder(folder, label="issue 11", source="test", thresholds=thresholds or load_thresholds(), start=T0)
+    timeline = (
+        [(r.t, 0, r) for r in rows] + [(t, 1, (kind, data)) for t, kind, data in events] + [(a.t, 2, a) for a in alarms]
+    )
     for t, what, item in sorted(timeline, key=lambda x: (x[0], x[1])):
         if what == 0:
             rec.reading(item)
@@ -70,9 +71,13 @@ def dose_lines(fig):
 
 @pytest.fixture(scope="module")
 def late(tmp_path_factory):
-    folder = record(tmp_path_factory.mktemp("late") / "s", readings(T0, 7200), events=[
-        (KEYED, "dose", {"dose": "initial", "amount_mg": 120, "given_at": "2025-11-28T09:30:00+00:00"}),
-    ])
+    folder = record(
+        tmp_path_factory.mktemp("late") / "s",
+        readings(T0, 7200),
+        events=[
+            (KEYED, "dose", {"dose": "initial", "amount_mg": 120, "given_at": "2025-11-28T09:30:00+00:00"}),
+        ],
+    )
     rd = build_report_data(load_session(folder))
     from monitor.report.figure import build_figure
 
@@ -95,8 +100,7 @@ def test_a_late_dose_has_one_line_and_one_marker_at_the_time_given(late):
     assert len(doses) == 1 and decode(doses[0]["x"]).tolist() == [0.0]
     # Nothing is drawn at the key press (+0.9 h).
     key_h = (KEYED - DOSE) / 3600
-    assert not any(abs(float(s.get("x0", -99)) - key_h) < 1e-6 for s in fig["layout"]["shapes"]
-                   if s.get("xref") == "x")
+    assert not any(abs(float(s.get("x0", -99)) - key_h) < 1e-6 for s in fig["layout"]["shapes"] if s.get("xref") == "x")
     assert not any(abs(float(a.get("x", -99)) - key_h) < 1e-6 for a in fig["layout"].get("annotations", []))
     events = [t for t in fig["data"] if t.get("yaxis") == fig["data"][0]["yaxis"] and t.get("name") != "doses"]
     assert all(key_h not in decode(t["x"]).tolist() for t in events)
@@ -115,32 +119,50 @@ def test_a_late_dose_in_the_tables(late):
 
 
 def test_baseline_rules_off_are_shown_in_the_summary(tmp_path):
-    folder = record(tmp_path / "s", readings(T0, 3600, hr_from=DOSE + 60), events=[
-        (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
-    ], alarms=[
-        AlarmEvent(DOSE, "baseline", "hr", "", "baseline", None, None,
-                   "no pre-dose hr readings: baseline rules for hr are off"),
-        AlarmEvent(DOSE, "baseline", "sbp", "", "baseline", 120.0, None,
-                   "pre-dose baseline sbp 120 (median of 7 readings)"),
-    ])
+    folder = record(
+        tmp_path / "s",
+        readings(T0, 3600, hr_from=DOSE + 60),
+        events=[
+            (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
+        ],
+        alarms=[
+            AlarmEvent(
+                DOSE,
+                "baseline",
+                "hr",
+                "",
+                "baseline",
+                None,
+                None,
+                "no pre-dose hr readings: baseline rules for hr are off",
+            ),
+            AlarmEvent(
+                DOSE, "baseline", "sbp", "", "baseline", 120.0, None, "pre-dose baseline sbp 120 (median of 7 readings)"
+            ),
+        ],
+    )
     rd = build_report_data(load_session(folder))
     assert rd.src.recorded
     assert rd.summary("hr").baseline_off and rd.summary("hr").baseline is None
     assert rd.summary("sbp").baseline == 120.0 and rd.summary("sbp").baseline_n == 7
     html = render_html(rd, plotlyjs="cdn")
-    notices = html[html.index('id="notices"'):html.index('id="summary"')]
+    notices = html[html.index('id="notices"') : html.index('id="summary"')]
     assert "Baseline rules were OFF for HR: no pre-dose readings" in notices
-    assert "role=\"alert\"" in notices
+    assert 'role="alert"' in notices
     assert "Pre-dose baseline SBP 120 mmHg (median of 7 readings)" in notices
-    summary = html[html.index('id="summary"'):html.index('id="charts"')]
+    summary = html[html.index('id="summary"') : html.index('id="charts"')]
     assert "OFF: no pre-dose readings" in summary
 
 
 def test_baseline_rules_off_from_the_alarm_engine(tmp_path):
     # No recorded alarm log: the engine's run over the readings says HR had no pre-dose readings.
-    folder = record(tmp_path / "s", readings(T0, 3600, hr_from=DOSE + 60), events=[
-        (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
-    ])
+    folder = record(
+        tmp_path / "s",
+        readings(T0, 3600, hr_from=DOSE + 60),
+        events=[
+            (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
+        ],
+    )
     rd = build_report_data(load_session(folder))
     assert not rd.src.recorded
     html = render_html(rd, plotlyjs="cdn")
@@ -153,8 +175,7 @@ def test_baseline_rules_off_from_the_alarm_engine(tmp_path):
 
 def _without_dbp():
     th = load_thresholds()
-    return dataclasses.replace(th, vitals={k: v for k, v in th.vitals.items() if k != "dbp"},
-                               without_limits=("dbp",))
+    return dataclasses.replace(th, vitals={k: v for k, v in th.vitals.items() if k != "dbp"}, without_limits=("dbp",))
 
 
 def test_vitals_without_limits_are_shown_prominently(tmp_path):
@@ -162,9 +183,9 @@ def test_vitals_without_limits_are_shown_prominently(tmp_path):
     rd = build_report_data(load_session(folder))
     assert rd.src.thresholds.without_limits == ("dbp",)
     html = render_html(rd, plotlyjs="cdn")
-    notices = html[html.index('id="notices"'):html.index('id="thresholds"')]
+    notices = html[html.index('id="notices"') : html.index('id="thresholds"')]
     assert "No alarm limits for: DBP" in notices
-    table = html[html.index('id="thresholds"'):html.index('id="summary"')]
+    table = html[html.index('id="thresholds"') : html.index('id="summary"')]
     assert "no alarm limits" in table
 
 
@@ -188,9 +209,12 @@ def test_no_notice_when_every_limit_is_set(tmp_path):
 
 def test_a_reading_and_an_alarm_before_the_dose_print_minus(tmp_path):
     rows = [Reading(DOSE - 10, hr=72.0, sbp=120.0, dbp=80.0)] + readings(DOSE, 600)
-    folder = record(tmp_path / "s", rows, events=[(DOSE, "dose", {"dose": "initial", "amount_mg": 120})],
-                    alarms=[AlarmEvent(DOSE - 10, "hr.upper", "hr", "medium", "active", 72.0, 70.0,
-                                       "HR high 72 bpm")])
+    folder = record(
+        tmp_path / "s",
+        rows,
+        events=[(DOSE, "dose", {"dose": "initial", "amount_mg": 120})],
+        alarms=[AlarmEvent(DOSE - 10, "hr.upper", "hr", "medium", "active", 72.0, 70.0, "HR high 72 bpm")],
+    )
     rd = build_report_data(load_session(folder))
     hr = rd.series["hr"]
     assert hr.labels[0] == "-0:00:10 after dose · 09:29:50 UTC"
@@ -266,15 +290,19 @@ def test_main_argv_reports_no_readings(tmp_path, capsys):
 
 def test_a_supplements_confirmed_reason_is_in_the_event_table(tmp_path):
     reason = "supplement window opens in 25 min"
-    folder = record(tmp_path / "s", readings(T0, 7200), events=[
-        (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
-        (DOSE + 3900, "dose", {"dose": "supplemental", "amount_mg": 60, "reason": reason}),
-    ])
+    folder = record(
+        tmp_path / "s",
+        readings(T0, 7200),
+        events=[
+            (DOSE, "dose", {"dose": "initial", "amount_mg": 120}),
+            (DOSE + 3900, "dose", {"dose": "supplemental", "amount_mg": 60, "reason": reason}),
+        ],
+    )
     rd = build_report_data(load_session(folder))
     initial, supplement = [r for r in rd.event_rows if r.kind == "dose"]
     assert initial.detail == "initial dose 120 mg"  # no empty "(reason: )"
     assert supplement.detail == f"supplemental dose 60 mg — confirmed although: {reason}"
     html = render_html(rd, plotlyjs="cdn")
-    events = html[html.index('id="event-log"'):]
+    events = html[html.index('id="event-log"') :]
     assert f"supplemental dose 60 mg — confirmed although: {reason}" in events
     assert "(reason: )" not in html

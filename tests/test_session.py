@@ -28,8 +28,12 @@ def record_session(folder, n=1200):
             rec.event(engine.t, "dose", dose="initial", amount_mg=120)
             engine.dose(engine.t, "initial")
         hr = 75 + (50 if 700 < i < 800 else 0) + float(rng.integers(-2, 3))
-        r = Reading(t, hr=hr, sbp=170.0 if i % 300 == 0 and i > 600 else math.nan,
-                    dbp=90.0 if i % 300 == 0 and i > 600 else math.nan)
+        r = Reading(
+            t,
+            hr=hr,
+            sbp=170.0 if i % 300 == 0 and i > 600 else math.nan,
+            dbp=90.0 if i % 300 == 0 and i > 600 else math.nan,
+        )
         rec.reading(r)
         engine.feed(r)
         if i == 720:
@@ -110,7 +114,9 @@ def test_supplement_window_states():
     assert supplement_status([], 0, RULES, {}).state == "no-dose"
     w = supplement_status(doses, 4680, RULES, {"sbp": 150, "hr": 90})
     assert w.state == "waiting" and w.text.endswith("opens in 12 min")
-    assert supplement_status(doses, 6000, RULES, {"sbp": 150, "hr": 90}).text == "supplement window open: vitals allow it"
+    assert (
+        supplement_status(doses, 6000, RULES, {"sbp": 150, "hr": 90}).text == "supplement window open: vitals allow it"
+    )
     hold = supplement_status(doses, 6000, RULES, {"sbp": 168, "hr": 90})
     assert hold.state == "open-hold" and hold.text == "supplement window: NOT ready: SBP 168 >= 160"
     assert supplement_status(doses, 6000, RULES, {"sbp": None, "hr": 90}).state == "open-hold"

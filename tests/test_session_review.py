@@ -70,8 +70,14 @@ def test_a_second_line_for_a_time_stamp_after_the_wait_keeps_later_keys_in_place
 
 def test_a_technical_alarm_raised_before_the_first_reading_comes_before_it(tmp_path):
     script = [FeedUpdate(rejected=[RejectedLine(2, "not a time")])]
-    script.append(FeedUpdate([Reading(T0 + k, hr=80 if k < 3 else 170, sbp=210 if k == 1 else NAN,
-                                      dbp=120 if k == 1 else NAN) for k in range(30)]))
+    script.append(
+        FeedUpdate(
+            [
+                Reading(T0 + k, hr=80 if k < 3 else 170, sbp=210 if k == 1 else NAN, dbp=120 if k == 1 else NAN)
+                for k in range(30)
+            ]
+        )
+    )
     clock = ManualClock(wall=T0 + 1.0, monotonic=1000.0)
     s = Session(ScriptFeed(script), TH, folder=tmp_path / "s", clock=clock, user="n")
     s.start()
@@ -80,16 +86,14 @@ def test_a_technical_alarm_raised_before_the_first_reading_comes_before_it(tmp_p
         clock.advance(0.25)
     s.stop()
     same_everywhere(s, tmp_path / "s")
-    tech = [json.loads(x) for x in (tmp_path / "s" / "events.jsonl").read_text().splitlines()
-            if '"technical"' in x]
+    tech = [json.loads(x) for x in (tmp_path / "s" / "events.jsonl").read_text().splitlines() if '"technical"' in x]
     assert tech[0]["name"] == "feed.data" and tech[0]["seq"] == 0
 
 
 def test_an_older_recording_without_seq_replays_its_actions_by_time(tmp_path):
     folder = tmp_path / "old"
     rec = SessionRecorder(folder, label="old", source="t", thresholds=TH, start=T0)
-    rec.readings([Reading(T0 + k, hr=80, sbp=210 if k == 20 else NAN, dbp=120 if k == 20 else NAN)
-                  for k in range(80)])
+    rec.readings([Reading(T0 + k, hr=80, sbp=210 if k == 20 else NAN, dbp=120 if k == 20 else NAN) for k in range(80)])
     rec.event(T0 + 10, "pause", seconds=120)  # written before seq existed
     rec.event(T0 + 60, "ack", who="n", seq=61)  # by this version, after a resume
     rec.close()

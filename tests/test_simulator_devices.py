@@ -128,9 +128,7 @@ def test_artifacts_are_flagged_by_the_core_plausibility_check():
 
 
 def test_hr_artifact_rates_are_configurable():
-    sc = get_scenario("typical").with_device(
-        artifacts=ArtifactConfig(hr_spikes_per_h=10, hr_dropouts_per_h=10)
-    )
+    sc = get_scenario("typical").with_device(artifacts=ArtifactConfig(hr_spikes_per_h=10, hr_dropouts_per_h=10))
     s = simulate(sc, 3)
     n_spikes = sum(1 for a in s.hr_artifacts if a.kind in ("spike", "zero"))
     n_drops = sum(1 for a in s.hr_artifacts if a.kind == "dropout")

@@ -15,7 +15,12 @@ from simulators.model import HOUR, POPULATION, Dose, Subjects, draw_subjects, si
 def _typical_subject(n: int = 1) -> Subjects:
     s = draw_subjects(np.random.default_rng(0), n)
     return s.with_overrides(
-        {"ka": POPULATION.ka[0], "ke0": POPULATION.ke0[0], "volume_l": POPULATION.volume_l[0], "ec50": POPULATION.ec50[0]}
+        {
+            "ka": POPULATION.ka[0],
+            "ke0": POPULATION.ke0[0],
+            "volume_l": POPULATION.volume_l[0],
+            "ec50": POPULATION.ec50[0],
+        }
     )
 
 

@@ -61,7 +61,9 @@ def test_default_path_is_the_packaged_copy_when_cwd_has_none(tmp_path: Path, mon
 
 
 def test_default_path_prefers_thresholds_toml_in_cwd(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "thresholds.toml").write_text("without_limits = [\"sbp\", \"dbp\"]\n[vitals.hr.upper]\nmedium = 120\n", encoding="utf-8")
+    (tmp_path / "thresholds.toml").write_text(
+        'without_limits = ["sbp", "dbp"]\n[vitals.hr.upper]\nmedium = 120\n', encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     assert default_thresholds_path() == tmp_path / "thresholds.toml"
     th = load_thresholds()
@@ -115,7 +117,8 @@ def test_default_baseline_stale_audio_supplement(th: Thresholds) -> None:
     assert stale["spo2"].after_s == 10.0
     assert th.audio == AudioRules(pause_s=120.0, max_pause_s=300.0, reminder_s=180.0)
     assert th.supplement == SupplementRules(
-        window_start_s=5400.0, window_end_s=9000.0,
+        window_start_s=5400.0,
+        window_end_s=9000.0,
         max_values={"sbp": 160, "dbp": 100, "hr": 110, "temp": 38.0},
     )
 
@@ -131,8 +134,17 @@ def test_default_file_comments_every_number_and_is_honest() -> None:
     # vitals = [...] lists of stale streams are names, not numbers
     uncommented = [ln for ln in uncommented if not ln.lstrip().startswith("vitals")]
     assert uncommented == []
-    for source in ("Vizeli", "NEWS2", "Mindray", "Görges 2009", "Dräger", "Philips", "Nonin",
-                   "Mitchell 2023", "Mas 1999"):
+    for source in (
+        "Vizeli",
+        "NEWS2",
+        "Mindray",
+        "Görges 2009",
+        "Dräger",
+        "Philips",
+        "Nonin",
+        "Mitchell 2023",
+        "Mas 1999",
+    ):
         assert source in text, source
 
 
@@ -189,8 +201,9 @@ def test_stored_thresholds_are_validated_too(th: Thresholds) -> None:
     ]
 
 
-@pytest.mark.parametrize("bad", [None, [], {"vitals": 3}, {"vitals": {}, "extra": 1},
-                                 {"vitals": {"hr": {"upper": {}}}}])
+@pytest.mark.parametrize(
+    "bad", [None, [], {"vitals": 3}, {"vitals": {}, "extra": 1}, {"vitals": {"hr": {"upper": {}}}}]
+)
 def test_malformed_stored_thresholds_raise_config_error(bad) -> None:
     with pytest.raises(ConfigError) as info:
         thresholds_from_stored(bad)
@@ -277,7 +290,7 @@ def test_directory(tmp_path: Path) -> None:
 
 def test_utf8_with_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
-    path.write_bytes(b"\xef\xbb\xbfwithout_limits = [\"sbp\", \"dbp\"]\n[vitals.hr.upper]\nmedium = 110\n")
+    path.write_bytes(b'\xef\xbb\xbfwithout_limits = ["sbp", "dbp"]\n[vitals.hr.upper]\nmedium = 110\n')
     assert load_thresholds(path).vitals["hr"].upper == {"medium": 110}
 
 
@@ -292,16 +305,19 @@ def test_collects_all_errors_and_rejects_the_whole_file() -> None:
     data["stale"]["bp"]["vitals"] = ["sbp", "bp"]
     errors = errors_of(data)
     assert errors == [
-        "t.toml: vitals.hr.upper.medium: 140 must be below the high limit 130 "
-        "(a higher priority must be more extreme)",
+        "t.toml: vitals.hr.upper.medium: 140 must be below the high limit 130 (a higher priority must be more extreme)",
         "t.toml: vitals.dbp.lower.hihg: unknown priority (did you mean 'high'?)",
         "t.toml: stale.bp.vitals[1]: 'bp' is not a vital name (did you mean 'sbp' or 'dbp'?)",
-        "t.toml: audio.reminder: '3 mins' is not a duration; write it like \"10s\", \"2m\" or \"1h30m\", "
+        't.toml: audio.reminder: \'3 mins\' is not a duration; write it like "10s", "2m" or "1h30m", '
         "or a number of seconds",
     ]
     assert len(errors) == 4
     assert {e.split(": ")[1] for e in errors} == {
-        "vitals.hr.upper.medium", "vitals.dbp.lower.hihg", "stale.bp.vitals[1]", "audio.reminder"}
+        "vitals.hr.upper.medium",
+        "vitals.dbp.lower.hihg",
+        "stale.bp.vitals[1]",
+        "audio.reminder",
+    }
 
 
 def test_durations_as_strings_or_seconds() -> None:
@@ -324,17 +340,18 @@ def test_durations_as_strings_or_seconds() -> None:
 
 
 def test_low_priority_and_defaults_for_missing_sections() -> None:
-    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"low": 100, "medium": 110, "high": 130}}},
-                              "without_limits": ["sbp", "dbp"]})
-    assert th.vitals["hr"] == VitalRule("hr", upper={"low": 100, "medium": 110, "high": 130},
-                                        continuous=True)
+    th = thresholds_from_dict(
+        {"vitals": {"hr": {"upper": {"low": 100, "medium": 110, "high": 130}}}, "without_limits": ["sbp", "dbp"]}
+    )
+    assert th.vitals["hr"] == VitalRule("hr", upper={"low": 100, "medium": 110, "high": 130}, continuous=True)
     assert th.baseline == () and th.stale == ()
     assert th.audio == AudioRules() and th.supplement == SupplementRules()
 
 
 def test_continuous_defaults_follow_the_vital() -> None:
-    th = thresholds_from_dict({"vitals": {"sbp": {"upper": {"high": 180}}, "hr": {"upper": {"high": 130}}},
-                              "without_limits": ["dbp"]})
+    th = thresholds_from_dict(
+        {"vitals": {"sbp": {"upper": {"high": 180}}, "hr": {"upper": {"high": 130}}}, "without_limits": ["dbp"]}
+    )
     assert th.vitals["sbp"].continuous is False
     assert th.vitals["hr"].continuous is True
 
@@ -346,31 +363,63 @@ def test_continuous_defaults_follow_the_vital() -> None:
         ({"vitals": {}}, "vitals", "is empty"),
         ({"vitals": {"hr": {"upper": {"medium": True}}}}, "vitals.hr.upper.medium", "the boolean true"),
         ({"vitals": {"hr": {"upper": 110}}}, "vitals.hr.upper", "must be a table"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}, "dbp": {"lower": {"low": 40, "high": 45}}}},
-         "vitals.dbp.lower.low", "must be above the high limit 45"),
-        ({"vitals": {"hr": {"upper": {"medium": 60}, "lower": {"medium": 50}, "hysteresis": 10}}},
-         "vitals.hr.hysteresis", "an alarm could never clear"),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}, "dbp": {"lower": {"low": 40, "high": 45}}}},
+            "vitals.dbp.lower.low",
+            "must be above the high limit 45",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 60}, "lower": {"medium": 50}, "hysteresis": 10}}},
+            "vitals.hr.hysteresis",
+            "an alarm could never clear",
+        ),
         ({"vitals": {"hr": {"upper": {"medium": 110}, "delay": "--5s"}}}, "vitals.hr.delay", "is not a duration"),
         ({"vitals": {"hr": {"upper": {"medium": 110}, "delay": "nan"}}}, "vitals.hr.delay", "finite"),
         ({"vitals": {"hr": {"upper": {"medium": 10**400}}}}, "vitals.hr.upper.medium", "too large"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"window": 0}}, "baseline.window",
-         "longer than 0 s"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"hr": {"upper": {"medium": -5}}}},
-         "baseline.hr.upper.medium", "positive distance"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"hr": {"upper": {"medium": 40, "high": 30}}}},
-         "baseline.hr.upper.medium", "must be below the high delta 30"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "stale": {"x": {"vitals": ["si"], "after": 10}}},
-         "stale.x.vitals[0]", "derived"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}},
-          "stale": {"a": {"vitals": ["hr"], "after": 10}, "b": {"vitals": ["hr"], "after": 20}}},
-         "stale.b.vitals[0]", "already watched by [stale.a]"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "stale": {"x": {"vitals": [], "after": 10}}},
-         "stale.x.vitals", "non-empty array"),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"window": 0}},
+            "baseline.window",
+            "longer than 0 s",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"hr": {"upper": {"medium": -5}}}},
+            "baseline.hr.upper.medium",
+            "positive distance",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "baseline": {"hr": {"upper": {"medium": 40, "high": 30}}}},
+            "baseline.hr.upper.medium",
+            "must be below the high delta 30",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "stale": {"x": {"vitals": ["si"], "after": 10}}},
+            "stale.x.vitals[0]",
+            "derived",
+        ),
+        (
+            {
+                "vitals": {"hr": {"upper": {"medium": 110}}},
+                "stale": {"a": {"vitals": ["hr"], "after": 10}, "b": {"vitals": ["hr"], "after": 20}},
+            },
+            "stale.b.vitals[0]",
+            "already watched by [stale.a]",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "stale": {"x": {"vitals": [], "after": 10}}},
+            "stale.x.vitals",
+            "non-empty array",
+        ),
         ({"vitals": {"hr": {"upper": {"medium": 110}}}, "audio": {"pause": 0}}, "audio.pause", "longer than 0 s"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "supplement": {"below": {"temp": 80}}},
-         "supplement.below.temp", "plausible range"),
-        ({"vitals": {"hr": {"upper": {"medium": 110}}}, "supplement": {"window_start": "-1h"}},
-         "supplement.window_start", "must not be negative"),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "supplement": {"below": {"temp": 80}}},
+            "supplement.below.temp",
+            "plausible range",
+        ),
+        (
+            {"vitals": {"hr": {"upper": {"medium": 110}}}, "supplement": {"window_start": "-1h"}},
+            "supplement.window_start",
+            "must not be negative",
+        ),
         ({"vitals": {"bad key": {}}}, 'vitals."bad key"', "unknown vital"),
     ],
 )
@@ -386,8 +435,13 @@ def test_not_a_table_at_all() -> None:
 
 
 def test_stale_vitals_default_to_the_stream_name() -> None:
-    th = thresholds_from_dict({"vitals": {"hr": {"upper": {"medium": 110}}}, "without_limits": ["sbp", "dbp"],
-                               "stale": {"temp": {"interval": "90m", "grace": "10m"}}})
+    th = thresholds_from_dict(
+        {
+            "vitals": {"hr": {"upper": {"medium": 110}}},
+            "without_limits": ["sbp", "dbp"],
+            "stale": {"temp": {"interval": "90m", "grace": "10m"}},
+        }
+    )
     assert th.stale == (StaleRule("temp", ("temp",), 6000.0),)
 
 
@@ -413,8 +467,27 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
 
 
 DEFAULT_LINES = DEFAULT_FILE.read_text(encoding="utf-8").splitlines()
-_token = st.sampled_from(["", "-1", "0", "nan", "inf", "1e400", '"10s"', '"x"', "true", "[1]", "{}",
-                          "99999999999999999999999", '"-5m"', '"1h30m"', "180", "0.5", "[vitals.hr]"])
+_token = st.sampled_from(
+    [
+        "",
+        "-1",
+        "0",
+        "nan",
+        "inf",
+        "1e400",
+        '"10s"',
+        '"x"',
+        "true",
+        "[1]",
+        "{}",
+        "99999999999999999999999",
+        '"-5m"',
+        '"1h30m"',
+        "180",
+        "0.5",
+        "[vitals.hr]",
+    ]
+)
 
 
 @st.composite
@@ -431,8 +504,9 @@ def mutated_default(draw) -> str:
         elif op == "value" and "=" in lines[i]:
             lines[i] = lines[i].split("=", 1)[0] + "= " + draw(_token)
         elif op == "key" and "=" in lines[i]:
-            lines[i] = draw(st.sampled_from(["medum", "hgh", "lo", "delay", "window", "x"])) + " =" + \
-                lines[i].split("=", 1)[1]
+            lines[i] = (
+                draw(st.sampled_from(["medum", "hgh", "lo", "delay", "window", "x"])) + " =" + lines[i].split("=", 1)[1]
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -443,19 +517,58 @@ def test_mutated_default_file_never_crashes(text: str) -> None:
 
 
 KEYS = st.one_of(
-    st.sampled_from(["vitals", "baseline", "stale", "audio", "supplement", "hr", "sbp", "dbp", "map", "spo2",
-                     "temp", "rr", "si", "upper", "lower", "low", "medium", "high", "delay", "hysteresis",
-                     "continuous", "window", "vitals", "after", "interval", "grace", "pause", "max_pause",
-                     "reminder", "window_start", "window_end", "below"]),
+    st.sampled_from(
+        [
+            "vitals",
+            "baseline",
+            "stale",
+            "audio",
+            "supplement",
+            "hr",
+            "sbp",
+            "dbp",
+            "map",
+            "spo2",
+            "temp",
+            "rr",
+            "si",
+            "upper",
+            "lower",
+            "low",
+            "medium",
+            "high",
+            "delay",
+            "hysteresis",
+            "continuous",
+            "window",
+            "vitals",
+            "after",
+            "interval",
+            "grace",
+            "pause",
+            "max_pause",
+            "reminder",
+            "window_start",
+            "window_end",
+            "below",
+        ]
+    ),
     st.text(max_size=8),
     st.integers(),
 )
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=10),
     st.sampled_from(["10s", "2m", "1h30m", "-5s", "nan", "", "1e999", "hr", "sbp"]),
 )
-TREES = st.recursive(LEAVES, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(KEYS, children, max_size=5)), max_leaves=30)
+TREES = st.recursive(
+    LEAVES,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(KEYS, children, max_size=5)),
+    max_leaves=30,
+)
 
 
 def _check_dict(data) -> None:

@@ -16,8 +16,17 @@ from tests.conftest import ROOT
 T0 = 1_795_856_400.0  # 2026-11-28 09:00:00 UTC
 
 
-@pytest.mark.parametrize("dt, shown", [(0.5, "+0:00:01"), (0.49, "+0:00:00"), (-0.5, "+0:00:00"),
-                                       (-0.51, "-0:00:01"), (59.5, "+0:01:00"), (3599.5, "+1:00:00")])
+@pytest.mark.parametrize(
+    "dt, shown",
+    [
+        (0.5, "+0:00:01"),
+        (0.49, "+0:00:00"),
+        (-0.5, "+0:00:00"),
+        (-0.51, "-0:00:01"),
+        (59.5, "+0:01:00"),
+        (3599.5, "+1:00:00"),
+    ],
+)
 def test_half_a_second_rounds_up_on_the_screen_in_the_log_and_in_the_report(dt, shown):
     assert timetext.signed_hms(dt) == shown
     assert timetext.event_time(dt, False) == shown  # the screen, a recording timed from its start
@@ -43,14 +52,17 @@ def test_a_clock_time_rounds_like_an_elapsed_one():
     assert timetext.zone_stamp(T0 + 0.4, timezone(timedelta(hours=1))) == "2026-11-28 10:00:00 UTC+01:00"
 
 
-@pytest.mark.parametrize("s, shown", [(0.5, "1s"), (0.4, "0s"), (-0.5, "0s"), (-1.5, "-1s"), (90, "1m30s"),
-                                      (7_499.5, "2h05m")])
+@pytest.mark.parametrize(
+    "s, shown", [(0.5, "1s"), (0.4, "0s"), (-0.5, "0s"), (-1.5, "-1s"), (90, "1m30s"), (7_499.5, "2h05m")]
+)
 def test_durations_round_as_times_do(s, shown):
     assert timetext.format_duration(s) == shown
 
 
-@pytest.mark.parametrize("text, seconds", [("8h", 28_800), ("90m", 5_400), ("6h30m", 23_400), ("45s", 45),
-                                           ("1h30m15s", 5_415), ("12.5", 12.5)])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("8h", 28_800), ("90m", 5_400), ("6h30m", 23_400), ("45s", 45), ("1h30m15s", 5_415), ("12.5", 12.5)],
+)
 def test_durations_as_people_write_them(text, seconds):
     assert timetext.parse_duration(text) == seconds
 

@@ -208,13 +208,21 @@ def test_simulated_is_written_on_every_screen():
 
 
 def test_banner_shows_the_highest_priority_in_words_markers_and_colour():
-    th = thresholds_from_dict({
-        "vitals": {"hr": {"continuous": True, "delay": "2s", "hysteresis": 2,
-                          "upper": {"low": 100, "medium": 110, "high": 130}},
-                   "sbp": {"continuous": False, "upper": {"medium": 160, "high": 180}}},
-        "stale": {"hr": {"vitals": ["hr"], "after": "10s"}},
-        "without_limits": ["dbp"],  # (HR, SBP and DBP need limits unless the file says so)
-    })
+    th = thresholds_from_dict(
+        {
+            "vitals": {
+                "hr": {
+                    "continuous": True,
+                    "delay": "2s",
+                    "hysteresis": 2,
+                    "upper": {"low": 100, "medium": 110, "high": 130},
+                },
+                "sbp": {"continuous": False, "upper": {"medium": 160, "high": 180}},
+            },
+            "stale": {"hr": {"vitals": ["hr"], "after": "10s"}},
+            "without_limits": ["dbp"],  # (HR, SBP and DBP need limits unless the file says so)
+        }
+    )
     app, feed, clock = build(thresholds=th)
 
     async def script(pilot):
@@ -363,8 +371,16 @@ def test_resume_after_an_abrupt_end_shows_the_same_state(tmp_path):
     assert events(tmp_path / "sess")[-1]["kind"] != "stop"
     rs = load_session(tmp_path / "sess")
     clock2 = ManualClock(wall=T0 + 40, monotonic=5000.0)
-    app2 = make_app(ListFeed(), rs.stored_thresholds(), folder=tmp_path / "sess", clock=clock2, tz=UTC,
-                    timers=False, resume=rs, user="nurse")
+    app2 = make_app(
+        ListFeed(),
+        rs.stored_thresholds(),
+        folder=tmp_path / "sess",
+        clock=clock2,
+        tz=UTC,
+        timers=False,
+        resume=rs,
+        user="nurse",
+    )
 
     async def script2(pilot):
         text = screen_text(app2)

@@ -24,16 +24,19 @@ def parse(*argv) -> argparse.Namespace:
     return build_parser().parse_args(list(argv))
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["live"], "give a CSV file to follow"),
-    (["live", "--simulate", "nope"], "unknown scenario 'nope'"),
-    (["live", "--simulate", "typical", "--speed", "0"], "--speed must be more than 0"),
-    (["live", "x.csv", "--simulate", "typical"], "not both"),
-    (["live", "x.csv", "--seed", "3"], "go with --simulate"),
-    (["live", "/no/such/dir/x.csv"], "does not exist"),
-    (["live", "--resume", "."], "not a recorded session"),
-    (["demo", "--thresholds", "/no/such.toml"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["live"], "give a CSV file to follow"),
+        (["live", "--simulate", "nope"], "unknown scenario 'nope'"),
+        (["live", "--simulate", "typical", "--speed", "0"], "--speed must be more than 0"),
+        (["live", "x.csv", "--simulate", "typical"], "not both"),
+        (["live", "x.csv", "--seed", "3"], "go with --simulate"),
+        (["live", "/no/such/dir/x.csv"], "does not exist"),
+        (["live", "--resume", "."], "not a recorded session"),
+        (["demo", "--thresholds", "/no/such.toml"], "no such file"),
+    ],
+)
 def test_user_errors_are_one_sentence_and_exit_2(argv, words, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2

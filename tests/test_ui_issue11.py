@@ -272,8 +272,7 @@ def test_a_burst_of_enters_does_not_confirm_a_supplement_against_the_protocol():
 
 
 def test_vitals_without_alarm_limits_are_shown_for_the_whole_session():
-    th = dataclasses.replace(TH, vitals={k: v for k, v in TH.vitals.items() if k != "dbp"},
-                             without_limits=("dbp",))
+    th = dataclasses.replace(TH, vitals={k: v for k, v in TH.vitals.items() if k != "dbp"}, without_limits=("dbp",))
     app, feed, clock = build(thresholds=th)
 
     async def script(pilot):

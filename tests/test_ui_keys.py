@@ -39,8 +39,18 @@ CHARS = {"question_mark": "?", "space": " "}
 SCROLL_KEYS = ["up", "down", "pageup", "pagedown", "home", "end"]
 # Every key the bursts use. No "y": on the quit screen it ends the session, which is an exit on
 # purpose (test_y_burst_on_quit_ends_the_session_once covers it).
-RANDOM_KEYS = [*SCROLL_KEYS, "escape", "enter", "q", "question_mark", "tab", "backspace", "space",
-               *(c for c in string.ascii_lowercase if c != "y"), *string.digits]
+RANDOM_KEYS = [
+    *SCROLL_KEYS,
+    "escape",
+    "enter",
+    "q",
+    "question_mark",
+    "tab",
+    "backspace",
+    "space",
+    *(c for c in string.ascii_lowercase if c != "y"),
+    *string.digits,
+]
 
 BURSTS = {
     "held-down": ["down"] * 5,
@@ -94,8 +104,6 @@ def run(app, clock, script, size=(80, 24)) -> None:
             await script(pilot)
 
     asyncio.run(main())
-
-
 
 
 async def burst(pilot, *keys: str) -> None:
@@ -163,8 +171,9 @@ def test_a_burst_of_keys_on_a_modal_never_stops_the_app(modal):
     async def script(pilot):
         # The help (where the burst used to end the monitor) gets every burst; the other dialogs
         # the ones that close them or are typed into them.
-        bursts = BURSTS if modal == "help" else {k: BURSTS[k] for k in
-                                                  ("held-down", "escape-x3", "enter-x3", "letters")}
+        bursts = (
+            BURSTS if modal == "help" else {k: BURSTS[k] for k in ("held-down", "escape-x3", "enter-x3", "letters")}
+        )
         for name, keys in bursts.items():
             if modal == "supplemental" and any(d.dose == "supplemental" for d in app.session.doses):
                 break  # Enter recorded it (its amount is filled in): no second supplemental dose
@@ -393,10 +402,12 @@ def test_bursts_on_the_replay_screens_never_stop_the_replay():
     watch_errors(app)
 
     async def script(pilot):
-        for key, screen, keys in (("question_mark", ReplayHelpScreen, ["down"] * 5 + ["escape"] * 3),
-                                  ("question_mark", ReplayHelpScreen, ["question_mark"] * 3),
-                                  ("g", GotoScreen, ["escape"] * 3),
-                                  ("x", DiffScreen, ["x", "x", "escape", "escape"])):
+        for key, screen, keys in (
+            ("question_mark", ReplayHelpScreen, ["down"] * 5 + ["escape"] * 3),
+            ("question_mark", ReplayHelpScreen, ["question_mark"] * 3),
+            ("g", GotoScreen, ["escape"] * 3),
+            ("x", DiffScreen, ["x", "x", "escape", "escape"]),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen)

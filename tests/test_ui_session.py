@@ -30,8 +30,14 @@ def hr_run(start: float, seconds: int, hr: float = 72.0) -> list[Reading]:
 def make_session(tmp_path=None, feed=None, **kw):
     clock = ManualClock(wall=T0, monotonic=1000.0)
     feed = feed or ListFeed()
-    s = Session(feed, kw.pop("thresholds", TH), folder=None if tmp_path is None else tmp_path / "sess",
-                    clock=clock, user="nurse", **kw)
+    s = Session(
+        feed,
+        kw.pop("thresholds", TH),
+        folder=None if tmp_path is None else tmp_path / "sess",
+        clock=clock,
+        user="nurse",
+        **kw,
+    )
     s.tz = timezone.utc
     s.start()
     return s, feed, clock

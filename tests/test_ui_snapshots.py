@@ -62,8 +62,10 @@ def test_main_screen_snapshot(size):
         pytest.skip("snapshot updated")
     # A missing snapshot fails (it is never written and passed): accept one on purpose only.
     if not (txt_path.exists() and svg_path.exists()):
-        pytest.fail(f"no snapshot {txt_path.name}/{svg_path.name}: look at the screen, then write it "
-                    "with UPDATE_SNAPSHOTS=1 pytest tests/test_ui_snapshots.py")
+        pytest.fail(
+            f"no snapshot {txt_path.name}/{svg_path.name}: look at the screen, then write it "
+            "with UPDATE_SNAPSHOTS=1 pytest tests/test_ui_snapshots.py"
+        )
     assert text == txt_path.read_text(encoding="utf-8"), f"screen text differs from {txt_path}"
     assert svg == svg_path.read_text(encoding="utf-8"), f"screen colours differ from {svg_path}"
     # What a clinician must see whatever the size:

@@ -96,12 +96,16 @@ def run(code):
 
 
 def package_modules(pkg):
-    return [str(p.relative_to(ROOT).with_suffix("")).replace("/", ".")
-            for p in (ROOT / pkg.replace(".", "/")).rglob("*.py") if p.name != "__main__.py"]
+    return [
+        str(p.relative_to(ROOT).with_suffix("")).replace("/", ".")
+        for p in (ROOT / pkg.replace(".", "/")).rglob("*.py")
+        if p.name != "__main__.py"
+    ]
 
 
-@pytest.mark.parametrize("pkg", ["monitor.core", "monitor.recording", "monitor.sources", "monitor.session",
-                                 "monitor.report", "simulators"])
+@pytest.mark.parametrize(
+    "pkg", ["monitor.core", "monitor.recording", "monitor.sources", "monitor.session", "monitor.report", "simulators"]
+)
 def test_no_textual_outside_the_ui(pkg):
     assert loaded(package_modules(pkg), ["textual"]) == ""
 

@@ -20,9 +20,12 @@ def add_arguments(a: argparse.ArgumentParser) -> None:
     a.add_argument("--format", choices=("table", "csv", "jsonl"), default="table")
     add_column_option(a)
     a.add_argument("--all", action="store_true", help="also list pending/cancelled transitions in the table")
-    a.add_argument("--diff", action="store_true",
-                   help="compare with the alarm log recorded in the session (or computed with the limits "
-                        "stored in it, else the default ones): what would these thresholds have changed?")
+    a.add_argument(
+        "--diff",
+        action="store_true",
+        help="compare with the alarm log recorded in the session (or computed with the limits "
+        "stored in it, else the default ones): what would these thresholds have changed?",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,8 +71,11 @@ def _print_diff(session, log, limits_what: str) -> int:
     for d in diffs:
         print("  " + describe(d, lambda t: clock(t, absolute, start)))
     counts = {k: sum(1 for d in diffs if d.kind == k) for k in ("added", "removed", "changed")}
-    print(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed" if diffs
-          else "no difference: the same alarms")
+    print(
+        f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+        if diffs
+        else "no difference: the same alarms"
+    )
     return 0
 
 

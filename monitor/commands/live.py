@@ -13,24 +13,46 @@ from monitor.commands.options import UsageError, add_bedside_options, add_column
 
 NAME = "live"
 HELP = "the bedside monitor: follow a CSV a device bridge is writing, or run the simulator"
-DESCRIPTION = ("The bedside monitor. Follow a CSV that is still being written (FILE.csv), run the simulator "
-               "(--simulate SCENARIO), or carry on a session that was not closed (--resume DIR, or a session "
-               "folder as INPUT).")
+DESCRIPTION = (
+    "The bedside monitor. Follow a CSV that is still being written (FILE.csv), run the simulator "
+    "(--simulate SCENARIO), or carry on a session that was not closed (--resume DIR, or a session "
+    "folder as INPUT)."
+)
 
 
 def add_arguments(lv: argparse.ArgumentParser) -> None:
-    lv.add_argument("input", nargs="?", metavar="FILE.csv|SESSION_DIR",
-                    help="a CSV to follow, or a session folder that was never closed (it is resumed)")
-    lv.add_argument("--simulate", metavar="SCENARIO", help="run the simulator instead of following a file "
-                    "(scenarios: see `vitals-monitor simulate --list-scenarios`)")
-    lv.add_argument("--speed", type=float, default=None, metavar="N",
-                    help="with --simulate: simulated seconds per real second (default 1)")
+    lv.add_argument(
+        "input",
+        nargs="?",
+        metavar="FILE.csv|SESSION_DIR",
+        help="a CSV to follow, or a session folder that was never closed (it is resumed)",
+    )
+    lv.add_argument(
+        "--simulate",
+        metavar="SCENARIO",
+        help="run the simulator instead of following a file "
+        "(scenarios: see `vitals-monitor simulate --list-scenarios`)",
+    )
+    lv.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        metavar="N",
+        help="with --simulate: simulated seconds per real second (default 1)",
+    )
     lv.add_argument("--seed", type=int, default=None, metavar="S", help="with --simulate: random seed (default 1)")
-    lv.add_argument("--resume", metavar="DIR", help="reload a recorded session (readings, doses, notes, alarm "
-                    "state) and carry on recording into it")
+    lv.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="reload a recorded session (readings, doses, notes, alarm state) and carry on recording into it",
+    )
     add_column_option(lv)
-    lv.add_argument("--headless", action="store_true", help="no screen: record and print the alarms as lines "
-                    "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)")
+    lv.add_argument(
+        "--headless",
+        action="store_true",
+        help="no screen: record and print the alarms as lines "
+        "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)",
+    )
     add_bedside_options(lv)
 
 
@@ -47,14 +69,28 @@ def run(args: argparse.Namespace) -> int:
         from monitor.session import Session
         from monitor.session.headless import run_headless
 
-        session = Session(plan["feed"], plan["thresholds"], folder=plan["folder"], label=plan["label"],
-                          resume=plan["resume"], user=_login(), record=plan["folder"] is not None,
-                          fit_stale=plan["fit_stale"])
+        session = Session(
+            plan["feed"],
+            plan["thresholds"],
+            folder=plan["folder"],
+            label=plan["label"],
+            resume=plan["resume"],
+            user=_login(),
+            record=plan["folder"] is not None,
+            fit_stale=plan["fit_stale"],
+        )
         return run_headless(session)
     from monitor.ui.app import make_app
 
-    app = make_app(plan["feed"], plan["thresholds"], folder=plan["folder"], label=plan["label"],
-                   quiet=args.quiet, resume=plan["resume"], fit_stale=plan["fit_stale"])
+    app = make_app(
+        plan["feed"],
+        plan["thresholds"],
+        folder=plan["folder"],
+        label=plan["label"],
+        quiet=args.quiet,
+        resume=plan["resume"],
+        fit_stale=plan["fit_stale"],
+    )
     app.run()
     if plan["folder"] is not None and app.session.recorder is not None:
         print(f"session recorded in {plan['folder']}")
@@ -86,16 +122,18 @@ def _plan(args) -> dict:
             raise UsageError("give the session folder once: either as INPUT or with --resume")
         stopped = stopped_at(source)
         if stopped:
-            raise UsageError(f"'{source}' is a session that was ended at {stopped}; to carry it on anyway, "
-                             f"use --resume {source}")
+            raise UsageError(
+                f"'{source}' is a session that was ended at {stopped}; to carry it on anyway, use --resume {source}"
+            )
         resume_dir, source = source, None
     if source is not None and args.simulate:
         raise UsageError("give either a CSV file to follow or --simulate SCENARIO, not both")
     if (args.speed is not None or args.seed is not None) and not args.simulate and not resume_dir:
         raise UsageError("--speed and --seed go with --simulate")
     if source is None and not args.simulate and resume_dir is None:
-        raise UsageError("give a CSV file to follow, --simulate SCENARIO, or --resume DIR "
-                         "(or try `vitals-monitor demo`)")
+        raise UsageError(
+            "give a CSV file to follow, --simulate SCENARIO, or --resume DIR (or try `vitals-monitor demo`)"
+        )
     if source is not None and not source.parent.exists():
         raise UsageError(f"cannot follow '{source}': the folder '{source.parent}' does not exist")
     if source is not None and source.exists() and not source.is_file():
@@ -107,11 +145,12 @@ def _plan(args) -> dict:
         if not is_session_folder(resume_dir):
             raise UsageError(f"cannot resume '{resume_dir}': it is not a recorded session folder")
         if args.thresholds:
-            raise UsageError("--thresholds cannot change the limits of a session being resumed; its "
-                             "session.json keeps the limits in force")
+            raise UsageError(
+                "--thresholds cannot change the limits of a session being resumed; its "
+                "session.json keeps the limits in force"
+            )
         if args.record and Path(args.record).resolve() != resume_dir.resolve():
-            raise UsageError("--record and --resume name different folders; a resumed session records into "
-                             "its own")
+            raise UsageError("--record and --resume name different folders; a resumed session records into its own")
         resume = load_session(resume_dir)
         meta = resume.meta
         thresholds = resume.stored_thresholds() or load_thresholds()
@@ -143,8 +182,14 @@ def _plan(args) -> dict:
         folder = default_folder(label, time.time())
     if folder is not None:
         _check_writable(folder)
-    return {"feed": feed, "thresholds": thresholds, "folder": folder, "label": label, "resume": resume,
-            "fit_stale": fit_stale}
+    return {
+        "feed": feed,
+        "thresholds": thresholds,
+        "folder": folder,
+        "label": label,
+        "resume": resume,
+        "fit_stale": fit_stale,
+    }
 
 
 def _check_writable(folder: Path) -> None:
@@ -155,8 +200,10 @@ def _check_writable(folder: Path) -> None:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot record in '{folder}': '{probe}' is not a folder this user can write to "
-                         "(choose another with --record DIR, or --no-record)")
+        raise UsageError(
+            f"cannot record in '{folder}': '{probe}' is not a folder this user can write to "
+            "(choose another with --record DIR, or --no-record)"
+        )
 
 
 def _feed(args, source: Path | None, meta: dict, resume):

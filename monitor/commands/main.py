@@ -43,8 +43,9 @@ COMMANDS: tuple[Command, ...] = (alarms, check_config, simulate, live, demo, rep
 class _CommandParser(argparse.ArgumentParser):
     """A sub-command's parser whose options are added the first time it parses or formats help."""
 
-    def __init__(self, *args: Any, add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, add_arguments: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._add_arguments = add_arguments
 
@@ -73,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     for command in COMMANDS:
-        cp = sub.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION,
-                            add_arguments=command.add_arguments)
+        cp = sub.add_parser(
+            command.NAME, help=command.HELP, description=command.DESCRIPTION, add_arguments=command.add_arguments
+        )
         cp.set_defaults(func=command.run)
     return p
 

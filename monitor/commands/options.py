@@ -36,8 +36,12 @@ def user_error(exc: Exception) -> int:
 
 
 def add_column_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--column", action="append", metavar="VITAL=HEADER",
-                   help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"')
+    p.add_argument(
+        "--column",
+        action="append",
+        metavar="VITAL=HEADER",
+        help='map a column the reader does not know, e.g. --column hr="Solar8000/HR"',
+    )
 
 
 def column_map(items: list[str] | None) -> dict[str, str] | None:
@@ -62,8 +66,12 @@ def add_thresholds_option(p: argparse.ArgumentParser, help_text: str) -> None:
 def add_bedside_options(p: argparse.ArgumentParser) -> None:
     """The options of a monitored session (`live` and `demo`): limits, recording, label, bell."""
     add_thresholds_option(p, "alarm limits (default: ./thresholds.toml, else the packaged defaults)")
-    p.add_argument("--record", metavar="DIR", help="record the session into DIR (default: a new folder under "
-                   "./sessions/ named by the start time and the label)")
+    p.add_argument(
+        "--record",
+        metavar="DIR",
+        help="record the session into DIR (default: a new folder under "
+        "./sessions/ named by the start time and the label)",
+    )
     p.add_argument("--no-record", action="store_true", help="do not record the session")
     p.add_argument("--label", metavar="TEXT", help="the session's name on screen and in the recording")
     p.add_argument("--quiet", action="store_true", help="no terminal bell (alarms still show)")

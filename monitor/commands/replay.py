@@ -17,21 +17,28 @@ from monitor.commands.options import (
 
 NAME = "replay"
 HELP = "play a recorded session (folder or CSV) at any speed, with its alarms"
-DESCRIPTION = ("Play a recorded session on a virtual clock: a session folder, a simulator CSV with its side files, "
-               "or a plain device CSV. Alarms are recomputed with the thresholds stored in the session (or "
-               "--thresholds, and then compared with the recorded log); recorded doses, acknowledgements, pauses "
-               "and notes are applied at their times. Nothing is written. Press ? for the keys.")
+DESCRIPTION = (
+    "Play a recorded session on a virtual clock: a session folder, a simulator CSV with its side files, "
+    "or a plain device CSV. Alarms are recomputed with the thresholds stored in the session (or "
+    "--thresholds, and then compared with the recorded log); recorded doses, acknowledgements, pauses "
+    "and notes are applied at their times. Nothing is written. Press ? for the keys."
+)
 
 
 def add_arguments(rp: argparse.ArgumentParser) -> None:
     rp.add_argument("input", metavar="INPUT", help="a session folder, or a CSV of readings")
-    rp.add_argument("--speed", default="1", metavar="X",
-                    help="1, 2, 5, 10, 30, 60, 120, 600 (any number > 0) or max (default 1)")
-    rp.add_argument("--start", metavar="WHEN", help="begin here: a time into the session (1h30m) or a clock "
-                    "time (14:32)")
+    rp.add_argument(
+        "--speed", default="1", metavar="X", help="1, 2, 5, 10, 30, 60, 120, 600 (any number > 0) or max (default 1)"
+    )
+    rp.add_argument(
+        "--start", metavar="WHEN", help="begin here: a time into the session (1h30m) or a clock time (14:32)"
+    )
     rp.add_argument("--paused", action="store_true", help="open paused (space plays)")
-    add_thresholds_option(rp, "recompute the alarms with these limits and show how they differ from the "
-                              "recorded ones (default: the limits stored in the session)")
+    add_thresholds_option(
+        rp,
+        "recompute the alarms with these limits and show how they differ from the "
+        "recorded ones (default: the limits stored in the session)",
+    )
     add_column_option(rp)
     rp.add_argument("--bell", action="store_true", help="ring the terminal bell for alarms (off by default)")
 
@@ -71,7 +78,16 @@ def run(args: argparse.Namespace) -> int:
         return user_error(exc)
     from monitor.ui.replay_app import make_replay_app
 
-    app = make_replay_app(rs, th, speed=speed, start=start, playing=not args.paused, limits=limits,
-                          thresholds_given=bool(args.thresholds), quiet=not args.bell, notes=chosen.notes)
+    app = make_replay_app(
+        rs,
+        th,
+        speed=speed,
+        start=start,
+        playing=not args.paused,
+        limits=limits,
+        thresholds_given=bool(args.thresholds),
+        quiet=not args.bell,
+        notes=chosen.notes,
+    )
     app.run()
     return 0

@@ -9,21 +9,37 @@ from monitor.commands.options import add_column_option, add_thresholds_option, c
 
 NAME = "report"
 HELP = "write the post-session HTML report (charts, summary, alarm and event logs)"
-DESCRIPTION = ("Write one self-contained HTML report of a recorded session, a simulator output or a plain CSV of "
-               "readings. plotly.js is embedded, so the file opens offline.")
+DESCRIPTION = (
+    "Write one self-contained HTML report of a recorded session, a simulator output or a plain CSV of "
+    "readings. plotly.js is embedded, so the file opens offline."
+)
 
 
 def add_arguments(r: argparse.ArgumentParser) -> None:
-    r.add_argument("input", metavar="INPUT", help="a session folder, a simulator CSV (with its side files) "
-                   "or a plain CSV of readings")
-    r.add_argument("-o", "--output", metavar="FILE.html", help="where to write the report (default: "
-                   "INPUT/report.html for a session folder, X.report.html beside X.csv)")
-    add_thresholds_option(r, "recompute the alarms with these limits (default: the alarm log recorded in the "
-                             "session, else its stored limits, else ./thresholds.toml)")
+    r.add_argument(
+        "input",
+        metavar="INPUT",
+        help="a session folder, a simulator CSV (with its side files) or a plain CSV of readings",
+    )
+    r.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.html",
+        help="where to write the report (default: INPUT/report.html for a session folder, X.report.html beside X.csv)",
+    )
+    add_thresholds_option(
+        r,
+        "recompute the alarms with these limits (default: the alarm log recorded in the "
+        "session, else its stored limits, else ./thresholds.toml)",
+    )
     r.add_argument("--title", metavar="TEXT", help="title of the report (default: the session label)")
-    r.add_argument("--plotlyjs", choices=("inline", "cdn"), default="inline",
-                   help="inline (default): embed plotly.js, works offline (~5 MB); cdn: link it from "
-                        "cdn.plot.ly for a small file to share (needs the network to draw the charts)")
+    r.add_argument(
+        "--plotlyjs",
+        choices=("inline", "cdn"),
+        default="inline",
+        help="inline (default): embed plotly.js, works offline (~5 MB); cdn: link it from "
+        "cdn.plot.ly for a small file to share (needs the network to draw the charts)",
+    )
     add_column_option(r)
 
 

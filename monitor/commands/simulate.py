@@ -34,31 +34,68 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from simulators.writer import TIME_MODES
 
     add = parser.add_argument
-    add("--scenario", default="typical", metavar="NAME",
-        help=f"one of: {', '.join(SCENARIOS)} (default: typical)")
-    add("--seed", type=int, default=1, metavar="N",
-        help="random seed; the same seed gives a byte-identical file (default: 1)")
-    add("--duration", default=None, metavar="TIME",
-        help="session length from the start of the 30 min pre-dose baseline: 8h, 90m, 6h30m (default: 8h)")
-    add("--out", default=None, metavar="FILE.csv",
+    add("--scenario", default="typical", metavar="NAME", help=f"one of: {', '.join(SCENARIOS)} (default: typical)")
+    add(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="random seed; the same seed gives a byte-identical file (default: 1)",
+    )
+    add(
+        "--duration",
+        default=None,
+        metavar="TIME",
+        help="session length from the start of the 30 min pre-dose baseline: 8h, 90m, 6h30m (default: 8h)",
+    )
+    add(
+        "--out",
+        default=None,
+        metavar="FILE.csv",
         help="write the canonical CSV here, with FILE.session.json and FILE.events.jsonl beside it "
-             "(default: the CSV to standard output)")
-    add("--dose", type=float, default=None, metavar="MG",
+        "(default: the CSV to standard output)",
+    )
+    add(
+        "--dose",
+        type=float,
+        default=None,
+        metavar="MG",
         help="initial dose in mg instead of the scenario's (its supplement, if any, becomes MG/2; "
-             "0 = placebo); with --cohort: only this dose")
-    add("--stream", action="store_true",
-        help="append rows in (accelerated) real time, one whole line at a time, like a device bridge")
-    add("--speed", type=float, default=1.0, metavar="N",
-        help="with --stream: simulated seconds per real second (60 = a minute per second; default: 1)")
-    add("--cohort", type=int, default=None, metavar="N",
-        help="print the calibration table for N simulated subjects at 75 and 125 mg instead")
-    add("--time", choices=TIME_MODES, default="absolute",
-        help="time column: ISO 8601 with UTC offset (default) or seconds since the start")
-    add("--start", default=None, metavar="ISO|now",
-        help="session start (default: 2026-11-28T09:00:00+00:00, so a seed always gives the same file)")
+        "0 = placebo); with --cohort: only this dose",
+    )
+    add(
+        "--stream",
+        action="store_true",
+        help="append rows in (accelerated) real time, one whole line at a time, like a device bridge",
+    )
+    add(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="with --stream: simulated seconds per real second (60 = a minute per second; default: 1)",
+    )
+    add(
+        "--cohort",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print the calibration table for N simulated subjects at 75 and 125 mg instead",
+    )
+    add(
+        "--time",
+        choices=TIME_MODES,
+        default="absolute",
+        help="time column: ISO 8601 with UTC offset (default) or seconds since the start",
+    )
+    add(
+        "--start",
+        default=None,
+        metavar="ISO|now",
+        help="session start (default: 2026-11-28T09:00:00+00:00, so a seed always gives the same file)",
+    )
     add("--spo2", action="store_true", help="also simulate SpO2 every second")
-    add("--list-scenarios", action="store_true",
-        help="list the scenarios and what each is meant to trip, then exit")
+    add("--list-scenarios", action="store_true", help="list the scenarios and what each is meant to trip, then exit")
 
 
 def list_scenarios() -> str:

@@ -186,8 +186,7 @@ class AlarmEngine:
         a = self._technical.get(name)
         return a.priority if a is not None and a.state != "normal" else None
 
-    def technical(self, t: float, name: str, action: str, priority: str = "technical",
-                  message: str = "") -> None:
+    def technical(self, t: float, name: str, action: str, priority: str = "technical", message: str = "") -> None:
         """Raise (or update) or clear a technical alarm about the monitor itself."""
         t = max(t, self.t)
         self.t = t
@@ -220,8 +219,9 @@ class AlarmEngine:
         elif c.kind == "pause":
             self.pause_audio(c.t, c.data.get("seconds"))
         elif c.kind == "technical":
-            self.technical(c.t, c.data["name"], c.data["action"], c.data.get("priority", "technical"),
-                           c.data.get("message", ""))
+            self.technical(
+                c.t, c.data["name"], c.data["action"], c.data.get("priority", "technical"), c.data.get("message", "")
+            )
 
     def status(self) -> list[AlarmStatus]:
         """Alarms that are not normal, highest priority first."""
@@ -230,8 +230,7 @@ class AlarmEngine:
             if a.state == "normal":
                 continue
             priority = say.priority_of(a)
-            out.append(AlarmStatus(a.name, a.vital, priority, a.state, a.value, a.limit, a.since,
-                                   say.describe(a)))
+            out.append(AlarmStatus(a.name, a.vital, priority, a.state, a.value, a.limit, a.since, say.describe(a)))
         out.sort(key=lambda s: (-s.rank, s.state == "pending", s.since))
         return out
 
@@ -344,8 +343,9 @@ class AlarmEngine:
                 if art.state == "normal":
                     art.value = v
                     what = "inconsistent cuff reading" if 0 < pos < 4 else "artifact"
-                    self._activate(t, art, TECHNICAL_RANK, None,
-                                   f"{problem}: flagged as {what}, not used for limit alarms")
+                    self._activate(
+                        t, art, TECHNICAL_RANK, None, f"{problem}: flagged as {what}, not used for limit alarms"
+                    )
                 continue
             if art.state != "normal":
                 art.value = v
@@ -370,8 +370,9 @@ class AlarmEngine:
             a, v = repeat
             limit = a.limit_for(a.level)
             said = f"cuff {a.vital} {format_value(a.vital, v)} beyond {limit:g}: repeat the measurement"
-            self._note(t, "bp.repeat", "repeat", said, vital="bp", priority=RANK_NAME[a.level], value=float(v),
-                       limit=limit)
+            self._note(
+                t, "bp.repeat", "repeat", said, vital="bp", priority=RANK_NAME[a.level], value=float(v), limit=limit
+            )
 
     def _settle(self, t: float, a: LimitAlarm, why: str = "") -> None:
         """Move the alarm to what its conditions now say."""
@@ -400,8 +401,9 @@ class AlarmEngine:
         if not level:
             if state == "active" and a.rank == 3:
                 a.state = "latched"
-                self._emit(t, a, "latched", f"{say.label(a)}: value back in range, "
-                                            "held until acknowledged (high priority)")
+                self._emit(
+                    t, a, "latched", f"{say.label(a)}: value back in range, held until acknowledged (high priority)"
+                )
             else:
                 self._clear(t, a, why or "value back in range")
             return
@@ -507,8 +509,9 @@ class AlarmEngine:
 
     def _go_stale(self, when: float, k: int) -> None:
         st, s = self._stale[k], self._streams[k]
-        self._activate(when, st, TECHNICAL_RANK, s.after_s,
-                       f"no {s.stream} reading for {s.after_s:g} s: values shown as stale")
+        self._activate(
+            when, st, TECHNICAL_RANK, s.after_s, f"no {s.stream} reading for {s.after_s:g} s: values shown as stale"
+        )
         for pos, name in enumerate(ROW_NAMES):
             if name not in s.vitals:
                 continue
@@ -560,8 +563,17 @@ class AlarmEngine:
         value = None if a.value is None or a.value != a.value else round(float(a.value), 4)
         self._emit_raw(AlarmEvent(t, a.name, a.vital, say.priority_of(a), state, value, a.limit, message))
 
-    def _note(self, t: float, alarm: str, state: str, message: str, vital: str = "", priority: str = "",
-              value: float | None = None, limit: float | None = None) -> None:
+    def _note(
+        self,
+        t: float,
+        alarm: str,
+        state: str,
+        message: str,
+        vital: str = "",
+        priority: str = "",
+        value: float | None = None,
+        limit: float | None = None,
+    ) -> None:
         """An event of no alarm's own: the audio, a baseline, a request to repeat the cuff."""
         self._emit_raw(AlarmEvent(t, alarm, vital, priority, state, value, limit, message))
 

@@ -62,8 +62,24 @@ class LimitAlarm(Alarm):
     that is on; its pending rank the highest that is pending or on.
     """
 
-    __slots__ = ("direction", "rule", "limits", "sources", "level", "pend", "delay", "hyst", "clear",
-                 "sign", "quiet", "cond", "run", "acc", "clr", "ranks")
+    __slots__ = (
+        "direction",
+        "rule",
+        "limits",
+        "sources",
+        "level",
+        "pend",
+        "delay",
+        "hyst",
+        "clear",
+        "sign",
+        "quiet",
+        "cond",
+        "run",
+        "acc",
+        "clr",
+        "ranks",
+    )
 
     def __init__(self, rule: VitalRule, direction: str) -> None:
         super().__init__(f"{rule.vital}.{direction}", rule.vital)

@@ -37,9 +37,11 @@ def pending(a: LimitAlarm) -> str:
 def alarming_again(a: LimitAlarm, level: int) -> str:
     """A latched high alarm whose value crossed a limit again before it was acknowledged."""
     op = ">=" if a.direction == "upper" else "<="
-    return (f"{a.vital.upper()} {'high' if a.direction == 'upper' else 'low'} "
-            f"{format_value(a.vital, a.value or math.nan)} ({op} {a.limit_for(level):g}, "
-            f"{RANK_NAME[level]} limit): alarming again; the high alarm is still unacknowledged")
+    return (
+        f"{a.vital.upper()} {'high' if a.direction == 'upper' else 'low'} "
+        f"{format_value(a.vital, a.value or math.nan)} ({op} {a.limit_for(level):g}, "
+        f"{RANK_NAME[level]} limit): alarming again; the high alarm is still unacknowledged"
+    )
 
 
 def cancelled(a: LimitAlarm, why: str) -> str:
@@ -48,8 +50,10 @@ def cancelled(a: LimitAlarm, why: str) -> str:
     op = ">=" if a.direction == "upper" else "<="
     lim = f" {op} {a.limit:g}" if a.limit is not None else ""
     now = format_value(a.vital, a.value) if a.value is not None else "--"
-    return (f"{a.vital.upper()} {word} ({lim.strip()}) cancelled before it sounded: {why} "
-            f"(now {now}; {a.delay:g} s beyond the limit never added up)")
+    return (
+        f"{a.vital.upper()} {word} ({lim.strip()}) cancelled before it sounded: {why} "
+        f"(now {now}; {a.delay:g} s beyond the limit never added up)"
+    )
 
 
 def label(a: Alarm) -> str:
@@ -70,15 +74,19 @@ def describe(a: Alarm) -> str:
             word = "high" if a.direction == "upper" else "low"
             sign = ">=" if a.direction == "upper" else "<="
             now = format_value(a.vital, a.value) if a.value is not None else "--"
-            return (f"{a.vital.upper()} {word}: was {sign} {a.limit:g}, now {now}; "
-                    "held until acknowledged")
-        if a.limit is not None and a.value is not None and (
-                a.value < a.limit if a.direction == "upper" else a.value > a.limit):
+            return f"{a.vital.upper()} {word}: was {sign} {a.limit:g}, now {now}; held until acknowledged"
+        if (
+            a.limit is not None
+            and a.value is not None
+            and (a.value < a.limit if a.direction == "upper" else a.value > a.limit)
+        ):
             # An unacknowledged high alarm keeps its priority after the value eases: say so.
             word = "high" if a.direction == "upper" else "low"
             sign = ">=" if a.direction == "upper" else "<="
-            return (f"{a.vital.upper()} {word} {format_value(a.vital, a.value)} "
-                    f"(was {sign} {a.limit:g}; {RANK_NAME[a.rank]} until acknowledged)")
+            return (
+                f"{a.vital.upper()} {word} {format_value(a.vital, a.value)} "
+                f"(was {sign} {a.limit:g}; {RANK_NAME[a.rank]} until acknowledged)"
+            )
         return label(a)
     if isinstance(a, TechAlarm):
         return a.message

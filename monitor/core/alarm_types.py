@@ -36,8 +36,14 @@ class AlarmEvent:
     @staticmethod
     def from_dict(d: dict) -> AlarmEvent:
         return AlarmEvent(
-            float(d["t"]), d["alarm"], d["vital"], d["priority"], d["state"],
-            d.get("value"), d.get("limit"), d.get("message", ""),
+            float(d["t"]),
+            d["alarm"],
+            d["vital"],
+            d["priority"],
+            d["state"],
+            d.get("value"),
+            d.get("limit"),
+            d.get("message", ""),
         )
 
 
@@ -83,4 +89,3 @@ class AlarmStatus:
     @property
     def rank(self) -> int:
         return rank_of(self.priority)
-

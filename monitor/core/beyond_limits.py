@@ -49,8 +49,9 @@ def _durations(t: np.ndarray, hold: float) -> np.ndarray:
     return d
 
 
-def time_beyond_limits(vital: str, t: np.ndarray, v: np.ndarray, th: Thresholds, hold: float,
-                       baseline: float | None, dose_t: float | None) -> list[Beyond]:
+def time_beyond_limits(
+    vital: str, t: np.ndarray, v: np.ndarray, th: Thresholds, hold: float, baseline: float | None, dose_t: float | None
+) -> list[Beyond]:
     """One entry per limit of the vital (high first, upper before lower), then per baseline-relative
     rule (counted after the dose only). `t`, `v`: the plausible readings; `hold`: `hold_seconds`."""
     rule = th.vitals.get(vital)
@@ -75,6 +76,12 @@ def time_beyond_limits(vital: str, t: np.ndarray, v: np.ndarray, th: Thresholds,
             post = t >= dose_t
             mask = post & ((v >= lim) if b.direction == "upper" else (v <= lim))
             sign, op = ("+", "≥") if b.direction == "upper" else ("−", "≤")
-            out.append(Beyond(f"{op} baseline {sign} {b.delta:g} (= {format_value(vital, lim)}, after dose)",
-                              b.priority, float(d[mask].sum()), int(mask.sum())))
+            out.append(
+                Beyond(
+                    f"{op} baseline {sign} {b.delta:g} (= {format_value(vital, lim)}, after dose)",
+                    b.priority,
+                    float(d[mask].sum()),
+                    int(mask.sum()),
+                )
+            )
     return out

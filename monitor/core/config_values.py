@@ -26,8 +26,7 @@ def key_text(part: Any) -> str:
         return s
     # JSON escapes C0 controls; DEL, C1 controls (a terminal acts on them) and invisible
     # formatting characters (bidi overrides) are escaped too, so a message shows the key as written.
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1]
-                   for ch in json.dumps(s, ensure_ascii=False))
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in json.dumps(s, ensure_ascii=False))
 
 
 def path_text(path: tuple) -> str:
@@ -128,8 +127,9 @@ class ValueChecker:
     def duration(self, path: tuple, v: Any) -> float | None:
         """Seconds from "10s", "2m", "1h30m" or a plain number; never negative."""
         if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-            self.err(path, f'must be a duration like "10s", "2m" or "1h30m", or a number of seconds, '
-                           f"not {value_text(v)}")
+            self.err(
+                path, f'must be a duration like "10s", "2m" or "1h30m", or a number of seconds, not {value_text(v)}'
+            )
             return None
         if isinstance(v, str):
             text = v.strip()
@@ -141,8 +141,9 @@ class ValueChecker:
                 seconds = parse_duration(body)
             except ValueError:
                 shown = v if len(v) <= 40 else v[:37] + "..."
-                self.err(path, f'{shown!r} is not a duration; write it like "10s", "2m" or "1h30m", '
-                               "or a number of seconds")
+                self.err(
+                    path, f'{shown!r} is not a duration; write it like "10s", "2m" or "1h30m", or a number of seconds'
+                )
                 return None
             if negative:
                 seconds = -seconds
@@ -171,7 +172,10 @@ class ValueChecker:
         if spec.low <= value <= spec.high:
             return True
         label = spec.label[:1].lower() + spec.label[1:] if spec.label.split()[0][1:].islower() else spec.label
-        self.err(path, f"{limit_text(vital, value)} is outside the plausible range of {label} "
-                       f"({num_text(spec.low)}-{num_text(spec.high)} {spec.unit}), so this {what} could never apply; "
-                       "readings outside that range are treated as artifacts")
+        self.err(
+            path,
+            f"{limit_text(vital, value)} is outside the plausible range of {label} "
+            f"({num_text(spec.low)}-{num_text(spec.high)} {spec.unit}), so this {what} could never apply; "
+            "readings outside that range are treated as artifacts",
+        )
         return False

@@ -56,8 +56,7 @@ class PreDoseReadings:
         self.batch = fn
         self._keep_fed()
 
-    def left_by_batch(self, readings_since: Callable[[str, float], tuple[np.ndarray, np.ndarray]],
-                      now: float) -> None:
+    def left_by_batch(self, readings_since: Callable[[str, float], tuple[np.ndarray, np.ndarray]], now: float) -> None:
         """A batch run ended at `now`: its readings stand in for the fed ones (arrays, not a deque
         of every reading; readings fed after this go to the deques)."""
         if self.store is not None:
@@ -84,8 +83,9 @@ class PreDoseReadings:
         self._keep_fed()
 
 
-def baseline_limits(rules: tuple[BaselineRule, ...],
-                    baseline: dict[str, float]) -> dict[tuple[str, str], dict[int, tuple[float, str]]]:
+def baseline_limits(
+    rules: tuple[BaselineRule, ...], baseline: dict[str, float]
+) -> dict[tuple[str, str], dict[int, tuple[float, str]]]:
     """The limits the baseline sets, per (vital, direction) and priority rank, each with the why
     an alarm's label shows."""
     extra: dict[tuple[str, str], dict[int, tuple[float, str]]] = {}

@@ -49,8 +49,9 @@ class SupplementStatus:
     text: str
 
 
-def supplement_status(doses: list[Dose], now: float, rules: SupplementRules,
-                      latest: dict[str, float | None]) -> SupplementStatus:
+def supplement_status(
+    doses: list[Dose], now: float, rules: SupplementRules, latest: dict[str, float | None]
+) -> SupplementStatus:
     """Where the supplemental half-dose window stands, and whether the vitals allow it.
 
     `latest` maps vital -> its newest current (not stale) value, or None when it has gone stale;

@@ -86,7 +86,7 @@ def episodes(log: list[AlarmEvent], end: float | None) -> list[Episode]:
     out = []
     for alarm, a, b, pr in _spans(log, end):
         events = by_alarm[alarm]
-        inside = events[bisect.bisect_left(times[alarm], a):bisect.bisect_right(times[alarm], b)]
+        inside = events[bisect.bisect_left(times[alarm], a) : bisect.bisect_right(times[alarm], b)]
         last = next((e.t for e in reversed(inside) if e.state == "latched"), None)
         track = _Segments(a)
         for e in inside:

@@ -40,8 +40,18 @@ LOOK: dict[str, Priority] = {
         Priority("high", 3, 4, "HIGH", "HIGH", "!!!", "bold white on #c00000", "bold #ff5f5f", "#af0000", "#d7191c"),
         Priority("medium", 2, 3, "MEDIUM", "MED", "!!", "bold black on #ffd700", "bold #ffd75f", "#af8700", "#e69500"),
         Priority("low", 1, 1, "LOW", "LOW", "!", "bold black on #00afaf", "#5fd7d7", "#008787", "#1c9fbf"),
-        Priority(TECHNICAL, TECHNICAL_RANK, 2, "TECHNICAL", "TECH", "!", "bold white on #3050c0", "bold #87a8ff",
-                 "#3050c0", "#7a7a7a"),
+        Priority(
+            TECHNICAL,
+            TECHNICAL_RANK,
+            2,
+            "TECHNICAL",
+            "TECH",
+            "!",
+            "bold white on #3050c0",
+            "bold #87a8ff",
+            "#3050c0",
+            "#7a7a7a",
+        ),
     )
 }
 PRIORITY_RANK: dict[str, int] = {p: LOOK[p].rank for p in PRIORITIES}
@@ -62,23 +72,23 @@ def severity_of(priority: str) -> int:
 
 
 def marker(priority: str) -> str:
-    """"!!!", "!!", "!" or "" for no priority."""
+    """ "!!!", "!!", "!" or "" for no priority."""
     look = LOOK.get(priority)
     return look.marker if look else ""
 
 
 def word(priority: str) -> str:
-    """"HIGH" ...; an unknown priority in capitals, as given."""
+    """ "HIGH" ...; an unknown priority in capitals, as given."""
     look = LOOK.get(priority)
     return look.word if look else priority.upper()
 
 
 def short_word(priority: str) -> str:
-    """"MED", "TECH" ...: the word where the screen is narrow."""
+    """ "MED", "TECH" ...: the word where the screen is narrow."""
     look = LOOK.get(priority)
     return look.short if look else priority
 
 
 def priority_text(priority: str) -> str:
-    """"!!! high", "! technical": the marker beside the word, as tables and the report write it."""
+    """ "!!! high", "! technical": the marker beside the word, as tables and the report write it."""
     return f"{marker(priority)} {priority}".strip()

@@ -41,7 +41,9 @@ def fit_stale_rules(th: Thresholds, store: VitalStore) -> tuple[Thresholds, list
     for rule, median in slow_streams(th, store):
         new = 3 * median
         fitted[rule.stream] = replace(rule, after_s=new)
-        notes.append(f"{rule.stream} readings in this recording come every {format_duration(median)} "
-                     f"(median), so 'no data' is judged after {format_duration(new)} instead of "
-                     f"{format_duration(rule.after_s)}")
+        notes.append(
+            f"{rule.stream} readings in this recording come every {format_duration(median)} "
+            f"(median), so 'no data' is judged after {format_duration(new)} instead of "
+            f"{format_duration(rule.after_s)}"
+        )
     return replace(th, stale=tuple(fitted.get(r.stream, r) for r in th.stale)), notes

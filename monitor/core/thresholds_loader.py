@@ -62,8 +62,7 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ConfigError(
-            f"{name}: is not UTF-8 text (byte 0x{raw[e.start]:02x} at line {line} cannot be decoded); "
-            "save it as UTF-8"
+            f"{name}: is not UTF-8 text (byte 0x{raw[e.start]:02x} at line {line} cannot be decoded); save it as UTF-8"
         ) from None
     try:
         data = tomllib.loads(text)
@@ -102,8 +101,12 @@ def thresholds_from_dict(data: dict, source: str = "<dict>") -> Thresholds:
     A dict in the form `Thresholds.to_dict()` writes (the copy in session.json: a `source` key,
     baseline and stale as lists) is recognised and handed to `thresholds_from_stored`.
     """
-    if (isinstance(data, dict) and set(data) - {"without_limits"} == _STORED_KEYS
-            and isinstance(data["baseline"], (list, tuple)) and isinstance(data["stale"], (list, tuple))):
+    if (
+        isinstance(data, dict)
+        and set(data) - {"without_limits"} == _STORED_KEYS
+        and isinstance(data["baseline"], (list, tuple))
+        and isinstance(data["stale"], (list, tuple))
+    ):
         return thresholds_from_stored(data)
     return _validated(source, data)
 
@@ -155,8 +158,7 @@ def _stored_to_file_shape(d: dict) -> dict:
     out["vitals"] = vitals
     # A recording made before limits were required says which ones it ran without.
     without = d.get("without_limits")
-    out["without_limits"] = list(without) if without is not None else [
-        v for v in REQUIRED_LIMITS if v not in vitals]
+    out["without_limits"] = list(without) if without is not None else [v for v in REQUIRED_LIMITS if v not in vitals]
     rules = list(d.get("baseline") or ())
     if rules:
         windows = {float(r["window_s"]) for r in rules}
@@ -179,9 +181,11 @@ def _stored_to_file_shape(d: dict) -> dict:
     if "audio" in d:
         a = d["audio"]
         # An older recording may hold a longer pause than is now allowed: it replays capped.
-        out["audio"] = {"pause": min(a["pause_s"], MAX_AUDIO_PAUSE_S),
-                        "max_pause": min(a["max_pause_s"], MAX_AUDIO_PAUSE_S),
-                        "reminder": min(a["reminder_s"], 900.0)}
+        out["audio"] = {
+            "pause": min(a["pause_s"], MAX_AUDIO_PAUSE_S),
+            "max_pause": min(a["max_pause_s"], MAX_AUDIO_PAUSE_S),
+            "reminder": min(a["reminder_s"], 900.0),
+        }
     if "supplement" in d:
         s = d["supplement"]
         out["supplement"] = {

@@ -14,7 +14,6 @@ def num_text(v: float) -> str:
     return f"{v:g}" if abs(v) < 1e15 else repr(v)
 
 
-
 def limit_text(vital: str, v: float | None) -> str:
     if v is None:
         return "-"
@@ -47,18 +46,19 @@ def format_rules(th: Thresholds) -> str:
             lim = getattr(r, direction)
             if not lim:
                 continue
-            rows.append([
-                name,
-                direction,
-                *(limit_text(name, lim.get(p)) for p in PRIORITIES),
-                unit,
-                rule_duration(r.delay_s) if r.continuous else "-",
-                limit_text(name, r.hysteresis) if r.continuous else "-",
-                rule_duration(r.clear_time_s) if r.continuous else "-",
-                "continuous" if r.continuous else "intermittent",
-            ])
-    out += _table(["vital", "direction", "low", "medium", "high", "unit", "delay", "hysteresis", "clear",
-                   "mode"], rows)
+            rows.append(
+                [
+                    name,
+                    direction,
+                    *(limit_text(name, lim.get(p)) for p in PRIORITIES),
+                    unit,
+                    rule_duration(r.delay_s) if r.continuous else "-",
+                    limit_text(name, r.hysteresis) if r.continuous else "-",
+                    rule_duration(r.clear_time_s) if r.continuous else "-",
+                    "continuous" if r.continuous else "intermittent",
+                ]
+            )
+    out += _table(["vital", "direction", "low", "medium", "high", "unit", "delay", "hysteresis", "clear", "mode"], rows)
     if any(not r.continuous for r in th.vitals.values()):
         out.append("(intermittent: each reading is one event, with no delay and no hysteresis)")
     if th.without_limits:
@@ -66,14 +66,23 @@ def format_rules(th: Thresholds) -> str:
     out.append("")
     if th.baseline:
         window = sorted({b.window_s for b in th.baseline})
-        out.append("Baseline-relative alarms (baseline = median of the readings in the "
-                   f"{', '.join(rule_duration(w) for w in window)} before the initial dose)")
+        out.append(
+            "Baseline-relative alarms (baseline = median of the readings in the "
+            f"{', '.join(rule_duration(w) for w in window)} before the initial dose)"
+        )
         rows = []
         for b in th.baseline:
             sign = "+" if b.direction == "upper" else "-"
             op = ">=" if b.direction == "upper" else "<="
-            rows.append([b.vital, b.direction, b.priority, f"{op} baseline {sign} {limit_text(b.vital, b.delta)}",
-                         rule_duration(b.window_s)])
+            rows.append(
+                [
+                    b.vital,
+                    b.direction,
+                    b.priority,
+                    f"{op} baseline {sign} {limit_text(b.vital, b.delta)}",
+                    rule_duration(b.window_s),
+                ]
+            )
         out += _table(["vital", "direction", "priority", "alarm when", "window"], rows)
     else:
         out.append("Baseline-relative alarms: none")
@@ -86,12 +95,16 @@ def format_rules(th: Thresholds) -> str:
         out.append("Stale data: no rules")
     out.append("")
     a = th.audio
-    out.append(f"Audio: pause {rule_duration(a.pause_s)} (at most {rule_duration(a.max_pause_s)}), "
-               f"reminder for acknowledged alarms every {rule_duration(a.reminder_s)}")
+    out.append(
+        f"Audio: pause {rule_duration(a.pause_s)} (at most {rule_duration(a.max_pause_s)}), "
+        f"reminder for acknowledged alarms every {rule_duration(a.reminder_s)}"
+    )
     out.append("")
     s = th.supplement
-    out.append(f"Supplemental dose readiness: {rule_duration(s.window_start_s)} to "
-               f"{rule_duration(s.window_end_s)} after the initial dose")
+    out.append(
+        f"Supplemental dose readiness: {rule_duration(s.window_start_s)} to "
+        f"{rule_duration(s.window_end_s)} after the initial dose"
+    )
     if s.max_values:
         conds = ", ".join(f"{v} < {limit_text(v, x)}" for v, x in s.max_values.items())
         out.append(f"  latest readings must be: {conds}")

@@ -70,8 +70,15 @@ class Validator(ValueChecker):
         without = self.without_limits(data.get("without_limits"), vitals)
         if self.errors:
             return None
-        return Thresholds(vitals=vitals or {}, baseline=baseline, stale=stale, audio=audio,
-                          supplement=supplement, source=self.source, without_limits=without)
+        return Thresholds(
+            vitals=vitals or {},
+            baseline=baseline,
+            stale=stale,
+            audio=audio,
+            supplement=supplement,
+            source=self.source,
+            without_limits=without,
+        )
 
     def without_limits(self, body: Any, vitals: dict[str, VitalRule] | None) -> tuple[str, ...]:
         """The required vitals left without limits: refused unless `without_limits` names them."""
@@ -79,15 +86,16 @@ class Validator(ValueChecker):
         named: list[str] = []
         if body is not None:
             if not isinstance(body, list) or not all(isinstance(v, str) for v in body):
-                self.err(path, f"must be a list of vital names like [\"dbp\"], not {value_text(body)}")
+                self.err(path, f'must be a list of vital names like ["dbp"], not {value_text(body)}')
                 return ()
             for v in body:
                 if v not in REQUIRED_LIMITS:
-                    self.err(path, f"{key_text(v)} is not a vital that needs limits; "
-                                   f"use some of: {', '.join(REQUIRED_LIMITS)}")
+                    self.err(
+                        path,
+                        f"{key_text(v)} is not a vital that needs limits; use some of: {', '.join(REQUIRED_LIMITS)}",
+                    )
                 elif vitals is not None and v in vitals and vitals[v].upper:
-                    self.err(path, f"{key_text(v)} has upper limits in [vitals.{v}.upper]: remove one "
-                                   "or the other")
+                    self.err(path, f"{key_text(v)} has upper limits in [vitals.{v}.upper]: remove one or the other")
                 else:
                     named.append(v)
         if vitals is None or self.errors:
@@ -97,16 +105,22 @@ class Validator(ValueChecker):
         if missing:
             names = ", ".join(f"[vitals.{v}.upper]" for v in missing)
             listed = ", ".join(f'"{v}"' for v in missing)
-            self.err(("vitals",), f"has no {names}: MDMA raises heart rate and blood pressure, so "
-                                  f"these limits are required; to run without them on purpose, write "
-                                  f"without_limits = [{listed}] at the top of the file")
+            self.err(
+                ("vitals",),
+                f"has no {names}: MDMA raises heart rate and blood pressure, so "
+                f"these limits are required; to run without them on purpose, write "
+                f"without_limits = [{listed}] at the top of the file",
+            )
         return tuple(v for v in REQUIRED_LIMITS if v in named)
 
     def vitals(self, data: dict, hinted: bool) -> dict[str, VitalRule] | None:
         if "vitals" not in data:
             if not hinted:  # a misspelt [vital.hr] already got its own "did you mean" message
-                self.err(("vitals",), "missing: add a [vitals.<name>] table for each vital to watch "
-                                      "(without one the monitor would raise no limit alarms)")
+                self.err(
+                    ("vitals",),
+                    "missing: add a [vitals.<name>] table for each vital to watch "
+                    "(without one the monitor would raise no limit alarms)",
+                )
             return None
         tbl = self.table(("vitals",), data["vitals"])
         if tbl is None:
@@ -138,21 +152,33 @@ class Validator(ValueChecker):
             continuous = continuous if c is None else c
         delay = self.duration(path + ("delay",), tbl["delay"]) if "delay" in tbl else 0.0
         if delay is not None and delay > 0 and not continuous:
-            self.err(path + ("delay",), "an intermittent vital (continuous = false) takes no delay: "
-                                        "each reading is one event; remove the delay")
+            self.err(
+                path + ("delay",),
+                "an intermittent vital (continuous = false) takes no delay: "
+                "each reading is one event; remove the delay",
+            )
         elif delay is not None and delay > MAX_DELAY_S:
-            self.err(path + ("delay",), f"{rule_duration(delay)} is longer than the {MAX_DELAY_S:g} s "
-                                        "allowed (bedside monitors use up to about 15 s); "
-                                        'did you mean seconds, e.g. "10s"?')
+            self.err(
+                path + ("delay",),
+                f"{rule_duration(delay)} is longer than the {MAX_DELAY_S:g} s "
+                "allowed (bedside monitors use up to about 15 s); "
+                'did you mean seconds, e.g. "10s"?',
+            )
         clear = -1.0
         if "clear" in tbl:
             cs = self.duration(path + ("clear",), tbl["clear"])
             if cs is not None and cs > 0 and not continuous:
-                self.err(path + ("clear",), "an intermittent vital (continuous = false) takes no clear "
-                                            "time: each reading is judged on its own; remove it")
+                self.err(
+                    path + ("clear",),
+                    "an intermittent vital (continuous = false) takes no clear "
+                    "time: each reading is judged on its own; remove it",
+                )
             elif cs is not None and cs > MAX_DELAY_S:
-                self.err(path + ("clear",), f"{rule_duration(cs)} is longer than the {MAX_DELAY_S:g} s allowed; "
-                                            'did you mean seconds, e.g. "10s"?')
+                self.err(
+                    path + ("clear",),
+                    f"{rule_duration(cs)} is longer than the {MAX_DELAY_S:g} s allowed; "
+                    'did you mean seconds, e.g. "10s"?',
+                )
             elif cs is not None:
                 clear = cs
         hyst = 0.0
@@ -161,9 +187,12 @@ class Validator(ValueChecker):
             if h is not None and h < 0:
                 self.err(path + ("hysteresis",), f"must not be negative (got {num_text(h)})")
             elif h is not None and h > 0 and not continuous:
-                self.err(path + ("hysteresis",), "an intermittent vital (continuous = false) takes no "
-                                                 "hysteresis: each reading is judged on its own; "
-                                                 "remove it or set it to 0")
+                self.err(
+                    path + ("hysteresis",),
+                    "an intermittent vital (continuous = false) takes no "
+                    "hysteresis: each reading is judged on its own; "
+                    "remove it or set it to 0",
+                )
             elif h is not None:
                 hyst = h
         limits: dict[str, dict[str, float]] = {}
@@ -171,34 +200,38 @@ class Validator(ValueChecker):
         for direction in DIRECTIONS:
             if direction in tbl:
                 given = given or tbl[direction] != {}
-                limits[direction] = self.limits(path + (direction,), name, direction, tbl[direction],
-                                                "limit", positive=False)
+                limits[direction] = self.limits(
+                    path + (direction,), name, direction, tbl[direction], "limit", positive=False
+                )
             else:
                 limits[direction] = {}
         if not given:
-            self.err(path, f"has no limits: add [vitals.{key_text(name)}.upper] and/or "
-                           f"[vitals.{key_text(name)}.lower]")
+            self.err(path, f"has no limits: add [vitals.{key_text(name)}.upper] and/or [vitals.{key_text(name)}.lower]")
         up, lo = limits["upper"], limits["lower"]
         if up and lo:
             lowest_up = min(up.items(), key=lambda kv: kv[1])
             highest_lo = max(lo.items(), key=lambda kv: kv[1])
             gap = lowest_up[1] - highest_lo[1]
             if gap <= 0:
-                self.err(path + ("upper", lowest_up[0]),
-                         f"{limit_text(name, lowest_up[1])} must be above the lower {highest_lo[0]} limit "
-                         f"{limit_text(name, highest_lo[1])}, or the alarm would never be quiet")
+                self.err(
+                    path + ("upper", lowest_up[0]),
+                    f"{limit_text(name, lowest_up[1])} must be above the lower {highest_lo[0]} limit "
+                    f"{limit_text(name, highest_lo[1])}, or the alarm would never be quiet",
+                )
             elif hyst >= gap:
-                self.err(path + ("hysteresis",),
-                         f"{num_text(hyst)} is not smaller than the gap between the upper and lower limits "
-                         f"({limit_text(name, highest_lo[1])} to {limit_text(name, lowest_up[1])}), "
-                         "so an alarm could never clear")
+                self.err(
+                    path + ("hysteresis",),
+                    f"{num_text(hyst)} is not smaller than the gap between the upper and lower limits "
+                    f"({limit_text(name, highest_lo[1])} to {limit_text(name, lowest_up[1])}), "
+                    "so an alarm could never clear",
+                )
         if len(self.errors) > n0:
             return None
-        return VitalRule(vital=name, upper=up, lower=lo, delay_s=delay or 0.0, hysteresis=hyst,
-                         clear_s=clear, continuous=continuous)
+        return VitalRule(
+            vital=name, upper=up, lower=lo, delay_s=delay or 0.0, hysteresis=hyst, clear_s=clear, continuous=continuous
+        )
 
-    def limits(self, path: tuple, vital: str, direction: str, body: Any, what: str,
-               positive: bool) -> dict[str, float]:
+    def limits(self, path: tuple, vital: str, direction: str, body: Any, what: str, positive: bool) -> dict[str, float]:
         """{priority: value}, ordered low -> high; checks that a higher priority is more extreme.
 
         Absolute limits (positive=False): upper low < medium < high, lower low > medium > high.
@@ -229,11 +262,17 @@ class Validator(ValueChecker):
             if positive or direction == "upper":
                 if not va < vb:
                     word = "delta" if positive else "limit"
-                    self.err(path + (a,), f"{limit_text(vital, va)} must be below the {b} {word} "
-                                          f"{limit_text(vital, vb)} (a higher priority must be more extreme)")
+                    self.err(
+                        path + (a,),
+                        f"{limit_text(vital, va)} must be below the {b} {word} "
+                        f"{limit_text(vital, vb)} (a higher priority must be more extreme)",
+                    )
             elif not va > vb:
-                self.err(path + (a,), f"{limit_text(vital, va)} must be above the {b} limit "
-                                      f"{limit_text(vital, vb)} (a higher priority must be more extreme)")
+                self.err(
+                    path + (a,),
+                    f"{limit_text(vital, va)} must be above the {b} limit "
+                    f"{limit_text(vital, vb)} (a higher priority must be more extreme)",
+                )
         return ordered
 
     def baseline(self, body: Any, raw_vitals: Any) -> tuple[BaselineRule, ...]:
@@ -245,8 +284,11 @@ class Validator(ValueChecker):
         if "window" in tbl:
             w = self.duration(path + ("window",), tbl["window"])
             if w is not None and w <= 0:
-                self.err(path + ("window",), "must be longer than 0 s (the baseline is the median of "
-                                             "the readings in this window before the initial dose)")
+                self.err(
+                    path + ("window",),
+                    "must be longer than 0 s (the baseline is the median of "
+                    "the readings in this window before the initial dose)",
+                )
             elif w is not None:
                 window = w
         names = ("window",) + tuple(ALL_SPECS)
@@ -265,18 +307,20 @@ class Validator(ValueChecker):
             for direction in DIRECTIONS:
                 if direction not in vt:
                     continue
-                deltas = self.limits(vpath + (direction,), name, direction, vt[direction], "delta",
-                                     positive=True)
+                deltas = self.limits(vpath + (direction,), name, direction, vt[direction], "delta", positive=True)
                 if deltas and isinstance(raw_vitals, dict):
                     raw = raw_vitals.get(name)
                     if raw is None or (isinstance(raw, dict) and not raw.get(direction)):
-                        self.err(vpath + (direction,),
-                                 f"needs an absolute limit in [vitals.{name}.{direction}] too: the engine "
-                                 "applies a baseline rule by tightening that alarm, so alone it would "
-                                 "never sound")
+                        self.err(
+                            vpath + (direction,),
+                            f"needs an absolute limit in [vitals.{name}.{direction}] too: the engine "
+                            "applies a baseline rule by tightening that alarm, so alone it would "
+                            "never sound",
+                        )
                 for prio, delta in deltas.items():
-                    rules.append(BaselineRule(vital=name, direction=direction, delta=delta, priority=prio,
-                                              window_s=window))
+                    rules.append(
+                        BaselineRule(vital=name, direction=direction, delta=delta, priority=prio, window_s=window)
+                    )
         return tuple(rules)
 
     def stale(self, body: Any) -> tuple[StaleRule, ...]:
@@ -298,16 +342,22 @@ class Validator(ValueChecker):
                 vpath = spath + ("vitals",)
                 vl = st["vitals"]
                 if not isinstance(vl, list) or not vl:
-                    self.err(vpath, f'must be a non-empty array of vital names such as ["sbp", "dbp", "map"], '
-                                    f"not {value_text(vl) if vl != [] else 'an empty array'}")
+                    self.err(
+                        vpath,
+                        f'must be a non-empty array of vital names such as ["sbp", "dbp", "map"], '
+                        f"not {value_text(vl) if vl != [] else 'an empty array'}",
+                    )
                 else:
                     for i, v in enumerate(vl):
                         if not isinstance(v, str):
                             self.err(vpath + (i,), f"must be a vital name, not {value_text(v)}")
                         elif v not in SPECS:
                             if v in ALL_SPECS:
-                                self.err(vpath + (i,), f"{v!r} is derived from other vitals and has no "
-                                                       "readings of its own; watch those vitals instead")
+                                self.err(
+                                    vpath + (i,),
+                                    f"{v!r} is derived from other vitals and has no "
+                                    "readings of its own; watch those vitals instead",
+                                )
                             else:
                                 self.err(vpath + (i,), f"{v!r} is not a vital name" + self.hint(v, tuple(SPECS)))
                         elif v in owner:
@@ -321,8 +371,10 @@ class Validator(ValueChecker):
                     self.err(spath, f"{stream!r} is already watched by [stale.{key_text(owner[stream])}]")
                 owner[stream] = stream
             else:
-                self.err(spath + ("vitals",), 'missing: list the vitals this stream covers, e.g. '
-                                              'vitals = ["sbp", "dbp", "map"]')
+                self.err(
+                    spath + ("vitals",),
+                    'missing: list the vitals this stream covers, e.g. vitals = ["sbp", "dbp", "map"]',
+                )
             after: float | None = None
             if "after" in st and ("interval" in st or "grace" in st):
                 self.err(spath, "give either after, or interval and grace (after = interval + grace), not both")
@@ -338,11 +390,16 @@ class Validator(ValueChecker):
                 elif interval is not None and grace is not None:
                     after = interval + grace
             elif "grace" in st:
-                self.err(spath + ("interval",), "missing: grace is added to the measurement interval; "
-                                                'give interval too, e.g. interval = "30m"')
+                self.err(
+                    spath + ("interval",),
+                    'missing: grace is added to the measurement interval; give interval too, e.g. interval = "30m"',
+                )
             else:
-                self.err(spath, 'needs after = "10s" (continuous streams), or interval = "30m" and '
-                                'grace = "5m" (intermittent ones)')
+                self.err(
+                    spath,
+                    'needs after = "10s" (continuous streams), or interval = "30m" and '
+                    'grace = "5m" (intermittent ones)',
+                )
             if len(self.errors) == n0 and after is not None:
                 rules.append(StaleRule(stream=str(stream), vitals=tuple(vit), after_s=after))
         return tuple(rules)
@@ -361,19 +418,27 @@ class Validator(ValueChecker):
                 if v is not None and v <= 0:
                     self.err(path + (key,), "must be longer than 0 s")
                 elif v is not None and key != "reminder" and v > MAX_AUDIO_PAUSE_S:
-                    self.err(path + (key,), f"{rule_duration(v)} is longer than the {rule_duration(MAX_AUDIO_PAUSE_S)} "
-                                            "an audio pause may last: alarms are paused for a while, "
-                                            "never switched off (IEC 60601-1-8 audio paused ends by "
-                                            "itself; Dräger Infinity pauses for 2m)")
+                    self.err(
+                        path + (key,),
+                        f"{rule_duration(v)} is longer than the {rule_duration(MAX_AUDIO_PAUSE_S)} "
+                        "an audio pause may last: alarms are paused for a while, "
+                        "never switched off (IEC 60601-1-8 audio paused ends by "
+                        "itself; Dräger Infinity pauses for 2m)",
+                    )
                 elif v is not None and key == "reminder" and v > 900:
-                    self.err(path + (key,), f"{rule_duration(v)} is longer than the 15m allowed: an "
-                                            "acknowledged alarm that still holds must be heard again "
-                                            "(Philips re-sounds after 2 or 3 min)")
+                    self.err(
+                        path + (key,),
+                        f"{rule_duration(v)} is longer than the 15m allowed: an "
+                        "acknowledged alarm that still holds must be heard again "
+                        "(Philips re-sounds after 2 or 3 min)",
+                    )
                 elif v is not None:
                     got[key] = v
         if got["pause"] > got["max_pause"]:
-            self.err(path + ("pause",), f"{rule_duration(got['pause'])} is longer than max_pause "
-                                        f"{rule_duration(got['max_pause'])}")
+            self.err(
+                path + ("pause",),
+                f"{rule_duration(got['pause'])} is longer than max_pause {rule_duration(got['max_pause'])}",
+            )
         return AudioRules(pause_s=got["pause"], max_pause_s=got["max_pause"], reminder_s=got["reminder"])
 
     def supplement(self, body: Any) -> SupplementRules:
@@ -391,8 +456,11 @@ class Validator(ValueChecker):
             v = self.duration(path + ("window_end",), tbl["window_end"])
             end = end if v is None else v
         if end <= start:
-            self.err(path + ("window_end",), f"{rule_duration(end)} must be later than window_start "
-                                             f"{rule_duration(start)} (both count from the initial dose)")
+            self.err(
+                path + ("window_end",),
+                f"{rule_duration(end)} must be later than window_start "
+                f"{rule_duration(start)} (both count from the initial dose)",
+            )
         below: dict[str, float] = {}
         if "below" in tbl:
             bpath = path + ("below",)

@@ -88,17 +88,17 @@ def event_time(t: float | None, absolute: bool | None, tz: tzinfo | None = None,
 
 
 def utc_stamp(t: float) -> str:
-    """"2026-12-01 09:00:00": a full UTC date and time, for logs a program reads."""
+    """ "2026-12-01 09:00:00": a full UTC date and time, for logs a program reads."""
     return datetime.fromtimestamp(whole_seconds(t), UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def zone_stamp(t: float, tz: tzinfo) -> str:
-    """"2026-12-01 10:00:00 UTC+01:00": a full date and time with its zone."""
+    """ "2026-12-01 10:00:00 UTC+01:00": a full date and time with its zone."""
     return datetime.fromtimestamp(whole_seconds(t), tz).strftime("%Y-%m-%d %H:%M:%S") + f" {zone_name(tz)}"
 
 
 def zone_name(tz: tzinfo) -> str:
-    """"UTC" or "UTC+01:00" (the zone's offset on 1 Jan 2000)."""
+    """ "UTC" or "UTC+01:00" (the zone's offset on 1 Jan 2000)."""
     total = int(utc_offset(tz))
     if not total:
         return "UTC"
@@ -144,7 +144,7 @@ def hours_minutes(seconds: float) -> str:
 
 
 def countdown(seconds: float) -> str:
-    """"1:42": minutes and seconds left, a started second counted whole."""
+    """ "1:42": minutes and seconds left, a started second counted whole."""
     s = int(math.ceil(max(0.0, seconds)))
     return f"{s // 60}:{s % 60:02d}"
 

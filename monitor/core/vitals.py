@@ -101,8 +101,7 @@ def cuff_problem(sbp: float, dbp: float, map_: float) -> str | None:
         if sbp < dbp:
             return f"SBP {sbp:.0f} below DBP {dbp:.0f}"
         if sbp - dbp < MIN_PULSE_PRESSURE:
-            return (f"pulse pressure {sbp - dbp:.0f} mmHg ({sbp:.0f}/{dbp:.0f}) below "
-                    f"{MIN_PULSE_PRESSURE:g}")
+            return f"pulse pressure {sbp - dbp:.0f} mmHg ({sbp:.0f}/{dbp:.0f}) below {MIN_PULSE_PRESSURE:g}"
     # A given MAP lies between the two (either one alone already bounds it).
     if map_ == map_ and ((sbp == sbp and map_ > sbp) or (dbp == dbp and map_ < dbp)):
         lo = f"{dbp:.0f}" if dbp == dbp else "?"

@@ -16,6 +16,19 @@ from monitor.recording.files import (
 from monitor.recording.loader import RecordedSession, load_session, stopped_at
 from monitor.recording.recorder import SessionRecorder
 
-__all__ = ["EVENTS", "FORMAT_VERSION", "HEADER", "LOG_FILE", "META", "READINGS", "RecordedSession",
-           "SessionError", "SessionRecorder", "format_time", "is_session_folder", "load_session",
-           "parse_time", "stopped_at"]
+__all__ = [
+    "EVENTS",
+    "FORMAT_VERSION",
+    "HEADER",
+    "LOG_FILE",
+    "META",
+    "READINGS",
+    "RecordedSession",
+    "SessionError",
+    "SessionRecorder",
+    "format_time",
+    "is_session_folder",
+    "load_session",
+    "parse_time",
+    "stopped_at",
+]

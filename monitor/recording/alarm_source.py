@@ -36,16 +36,20 @@ class Limits:
 
 def slow_stream_notes(th: Thresholds, store: VitalStore) -> list[str]:
     """Say which streams of the store are slower than the stale limits given (not loosened)."""
-    return [f"{rule.stream} readings come every {format_duration(median)} (median) but the thresholds "
-            f"given judge 'no data' after {format_duration(rule.after_s)}: kept as given, so expect a "
-            "no-data alarm between readings" for rule, median in slow_streams(th, store)]
+    return [
+        f"{rule.stream} readings come every {format_duration(median)} (median) but the thresholds "
+        f"given judge 'no data' after {format_duration(rule.after_s)}: kept as given, so expect a "
+        "no-data alarm between readings"
+        for rule, median in slow_streams(th, store)
+    ]
 
 
 def session_limits(session: RecordedSession, given: Thresholds | None = None) -> Limits:
     """The limits for this session (see the module docstring)."""
     if given is not None:
-        return Limits(given, given.source or "the thresholds given", slow_stream_notes(given, session.store),
-                      explicit=True)
+        return Limits(
+            given, given.source or "the thresholds given", slow_stream_notes(given, session.store), explicit=True
+        )
     stored = session.stored_thresholds()
     if stored is not None:
         fitted = session.meta.get("stale_fitted")
@@ -77,8 +81,12 @@ def alarm_source(session: RecordedSession, given: Thresholds | None = None) -> A
     recorded = session.recorded_alarms()
     if given is None and recorded:
         return AlarmSource(limits.thresholds, recorded, "as recorded during the session", limits.notes, True)
-    return AlarmSource(limits.thresholds, recompute(session, limits.thresholds),
-                       f"recomputed by the alarm engine with {limits.what}", limits.notes)
+    return AlarmSource(
+        limits.thresholds,
+        recompute(session, limits.thresholds),
+        f"recomputed by the alarm engine with {limits.what}",
+        limits.notes,
+    )
 
 
 def reference_log(session: RecordedSession, given: bool) -> tuple[list[AlarmEvent] | None, str]:

@@ -130,8 +130,7 @@ def read_events(path: Path) -> tuple[list[dict], list[str]]:
 
 def alarm_event(e: dict) -> AlarmEvent:
     """A decoded "alarm" record as the engine's transition."""
-    return AlarmEvent(e["t"], e["alarm"], e["vital"], e["priority"], e["state"], e["value"], e["limit"],
-                      e["message"])
+    return AlarmEvent(e["t"], e["alarm"], e["vital"], e["priority"], e["state"], e["value"], e["limit"], e["message"])
 
 
 def event_control(e: dict) -> Control | None:
@@ -145,8 +144,12 @@ def event_control(e: dict) -> Control | None:
     if kind == "pause":
         return Control(e["t"], "pause", {"seconds": e["seconds"]}, seq)
     if kind == "technical":
-        return Control(e["t"], "technical", {"name": e["name"], "action": e["action"],
-                                              "priority": e["priority"], "message": e["message"]}, seq)
+        return Control(
+            e["t"],
+            "technical",
+            {"name": e["name"], "action": e["action"], "priority": e["priority"], "message": e["message"]},
+            seq,
+        )
     if kind == "clock":
         return Control(e["t"], "clock", {}, seq)
     return None

@@ -85,9 +85,16 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
     meta = read_meta(meta_path) if meta_path.exists() else {}
     meta.setdefault("source", str(csv_path))
     events, notes = read_events(events_path) if events_path.exists() else ([], [])
-    return RecordedSession(p, loaded.store, meta, events, loaded.time_kind,
-                           notes=list(loaded.notes) + notes, rejected=list(loaded.rejected),
-                           artifacts=dict(loaded.artifacts))
+    return RecordedSession(
+        p,
+        loaded.store,
+        meta,
+        events,
+        loaded.time_kind,
+        notes=list(loaded.notes) + notes,
+        rejected=list(loaded.rejected),
+        artifacts=dict(loaded.artifacts),
+    )
 
 
 def read_meta(meta_path: Path) -> dict:

@@ -28,9 +28,18 @@ def _open_private(path: Path, mode: str = "a"):
 class SessionRecorder:
     """Appends readings and events to a session folder as they happen."""
 
-    def __init__(self, folder: str | Path, *, label: str = "", source: str = "", simulated: bool = False,
-                 thresholds: Thresholds | None = None, absolute: bool = True, start: float | None = None,
-                 extra: dict | None = None):
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        label: str = "",
+        source: str = "",
+        simulated: bool = False,
+        thresholds: Thresholds | None = None,
+        absolute: bool = True,
+        start: float | None = None,
+        extra: dict | None = None,
+    ):
         self.folder = Path(folder)
         self.absolute = absolute
         self._cut: dict[int, int] = {}  # fd -> size to cut back to before the next write
@@ -80,8 +89,10 @@ class SessionRecorder:
 
     def readings(self, rs: list[Reading]) -> None:
         if rs:
-            lines = [f"{format_time(r.t, self.absolute)}," +
-                     ",".join("" if v != v else f"{v:g}" for v in r.values()) + "\n" for r in rs]
+            lines = [
+                f"{format_time(r.t, self.absolute)}," + ",".join("" if v != v else f"{v:g}" for v in r.values()) + "\n"
+                for r in rs
+            ]
             self._write(self._readings, "".join(lines))
 
     def event(self, t: float, kind: str, **data) -> dict:
@@ -179,5 +190,3 @@ def _ensure_newline(path: Path, f) -> None:
                 f.flush()
     except OSError:
         pass
-
-

@@ -179,8 +179,20 @@ def log_rows(log: list[AlarmEvent], acks: list[tuple[float, str]], tb: Timebase)
             k = open_row.get(e.alarm)
             if k is not None and not rows[k].ack.startswith("by "):
                 rows[k].ack = f"by {ack} at {tb.when(e.t)}"
-        rows.append(LogRow(e.t, tb.when(e.t), e.alarm, e.vital, e.priority, e.state, _num(e.vital, e.value),
-                           _num(e.vital, e.limit), e.message, ack))
+        rows.append(
+            LogRow(
+                e.t,
+                tb.when(e.t),
+                e.alarm,
+                e.vital,
+                e.priority,
+                e.state,
+                _num(e.vital, e.value),
+                _num(e.vital, e.limit),
+                e.message,
+                ack,
+            )
+        )
         if e.state == "active":
             open_row[e.alarm] = len(rows) - 1
             rows[-1].ack = "not acknowledged"
@@ -231,8 +243,7 @@ def baseline_notes(log: list[AlarmEvent]) -> list[BaselineNote]:
                 value = None
         m = _MEDIAN_OF.search(e.message or "")
         out[e.vital] = BaselineNote(e.t, e.vital, value, int(m.group(1)) if m else None, e.message or "")
-    return sorted(out.values(), key=lambda b: (VITALS.index(b.vital) if b.vital in VITALS else len(VITALS),
-                                                b.vital))
+    return sorted(out.values(), key=lambda b: (VITALS.index(b.vital) if b.vital in VITALS else len(VITALS), b.vital))
 
 
 # -- per-vital summaries -------------------------------------------------------------------------
@@ -293,8 +304,9 @@ def summarise(session, src: AlarmSource, tb: Timebase, eps: list[Episode]) -> li
         ok = ~np.isnan(col) & ~art
         t, v = t_all[ok], col[ok]
         md = median_interval(t)
-        s = VitalSummary(name, spec.label, spec.unit, int(ok.sum()), int(art.sum()),
-                         bool(len(t) > 1 and md <= CONTINUOUS_MAX_DT))
+        s = VitalSummary(
+            name, spec.label, spec.unit, int(ok.sum()), int(art.sum()), bool(len(t) > 1 and md <= CONTINUOUS_MAX_DT)
+        )
         s.alarms = counts.get(name, Counter())
         s.repeats = repeats.get(name, 0)
         s.hold_s = hold_seconds(name, t, th)
@@ -381,8 +393,9 @@ def drawable(t: np.ndarray, v: np.ndarray, buckets: int, gap_s: float) -> tuple[
     return np.concatenate(ts), np.concatenate(vs)
 
 
-def series_for(session, summaries: dict[str, VitalSummary], tb: Timebase,
-               buckets: int = DEFAULT_BUCKETS) -> tuple[dict[str, Series], dict[str, ArtifactPoints]]:
+def series_for(
+    session, summaries: dict[str, VitalSummary], tb: Timebase, buckets: int = DEFAULT_BUCKETS
+) -> tuple[dict[str, Series], dict[str, ArtifactPoints]]:
     store = session.store
     t_all = store.t
     out: dict[str, Series] = {}
@@ -402,8 +415,15 @@ def series_for(session, summaries: dict[str, VitalSummary], tb: Timebase,
             lab = tb.hover_labels(dt[good])
             it = iter(lab)
             labels = [next(it) if g else "" for g in good.tolist()]
-        out[name] = Series(name, tb.hours(dt), dv, labels, bool(s.continuous) if s else False, int(ok.sum()),
-                           derived=bool(name == "map" and derived[ok].any()))
+        out[name] = Series(
+            name,
+            tb.hours(dt),
+            dv,
+            labels,
+            bool(s.continuous) if s else False,
+            int(ok.sum()),
+            derived=bool(name == "map" and derived[ok].any()),
+        )
         if art.any():
             at, av = t_all[art], col[art]
             arts[name] = ArtifactPoints(name, tb.hours(at), av, tb.hover_labels(at))
@@ -438,8 +458,11 @@ class EventRow:
 def _dose_text(e: dict) -> str:
     kind = str(e.get("dose", "initial"))
     mg = e.get("amount_mg")
-    amount = f" {mg:g} mg" if isinstance(mg, (int, float)) and not isinstance(mg, bool) else (
-        f" {mg} mg" if mg not in (None, "") else "")
+    amount = (
+        f" {mg:g} mg"
+        if isinstance(mg, (int, float)) and not isinstance(mg, bool)
+        else (f" {mg} mg" if mg not in (None, "") else "")
+    )
     return f"{kind} dose{amount}"
 
 
@@ -481,8 +504,11 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
             extra.pop("source")
         if extra:
             detail += " (" + ", ".join(f"{k}: {v}" for k, v in extra.items()) + ")"
-        rows.append(EventRow(e["t"], tb.when(e["t"]), kind, detail, text, short, at, reason,
-                             _dose_text(e) if kind == "dose" else ""))
+        rows.append(
+            EventRow(
+                e["t"], tb.when(e["t"]), kind, detail, text, short, at, reason, _dose_text(e) if kind == "dose" else ""
+            )
+        )
     return rows
 
 
@@ -507,8 +533,7 @@ class ReportData:
         return next((s for s in self.summaries if s.vital == vital), None)
 
 
-def build_report_data(session, thresholds: Thresholds | None = None,
-                      buckets: int = DEFAULT_BUCKETS) -> ReportData:
+def build_report_data(session, thresholds: Thresholds | None = None, buckets: int = DEFAULT_BUCKETS) -> ReportData:
     tb = make_timebase(session)
     src = alarm_source(session, thresholds)
     span = session.store.span()
@@ -516,8 +541,19 @@ def build_report_data(session, thresholds: Thresholds | None = None,
     summaries = summarise(session, src, tb, eps)
     series, arts = series_for(session, {s.vital: s for s in summaries}, tb, buckets)
     acks = sorted((c.t, str(c.data.get("who", "") or "")) for c in session.controls() if c.kind == "ack")
-    return ReportData(session, tb, src, eps, summaries, series, arts, log_rows(src.log, acks, tb),
-                      event_rows(session, tb), buckets, span)
+    return ReportData(
+        session,
+        tb,
+        src,
+        eps,
+        summaries,
+        series,
+        arts,
+        log_rows(src.log, acks, tb),
+        event_rows(session, tb),
+        buckets,
+        span,
+    )
 
 
 def vital_name(vital: str) -> str:

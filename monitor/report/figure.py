@@ -34,8 +34,15 @@ ROW_GAP = 28  # px between rows
 MARGIN = {"l": 84, "r": 190, "t": 48, "b": 56}
 RANGESLIDER_PX = 58
 
-VCOLOR = {"hr": "#1a7f37", "sbp": "#b2182b", "dbp": "#e3635a", "map": "#555555", "spo2": "#2166ac",
-          "temp": "#762a83", "rr": "#8c510a"}
+VCOLOR = {
+    "hr": "#1a7f37",
+    "sbp": "#b2182b",
+    "dbp": "#e3635a",
+    "map": "#555555",
+    "spo2": "#2166ac",
+    "temp": "#762a83",
+    "rr": "#8c510a",
+}
 PRGB = {"high": (215, 25, 28), "medium": (230, 149, 0), "low": (28, 159, 191), "technical": (122, 122, 122)}
 DOSE_COLOR = "#243c8f"
 SHORT = {"hr": "HR", "sbp": "SBP", "dbp": "DBP", "map": "MAP", "spo2": "SpO₂", "temp": "Temp", "rr": "RR"}
@@ -44,8 +51,7 @@ BP_DASH = {"sbp": "solid", "dbp": "dash", "map": "dot"}
 
 # -- escaping --------------------------------------------------------------------------------------
 
-_PLOTLY_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "%": "&#37;",
-                   "$": "&#36;"}
+_PLOTLY_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "%": "&#37;", "$": "&#36;"}
 _PLOTLY_TABLE = str.maketrans(_PLOTLY_ESCAPES)
 
 
@@ -148,10 +154,19 @@ def build_figure(rd: ReportData) -> dict | None:
         _vital_traces(rd, vitals, yid, y_range, data)
         _limit_shapes(rd, key, vitals, yid, y_range, shapes, legend, x_hi)
         layout_axes[_axis_key(yid)] = {
-            "domain": list(dom), "anchor": "x", "range": list(y_range), "fixedrange": True,
+            "domain": list(dom),
+            "anchor": "x",
+            "range": list(y_range),
+            "fixedrange": True,
             "title": {"text": title, "font": {"size": 12}, "standoff": 6},
-            "showgrid": True, "gridcolor": "#e8e8e8", "zeroline": False, "ticks": "outside",
-            "ticklen": 3, "linecolor": "#999", "showline": True, "mirror": True,
+            "showgrid": True,
+            "gridcolor": "#e8e8e8",
+            "zeroline": False,
+            "ticks": "outside",
+            "ticklen": 3,
+            "linecolor": "#999",
+            "showline": True,
+            "mirror": True,
         }
 
     _alarm_shapes(rd, row_ids, shapes, legend)
@@ -160,39 +175,70 @@ def build_figure(rd: ReportData) -> dict | None:
     zero_note = _zero_note(rd)
     bottom = ids[-1]
     xaxis = {
-        "anchor": bottom, "domain": [0, 1], "range": [x_lo, x_hi],
+        "anchor": bottom,
+        "domain": [0, 1],
+        "range": [x_lo, x_hi],
         "title": {"text": zero_note, "font": {"size": 12}},
         # Hour 0 at a dose is marked by that dose's own line (one line per dose, never two).
-        "ticksuffix": " h", "showgrid": True, "gridcolor": "#e8e8e8", "zeroline": tb.zero_kind != "dose",
-        "zerolinecolor": "#bbb", "zerolinewidth": 1,
-        "showspikes": True, "spikemode": "across", "spikesnap": "cursor", "spikethickness": 1,
-        "spikedash": "dot", "spikecolor": "#555", "ticks": "outside", "linecolor": "#999", "showline": True,
+        "ticksuffix": " h",
+        "showgrid": True,
+        "gridcolor": "#e8e8e8",
+        "zeroline": tb.zero_kind != "dose",
+        "zerolinecolor": "#bbb",
+        "zerolinewidth": 1,
+        "showspikes": True,
+        "spikemode": "across",
+        "spikesnap": "cursor",
+        "spikethickness": 1,
+        "spikedash": "dot",
+        "spikecolor": "#555",
+        "ticks": "outside",
+        "linecolor": "#999",
+        "showline": True,
         "hoverformat": ".2f",
-        "rangeslider": {"visible": True, "thickness": RANGESLIDER_PX / plot_px, "bgcolor": "#f6f6f6",
-                        "autorange": False, "range": [x_lo, x_hi],
-                        "bordercolor": "#bbb", "borderwidth": 1},
+        "rangeslider": {
+            "visible": True,
+            "thickness": RANGESLIDER_PX / plot_px,
+            "bgcolor": "#f6f6f6",
+            "autorange": False,
+            "range": [x_lo, x_hi],
+            "bordercolor": "#bbb",
+            "borderwidth": 1,
+        },
     }
     layout = {
         "height": total_px,
         "margin": MARGIN,
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12,
-                 "color": "#222"},
-        "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
-        "hovermode": "closest", "hoverdistance": 30,
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12, "color": "#222"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hovermode": "closest",
+        "hoverdistance": 30,
         "hoverlabel": {"align": "left", "namelength": -1},
         "dragmode": "zoom",
         "showlegend": True,
-        "legend": {"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top",
-                   "traceorder": "normal", "tracegroupgap": 4,
-                   "font": {"size": 11}, "itemclick": "toggle", "itemdoubleclick": "toggleothers",
-                   "bgcolor": "rgba(255,255,255,0.8)"},
+        "legend": {
+            "orientation": "v",
+            "x": 1.01,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "traceorder": "normal",
+            "tracegroupgap": 4,
+            "font": {"size": 11},
+            "itemclick": "toggle",
+            "itemdoubleclick": "toggleothers",
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
         "xaxis": xaxis,
         **layout_axes,
         "shapes": shapes,
         "updatemenus": [_window_buttons(x_lo, x_hi)],
     }
     config = {
-        "responsive": True, "displaylogo": False, "scrollZoom": False,
+        "responsive": True,
+        "displaylogo": False,
+        "scrollZoom": False,
         "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
         "toImageButtonOptions": {"format": "png", "filename": "session-report", "scale": 2},
     }
@@ -221,9 +267,17 @@ def _window_buttons(x_lo: float, x_hi: float) -> dict:
         return [start, min(start + h, max(x_hi, start + h))]
 
     return {
-        "type": "buttons", "direction": "left", "showactive": False,
-        "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom", "pad": {"b": 8, "t": 0, "l": 0, "r": 0},
-        "bgcolor": "#f2f2f2", "bordercolor": "#999", "font": {"size": 12},
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0,
+        "xanchor": "left",
+        "y": 1,
+        "yanchor": "bottom",
+        "pad": {"b": 8, "t": 0, "l": 0, "r": 0},
+        "bgcolor": "#f2f2f2",
+        "bordercolor": "#999",
+        "font": {"size": 12},
         "buttons": [
             {"label": "1 h", "method": "relayout", "args": [{"xaxis.range": window(1.0)}]},
             {"label": "2 h", "method": "relayout", "args": [{"xaxis.range": window(2.0)}]},
@@ -269,11 +323,17 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
         if v == "map" and s.derived:
             name += " (computed)"
         trace = {
-            "type": "scatter", "x": typed(s.x), "y": typed(s.y), "customdata": s.labels,
-            "xaxis": "x", "yaxis": yid, "name": plotly_text(name), "legendgroup": v,
+            "type": "scatter",
+            "x": typed(s.x),
+            "y": typed(s.y),
+            "customdata": s.labels,
+            "xaxis": "x",
+            "yaxis": yid,
+            "name": plotly_text(name),
+            "legendgroup": v,
             "connectgaps": False,
             "hovertemplate": f"<b>{plotly_text(SHORT[v])} %{{y:.{spec.decimals}f}} {unit}</b><br>"
-                             "%{customdata}<extra></extra>",
+            "%{customdata}<extra></extra>",
         }
         color = VCOLOR[v]
         if s.continuous:
@@ -284,8 +344,7 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
             symbol = {"sbp": "triangle-down", "dbp": "triangle-up", "map": "diamond"}.get(v, "circle")
             trace["mode"] = "lines+markers"
             trace["line"] = {"color": color, "width": 0.8, "dash": "dot"}
-            trace["marker"] = {"color": color, "size": 7 if v != "map" else 5, "symbol": symbol,
-                               "line": {"width": 0}}
+            trace["marker"] = {"color": color, "size": 7 if v != "map" else 5, "symbol": symbol, "line": {"width": 0}}
         data.append(trace)
     # Artifacts: excluded from the lines and the statistics, shown as grey crosses at the bottom edge.
     xs, texts = [], []
@@ -295,18 +354,35 @@ def _vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> Non
             continue
         xs.append(a.x)
         spec = SPECS[v]
-        texts += [f"<b>artifact (excluded): {plotly_text(SHORT[v])} {plotly_text(format_value(v, val))} "
-                  f"{plotly_text(spec.unit)}</b><br>{lab}" for val, lab in zip(a.y.tolist(), a.labels, strict=True)]
+        texts += [
+            f"<b>artifact (excluded): {plotly_text(SHORT[v])} {plotly_text(format_value(v, val))} "
+            f"{plotly_text(spec.unit)}</b><br>{lab}"
+            for val, lab in zip(a.y.tolist(), a.labels, strict=True)
+        ]
     if xs:
         x = np.concatenate(xs)
         y0 = y_range[0] + 0.03 * (y_range[1] - y_range[0])
-        data.append({
-            "type": "scatter", "x": typed(x), "y": typed(np.full(len(x), y0)), "customdata": texts,
-            "xaxis": "x", "yaxis": yid, "mode": "markers", "name": "artifacts (excluded)",
-            "legendgroup": "artifacts", "showlegend": not any(d.get("legendgroup") == "artifacts" for d in data),
-            "marker": {"symbol": "x-thin", "size": 7, "color": "#6b6b6b", "line": {"width": 1.5, "color": "#6b6b6b"}},
-            "hovertemplate": "%{customdata}<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "x": typed(x),
+                "y": typed(np.full(len(x), y0)),
+                "customdata": texts,
+                "xaxis": "x",
+                "yaxis": yid,
+                "mode": "markers",
+                "name": "artifacts (excluded)",
+                "legendgroup": "artifacts",
+                "showlegend": not any(d.get("legendgroup") == "artifacts" for d in data),
+                "marker": {
+                    "symbol": "x-thin",
+                    "size": 7,
+                    "color": "#6b6b6b",
+                    "line": {"width": 1.5, "color": "#6b6b6b"},
+                },
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
+        )
 
 
 def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> None:
@@ -334,8 +410,14 @@ def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> N
             continue
         y, symbol, color, size, name = style[g]
         trace = {
-            "type": "scatter", "x": typed(xs), "y": typed([y] * len(xs)), "customdata": texts,
-            "xaxis": "x", "yaxis": yid, "name": name, "legendgroup": f"ev-{g}",
+            "type": "scatter",
+            "x": typed(xs),
+            "y": typed([y] * len(xs)),
+            "customdata": texts,
+            "xaxis": "x",
+            "yaxis": yid,
+            "name": name,
+            "legendgroup": f"ev-{g}",
             "mode": "markers+text" if g == "dose" else "markers",
             "marker": {"symbol": symbol, "size": size, "color": color},
             "hovertemplate": "%{customdata}<extra></extra>",
@@ -346,10 +428,20 @@ def _event_row(rd: ReportData, yid: str, data: list[dict], axes: dict, dom) -> N
             trace["textfont"] = {"color": DOSE_COLOR, "size": 11}
         data.append(trace)
     axes[_axis_key(yid)] = {
-        "domain": list(dom), "anchor": "x", "range": [-0.7, 2.7], "fixedrange": True,
-        "tickmode": "array", "tickvals": [0, 1, 2], "ticktext": ["other", "notes", "doses"],
-        "showgrid": True, "gridcolor": "#f0f0f0", "zeroline": False, "showline": True, "mirror": True,
-        "linecolor": "#999", "title": {"text": "Events", "font": {"size": 12}, "standoff": 6},
+        "domain": list(dom),
+        "anchor": "x",
+        "range": [-0.7, 2.7],
+        "fixedrange": True,
+        "tickmode": "array",
+        "tickvals": [0, 1, 2],
+        "ticktext": ["other", "notes", "doses"],
+        "showgrid": True,
+        "gridcolor": "#f0f0f0",
+        "zeroline": False,
+        "showline": True,
+        "mirror": True,
+        "linecolor": "#999",
+        "title": {"text": "Events", "font": {"size": 12}, "standoff": 6},
     }
 
 
@@ -367,8 +459,9 @@ def _wrap(text: str, width: int = 60) -> str:
 # -- shapes ----------------------------------------------------------------------------------------
 
 
-def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: list, legend: _Legend,
-                  x_hi: float) -> None:
+def _limit_shapes(
+    rd: ReportData, key: str, vitals, yid: str, y_range, shapes: list, legend: _Legend, x_hi: float
+) -> None:
     th = rd.src.thresholds
     lo_edge, hi_edge = y_range
     if key != "bp":
@@ -386,14 +479,33 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                     a, b = (lim, max(nxt, lim)) if direction == "upper" else (min(nxt, lim), lim)
                     a, b = max(a, lo_edge), min(b, hi_edge)
                     group = f"limit-{p}"
-                    shapes.append({
-                        "type": "rect", "xref": "x domain", "yref": yid, "x0": 0, "x1": 1, "y0": a, "y1": b,
-                        "fillcolor": rgba(p, 0.10), "line": {"width": 0}, "layer": "below",
-                        "legendgroup": group, "showlegend": legend(group),
-                        "name": f"{marker(p)} {p} limit",
-                    })
-                    shapes.append(_hline(yid, lim, p, f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} "
-                                                      f"{format_value(v, lim)} {marker(p)}", "dash", group))
+                    shapes.append(
+                        {
+                            "type": "rect",
+                            "xref": "x domain",
+                            "yref": yid,
+                            "x0": 0,
+                            "x1": 1,
+                            "y0": a,
+                            "y1": b,
+                            "fillcolor": rgba(p, 0.10),
+                            "line": {"width": 0},
+                            "layer": "below",
+                            "legendgroup": group,
+                            "showlegend": legend(group),
+                            "name": f"{marker(p)} {p} limit",
+                        }
+                    )
+                    shapes.append(
+                        _hline(
+                            yid,
+                            lim,
+                            p,
+                            f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} {format_value(v, lim)} {marker(p)}",
+                            "dash",
+                            group,
+                        )
+                    )
     else:
         # Blood pressure: one line per limit value (SBP, DBP and MAP limits often coincide), drawn
         # only when inside the row's range; MAP limits start hidden (a legend click shows them).
@@ -409,8 +521,9 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                     by_y.setdefault((float(lim), v == "map"), []).append((v, direction, p))
         for (y, is_map), items in sorted(by_y.items()):
             top = max(items, key=lambda it: PRIORITIES.index(it[2]))[2]
-            text = " · ".join(f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {marker(p)}"
-                              for v, d, p in items)
+            text = " · ".join(
+                f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {marker(p)}" for v, d, p in items
+            )
             group = "limit-map" if is_map else f"limit-{top}"
             shp = _hline(yid, y, top, text, "dot" if is_map else "dash", group)
             if is_map:
@@ -430,24 +543,50 @@ def _limit_shapes(rd: ReportData, key: str, vitals, yid: str, y_range, shapes: l
                 continue
             lim = s.baseline + (b.delta if b.direction == "upper" else -b.delta)
             group = f"limit-{b.priority}"
-            shapes.append({
-                "type": "line", "xref": "x", "yref": yid, "x0": 0, "x1": x_hi, "y0": lim, "y1": lim,
-                "line": {"color": LOOK[b.priority].report, "width": 1.2, "dash": "dashdot"},
-                "layer": "above", "legendgroup": group, "showlegend": False,
-                "label": {"text": f"{SHORT[b.vital]} baseline {'+' if b.direction == 'upper' else '−'}"
-                                  f"{b.delta:g} {marker(b.priority)}",
-                          "textposition": "start", "yanchor": "bottom",
-                          "font": {"size": 10, "color": LOOK[b.priority].report}},
-            })
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": yid,
+                    "x0": 0,
+                    "x1": x_hi,
+                    "y0": lim,
+                    "y1": lim,
+                    "line": {"color": LOOK[b.priority].report, "width": 1.2, "dash": "dashdot"},
+                    "layer": "above",
+                    "legendgroup": group,
+                    "showlegend": False,
+                    "label": {
+                        "text": f"{SHORT[b.vital]} baseline {'+' if b.direction == 'upper' else '−'}"
+                        f"{b.delta:g} {marker(b.priority)}",
+                        "textposition": "start",
+                        "yanchor": "bottom",
+                        "font": {"size": 10, "color": LOOK[b.priority].report},
+                    },
+                }
+            )
 
 
 def _hline(yid: str, y: float, priority: str, text: str, dash: str, group: str) -> dict:
     return {
-        "type": "line", "xref": "x domain", "yref": yid, "x0": 0, "x1": 1, "y0": y, "y1": y,
-        "line": {"color": LOOK[priority].report, "width": 1, "dash": dash}, "layer": "below",
-        "legendgroup": group, "showlegend": False,
-        "label": {"text": text, "textposition": "end", "yanchor": "bottom", "padding": 1,
-                  "font": {"size": 10, "color": LOOK[priority].report}},
+        "type": "line",
+        "xref": "x domain",
+        "yref": yid,
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": LOOK[priority].report, "width": 1, "dash": dash},
+        "layer": "below",
+        "legendgroup": group,
+        "showlegend": False,
+        "label": {
+            "text": text,
+            "textposition": "end",
+            "yanchor": "bottom",
+            "padding": 1,
+            "font": {"size": 10, "color": LOOK[priority].report},
+        },
     }
 
 
@@ -456,7 +595,10 @@ def _hline(yid: str, y: float, priority: str, text: str, dash: str, group: str) 
 _LEVELS = {1: ("held", 0.10), 2: ("low", 0.20), 3: ("medium", 0.22), 4: ("high", 0.22)}
 _LEVEL_OF = {"held": 1, "low": 2, "medium": 3, "high": 4}
 _LEVEL_NAME = {
-    "held": "!!! held (recovered)", "low": "! low alarm", "medium": "!! medium alarm", "high": "!!! high alarm",
+    "held": "!!! held (recovered)",
+    "low": "! low alarm",
+    "medium": "!! medium alarm",
+    "high": "!!! high alarm",
     "technical": "! technical alarm",
 }
 
@@ -522,19 +664,43 @@ def _alarm_shapes(rd: ReportData, row_ids: dict[str, str], shapes: list, legend:
             name, alpha = _LEVELS[lv]
             pr = "high" if name == "held" else name
             group = f"alarm-{name}"
-            shapes.append({
-                "type": "rect", "xref": "x", "yref": f"{yid} domain", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
-                "fillcolor": rgba(pr, alpha), "line": {"width": 0}, "layer": "below",
-                "legendgroup": group, "showlegend": legend(group), "name": _LEVEL_NAME[name],
-            })
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": f"{yid} domain",
+                    "x0": x0,
+                    "x1": x1,
+                    "y0": 0,
+                    "y1": 1,
+                    "fillcolor": rgba(pr, alpha),
+                    "line": {"width": 0},
+                    "layer": "below",
+                    "legendgroup": group,
+                    "showlegend": legend(group),
+                    "name": _LEVEL_NAME[name],
+                }
+            )
     for yid in sorted(tech_iv):
         for x0, x1, _lv in highest_level_spans(tech_iv[yid]):
             group = "alarm-technical"
-            shapes.append({
-                "type": "rect", "xref": "x", "yref": f"{yid} domain", "x0": x0, "x1": x1, "y0": 0.92, "y1": 1,
-                "fillcolor": rgba("technical", 0.55), "line": {"width": 0}, "layer": "above",
-                "legendgroup": group, "showlegend": legend(group), "name": _LEVEL_NAME["technical"],
-            })
+            shapes.append(
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": f"{yid} domain",
+                    "x0": x0,
+                    "x1": x1,
+                    "y0": 0.92,
+                    "y1": 1,
+                    "fillcolor": rgba("technical", 0.55),
+                    "line": {"width": 0},
+                    "layer": "above",
+                    "legendgroup": group,
+                    "showlegend": legend(group),
+                    "name": _LEVEL_NAME["technical"],
+                }
+            )
 
 
 def _dose_shapes(rd: ReportData, shapes: list) -> None:
@@ -544,11 +710,20 @@ def _dose_shapes(rd: ReportData, shapes: list) -> None:
             continue
         x = float(rd.tb.hours(r.x_t))
         initial = "initial" in r.detail
-        shapes.append({
-            "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
-            "line": {"color": DOSE_COLOR, "width": 1.6 if initial else 1.2, "dash": "solid" if initial else "dash"},
-            "layer": "above", "opacity": 0.8,
-        })
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": DOSE_COLOR, "width": 1.6 if initial else 1.2, "dash": "solid" if initial else "dash"},
+                "layer": "above",
+                "opacity": 0.8,
+            }
+        )
 
 
 def figure_stats(fig: dict | None) -> dict:
@@ -570,4 +745,3 @@ def decode(arr) -> np.ndarray:
     if isinstance(arr, dict):
         return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"].replace("f", "<f"))
     return np.asarray(arr, dtype=float)
-

@@ -34,10 +34,18 @@ class Actions:
     times are clock times (None while unknown).
     """
 
-    def __init__(self, path: EnginePath, technical: TechnicalAlarms, user: str,
-                 event_now: Callable[[], float | None], fmt: Callable[[float], str],
-                 absolute: Callable[[], bool | None], note: Callable[..., None],
-                 add_entry: Callable[[LogEntry], None], changed: Callable[[], None]):
+    def __init__(
+        self,
+        path: EnginePath,
+        technical: TechnicalAlarms,
+        user: str,
+        event_now: Callable[[], float | None],
+        fmt: Callable[[float], str],
+        absolute: Callable[[], bool | None],
+        note: Callable[..., None],
+        add_entry: Callable[[LogEntry], None],
+        changed: Callable[[], None],
+    ):
         self.doses: list[Dose] = []
         self.notes: list[Note] = []
         self.user = user
@@ -68,18 +76,21 @@ class Actions:
         self._action_time()
         initial = self.initial_dose()
         if kind == "initial" and initial is not None:
-            raise ActionError(f"the initial dose is already recorded ({mg(initial.amount_mg)}at "
-                              f"{self._fmt(initial.t)})")
+            raise ActionError(
+                f"the initial dose is already recorded ({mg(initial.amount_mg)}at {self._fmt(initial.t)})"
+            )
         if kind == "supplemental":
             if initial is None:
                 raise ActionError("record the initial dose first (key d)")
             given = next((d for d in self.doses if d.dose == "supplemental"), None)
             if given is not None:
-                raise ActionError(f"a supplemental dose is already recorded ({mg(given.amount_mg)}at "
-                                  f"{self._fmt(given.t)})")
+                raise ActionError(
+                    f"a supplemental dose is already recorded ({mg(given.amount_mg)}at {self._fmt(given.t)})"
+                )
 
-    def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None,
-                  reason: str | None = None) -> Dose:
+    def give_dose(
+        self, kind: str, amount_mg: float | None, given_at: float | None = None, reason: str | None = None
+    ) -> Dose:
         """Record a dose. `reason`: the concern the user confirmed (a supplement given outside its
         window or while the vitals forbid it), kept with the dose in the recording."""
         self.check_dose(kind)
@@ -91,8 +102,9 @@ class Actions:
         extra: dict = {"given_at": format_time(at, bool(self._absolute()))} if t - at >= 1 else {}
         if reason:
             extra["reason"] = reason
-        self._path.apply(t, "dose", {"dose": kind, "given_at": at}, extra, dose=kind, amount_mg=amount_mg,
-                         who=self.user)
+        self._path.apply(
+            t, "dose", {"dose": kind, "given_at": at}, extra, dose=kind, amount_mg=amount_mg, who=self.user
+        )
         dose = Dose(at, kind, amount_mg)
         self.doses.append(dose)
         when = f" (given at {self._fmt(at)})" if "given_at" in extra else ""
@@ -148,8 +160,11 @@ class Actions:
             kind = e.fields.get("dose", "initial")
             amount = e.fields.get("amount_mg")
             if any(d.dose == kind for d in self.doses):
-                self._note("dose", "", f"the source's {kind} dose at {self._fmt(e.t)} was not applied: "
-                                       f"a {kind} dose is already recorded")
+                self._note(
+                    "dose",
+                    "",
+                    f"the source's {kind} dose at {self._fmt(e.t)} was not applied: a {kind} dose is already recorded",
+                )
                 return
             self._path.apply(t, "dose", {"dose": kind}, dose=kind, amount_mg=amount, source="simulator")
             self.doses.append(Dose(t, kind, amount))

@@ -20,8 +20,13 @@ class AlarmBoard:
     """`event_now()`: the session's event time (None before the first reading); `store()`: its
     store (replaced on a resume or a replay's seek)."""
 
-    def __init__(self, path: EnginePath, technical: TechnicalAlarms, event_now: Callable[[], float | None],
-                 store: Callable[[], VitalStore]):
+    def __init__(
+        self,
+        path: EnginePath,
+        technical: TechnicalAlarms,
+        event_now: Callable[[], float | None],
+        store: Callable[[], VitalStore],
+    ):
         self._path = path
         self._technical = technical
         self._event_now = event_now

@@ -20,9 +20,16 @@ class FeedReports:
     event time (None before the first reading); `note(kind, priority, text)`: a line in the event
     log; `log_line(text)`: a line in monitor.log; `changed()`: the screen should change."""
 
-    def __init__(self, feed, technical: TechnicalAlarms, record: Callable[..., None],
-                 event_now: Callable[[], float | None], note: Callable[..., None], log_line: Callable[[str], None],
-                 changed: Callable[[], None]):
+    def __init__(
+        self,
+        feed,
+        technical: TechnicalAlarms,
+        record: Callable[..., None],
+        event_now: Callable[[], float | None],
+        note: Callable[..., None],
+        log_line: Callable[[str], None],
+        changed: Callable[[], None],
+    ):
         self._feed = feed
         self._technical = technical
         self._record = record
@@ -49,8 +56,11 @@ class FeedReports:
         n = len(rejected)
         first = rejected[0]
         name = getattr(getattr(self._feed, "path", None), "name", "the feed")
-        self._technical.count_problem("feed.data", n, lambda total: (
-            f"{total} bad line{'s' if total > 1 else ''} in {name} (line {first.line}: {first.reason})"))
+        self._technical.count_problem(
+            "feed.data",
+            n,
+            lambda total: f"{total} bad line{'s' if total > 1 else ''} in {name} (line {first.line}: {first.reason})",
+        )
         for r in rejected[:5]:
             self._note("feed", "technical", f"line {r.line} rejected: {r.reason}")
         if n > 5:
@@ -59,5 +69,11 @@ class FeedReports:
             self._log_line(f"line {r.line} rejected: {r.reason}")
         t = self._event_now()
         if t is not None:
-            self._record("event", t, "feed", state="rejected", lines=[r.line for r in rejected[:100]],
-                         message=f"{n} line(s) rejected; first: line {first.line}: {first.reason}")
+            self._record(
+                "event",
+                t,
+                "feed",
+                state="rejected",
+                lines=[r.line for r in rejected[:100]],
+                message=f"{n} line(s) rejected; first: line {first.line}: {first.reason}",
+            )

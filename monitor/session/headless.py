@@ -26,8 +26,9 @@ def alarm_line(session: Session, e: AlarmEvent) -> str:
     return f"{session.fmt(e.t)} {mark:>3} {e.priority or '-':<9} {e.state:<12} {printable(e.message)}"
 
 
-def run_headless(session: Session, out: TextIO = sys.stdout, tick_s: float = TICK_S,
-                 max_seconds: float | None = None) -> int:
+def run_headless(
+    session: Session, out: TextIO = sys.stdout, tick_s: float = TICK_S, max_seconds: float | None = None
+) -> int:
     stop = {"now": False}
 
     def ask_stop(signum, frame):  # noqa: ARG001
@@ -38,8 +39,12 @@ def run_headless(session: Session, out: TextIO = sys.stdout, tick_s: float = TIC
     shown = 0
     try:
         session.start()
-        print(f"{session.feed.mode}: {printable(session.label)} ({printable(session.feed.source)}); "
-              f"recording in {session.folder or 'nothing (not recorded)'}", file=out, flush=True)
+        print(
+            f"{session.feed.mode}: {printable(session.label)} ({printable(session.feed.source)}); "
+            f"recording in {session.folder or 'nothing (not recorded)'}",
+            file=out,
+            flush=True,
+        )
         while not stop["now"] and not session.finished:
             session.poll()
             log = session.engine.log

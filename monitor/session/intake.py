@@ -51,8 +51,13 @@ class Intake:
     rows now in the store, to reach the engine and the recording; `stored()`: the store changed.
     """
 
-    def __init__(self, monotonic: Callable[[], float], taken: Callable[[], int],
-                 commit: Callable[[list[Reading]], None], stored: Callable[[], None]):
+    def __init__(
+        self,
+        monotonic: Callable[[], float],
+        taken: Callable[[], int],
+        commit: Callable[[list[Reading]], None],
+        stored: Callable[[], None],
+    ):
         self.store = VitalStore()
         self.held: Reading | None = None
         self._held_at = 0.0
@@ -84,8 +89,13 @@ class Intake:
 
     # -- a batch -------------------------------------------------------------------------------
 
-    def sort_batch(self, readings: list[Reading], events: list[SourceEvent], reopened: bool,
-                   on_event: Callable[[SourceEvent], None]) -> Batch:
+    def sort_batch(
+        self,
+        readings: list[Reading],
+        events: list[SourceEvent],
+        reopened: bool,
+        on_event: Callable[[SourceEvent], None],
+    ) -> Batch:
         """Accept a batch's readings; a source event due before a reading is handed to `on_event`
         once the readings before it are taken. What is left to take is in the returned batch."""
         newest = self.newest()
@@ -181,8 +191,10 @@ class Intake:
             for r in merged:  # a poll brings a line or a few: cheaper one by one than as arrays
                 self.store.append(r)
         else:
-            self.store.extend(np.fromiter((r.t for r in merged), float, n),
-                              {v: np.fromiter((getattr(r, v) for r in merged), float, n) for v in VITALS})
+            self.store.extend(
+                np.fromiter((r.t for r in merged), float, n),
+                {v: np.fromiter((getattr(r, v) for r in merged), float, n) for v in VITALS},
+            )
         self._stored()
         if hold_last:
             self.held, self._held_at = merged.pop(), self._monotonic()
@@ -203,5 +215,4 @@ def _same(a: float, b: float) -> bool:
 
 def _merge(first: Reading, second: Reading) -> Reading:
     """Two rows with one time stamp: the first one's values win, the second fills the gaps."""
-    return Reading(first.t, **{v: (a if a == a else getattr(second, v))
-                               for v in VITALS for a in (getattr(first, v),)})
+    return Reading(first.t, **{v: (a if a == a else getattr(second, v)) for v in VITALS for a in (getattr(first, v),)})

@@ -43,8 +43,9 @@ def action_entry(e: dict, fmt: Callable[[float], str]) -> LogEntry | None:
         return LogEntry(t, "ack", "", f"alarms acknowledged{who}")
     if kind == "pause":
         seconds = e.get("seconds")
-        return LogEntry(t, "pause", "", f"audio paused for {seconds:g} s{who}" if seconds is not None
-                        else f"audio paused{who}")
+        return LogEntry(
+            t, "pause", "", f"audio paused for {seconds:g} s{who}" if seconds is not None else f"audio paused{who}"
+        )
     if kind == "start":
         return LogEntry(t, "session", "", "session started" + (" (resumed)" if e.get("resumed") else ""))
     if kind == "stop":

@@ -40,8 +40,11 @@ class RecordWriter:
             failing = alarms.raised("record.write")
             if error is not None:
                 if not failing:
-                    alarms.raise_alarm("record.write", "high", f"RECORDING FAILED: {error}; {len(sink.backlog)} "
-                                                               "record(s) held in memory, retrying")
+                    alarms.raise_alarm(
+                        "record.write",
+                        "high",
+                        f"RECORDING FAILED: {error}; {len(sink.backlog)} record(s) held in memory, retrying",
+                    )
                 return
             if failing:
                 alarms.clear("record.write", "writing works again" + (" (held records written)" if late else ""))
@@ -53,7 +56,9 @@ class RecordWriter:
         """The session ends: say in monitor.log what could not be written, and close."""
         sink = self.sink
         if sink.backlog and sink.enabled:
-            sink.log_line(f"{len(sink.backlog)} record(s) could not be written: "
-                          f"{'the recording never opened' if sink.recorder is None else 'the disk refused'}")
+            sink.log_line(
+                f"{len(sink.backlog)} record(s) could not be written: "
+                f"{'the recording never opened' if sink.recorder is None else 'the disk refused'}"
+            )
         sink.log_line("session stopped")
         sink.close()

@@ -34,9 +34,17 @@ MIN_ROWS, MAX_ROWS = 64, 1 << 16
 
 
 class ReplayController:
-    def __init__(self, source: ReplaySource, thresholds: Thresholds, *, clock: Clock | None = None,
-                 budget_s: float = BUDGET_S, reference: list[AlarmEvent] | None = None,
-                 reference_what: str = "", notes: list[str] | tuple[str, ...] = ()):
+    def __init__(
+        self,
+        source: ReplaySource,
+        thresholds: Thresholds,
+        *,
+        clock: Clock | None = None,
+        budget_s: float = BUDGET_S,
+        reference: list[AlarmEvent] | None = None,
+        reference_what: str = "",
+        notes: list[str] | tuple[str, ...] = (),
+    ):
         self.src = source
         self.th = thresholds
         self.budget_s = budget_s
@@ -45,8 +53,7 @@ class ReplayController:
         self.alarm_marks = [(e.t, e.priority) for e in self.full_log if e.state == "active"]
         self.reference = reference
         self.reference_what = reference_what
-        self.diffs: list[Difference] = (diff_logs(reference, self.full_log, source.end)
-                                        if reference is not None else [])
+        self.diffs: list[Difference] = diff_logs(reference, self.full_log, source.end) if reference is not None else []
         for note in notes:  # e.g. stale limits fitted to the recording's own sampling
             self.session.note(note)
 

@@ -28,8 +28,14 @@ class RestoredState:
     repeat: AlarmEvent | None
 
 
-def restore_state(th: Thresholds, store: VitalStore, events: list[dict], alarm_log: list[AlarmEvent] | None,
-                  end: float | None, fmt: Callable[[float], str]) -> RestoredState:
+def restore_state(
+    th: Thresholds,
+    store: VitalStore,
+    events: list[dict],
+    alarm_log: list[AlarmEvent] | None,
+    end: float | None,
+    fmt: Callable[[float], str],
+) -> RestoredState:
     """events: decoded recorded events (monitor.recording.events); alarm_log: the transitions to
     show in the log (None: the engine's own)."""
     engine = AlarmEngine(th)

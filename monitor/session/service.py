@@ -60,29 +60,55 @@ from monitor.sources.feed import SourceEvent
 class Session:
     """Store, engine, recording and feed of one monitoring session."""
 
-    def __init__(self, feed, thresholds: Thresholds, *, folder: str | Path | None = None,
-                 label: str = "", clock: Clock | None = None, resume=None, user: str = "",
-                 recorder_factory: Callable[..., SessionRecorder] = SessionRecorder,
-                 record: bool = True, fit_stale: bool = False):
+    def __init__(
+        self,
+        feed,
+        thresholds: Thresholds,
+        *,
+        folder: str | Path | None = None,
+        label: str = "",
+        clock: Clock | None = None,
+        resume=None,
+        user: str = "",
+        recorder_factory: Callable[..., SessionRecorder] = SessionRecorder,
+        record: bool = True,
+        fit_stale: bool = False,
+    ):
         self.feed = feed
         self.th = thresholds
         self.clock = clock or Clock()
         self.tz = None  # the zone times are written in (the app sets it; None = local)
         self.label = label or getattr(feed, "label", "") or "session"
         self.folder = Path(folder) if folder is not None else None
-        self.sink = RecordingSink(self.folder, record and getattr(feed, "records", True), self.clock.wall,
-                                  self.clock.monotonic, recorder_factory)
+        self.sink = RecordingSink(
+            self.folder,
+            record and getattr(feed, "records", True),
+            self.clock.wall,
+            self.clock.monotonic,
+            recorder_factory,
+        )
         self.writer = RecordWriter(self.sink, lambda: self.technical)
         self.intake = Intake(self.clock.monotonic, lambda: self.path.taken, self._commit, self._stored)
         self.path = EnginePath(self._new_engine(thresholds), self.writer.put)
-        self.technical = TechnicalAlarms(self.path, self.event_now, self.clock.monotonic, self._note_log,
-                                         self.sink.log_line, self._changed)
-        self.actions = Actions(self.path, self.technical, user, self.event_now, self.fmt, lambda: self.absolute,
-                               self._note_log, self._add_log, self._changed)
+        self.technical = TechnicalAlarms(
+            self.path, self.event_now, self.clock.monotonic, self._note_log, self.sink.log_line, self._changed
+        )
+        self.actions = Actions(
+            self.path,
+            self.technical,
+            user,
+            self.event_now,
+            self.fmt,
+            lambda: self.absolute,
+            self._note_log,
+            self._add_log,
+            self._changed,
+        )
         self.board = AlarmBoard(self.path, self.technical, self.event_now, lambda: self.store)
         self.vitals = VitalsView(lambda: self.th, lambda: self.store, self.board.alarms, self.event_now, self.actions)
-        self.reports = FeedReports(feed, self.technical, self.writer.put, self.event_now, self._note_log,
-                                   self.sink.log_line, self._changed)
+        self.reports = FeedReports(
+            feed, self.technical, self.writer.put, self.event_now, self._note_log, self.sink.log_line, self._changed
+        )
         self.log: list[LogEntry] = []
         self.log_serial = 0  # grows with every entry (the log list is trimmed)
         self.finished = False
@@ -170,8 +196,11 @@ class Session:
     def start(self) -> None:
         """Open the recording if its time kind is known and say that the session started."""
         self._ensure_recorder()
-        self._note_log("session", "", f"{'resumed' if self.resumed else 'started'}: {self.label} "
-                                      f"({self.feed.mode.lower()}, {self.feed.source})")
+        self._note_log(
+            "session",
+            "",
+            f"{'resumed' if self.resumed else 'started'}: {self.label} ({self.feed.mode.lower()}, {self.feed.source})",
+        )
         if self.resume_note:
             self._note_log("session", "", self.resume_note)
 
@@ -183,8 +212,9 @@ class Session:
         self.sink.failed_at = None  # a last try to open the recording, whenever the one before was
         self._ensure_recorder()
         if self.recorder is not None:
-            self.writer.put("event", t if t is not None else self.engine.t, "stop",
-                            wall=format_time(self.clock.wall(), True))
+            self.writer.put(
+                "event", t if t is not None else self.engine.t, "stop", wall=format_time(self.clock.wall(), True)
+            )
             self.writer.flush()
         self.writer.close()
         try:
@@ -208,16 +238,32 @@ class Session:
         extra = {"mode": self.feed.mode, **self.feed.meta()}
         if self.fitted:
             extra["stale_fitted"] = list(self.fitted)
-        error = self.sink.open(label=self.label, source=self.feed.source, simulated=self.feed.simulated,
-                               thresholds=self.th, absolute=self.absolute, start=first, extra=extra)
+        error = self.sink.open(
+            label=self.label,
+            source=self.feed.source,
+            simulated=self.feed.simulated,
+            thresholds=self.th,
+            absolute=self.absolute,
+            start=first,
+            extra=extra,
+        )
         if error is not None:
             # Never give up: everything stays in memory and is written once the recording opens.
             self.technical.raise_alarm("record.write", "high", f"RECORDING FAILED: {error}; retrying")
             return
         # The session's start comes first in the file, at its first reading (or now, resumed).
         start_t = self.event_now() if self.resumed else first
-        self.sink.put("event", start_t, "start", first=True, resumed=self.resumed, mode=self.feed.mode,
-                      source=self.feed.source, label=self.label, wall=format_time(self.clock.wall(), True))
+        self.sink.put(
+            "event",
+            start_t,
+            "start",
+            first=True,
+            resumed=self.resumed,
+            mode=self.feed.mode,
+            source=self.feed.source,
+            label=self.label,
+            wall=format_time(self.clock.wall(), True),
+        )
         self.writer.flush()
 
     # -- polling -------------------------------------------------------------------------------
@@ -263,19 +309,31 @@ class Session:
             if self._fit_pending:
                 self._fit_stale(rows)
             if self._events_clock.arrived(rows[0].t, rows[-1].t, now, catch_up=reopened):
-                self._note_log("feed", "", f"the feed delivers readings in bursts: 'no data' is judged "
-                                           f"{self._events_clock.lag_s:.0f} s after the newest reading's time")
+                self._note_log(
+                    "feed",
+                    "",
+                    f"the feed delivers readings in bursts: 'no data' is judged "
+                    f"{self._events_clock.lag_s:.0f} s after the newest reading's time",
+                )
         self.intake.take(rows, hold_last=getattr(self.feed, "splits_rows", False) and not batch.later)
         for e in batch.later:
             self._source_event(e)
         if batch.repeated and reopened:
-            self._note_log("feed", "", f"{batch.repeated} row(s) already shown were skipped (the file was read "
-                                       "again from its start)")
+            self._note_log(
+                "feed",
+                "",
+                f"{batch.repeated} row(s) already shown were skipped (the file was read again from its start)",
+            )
         first = batch.first_dropped
         if first is not None:  # some rows were left out
-            self.technical.count_problem("feed.order", batch.dropped, lambda n: (
-                f"{n} reading(s) older than the newest one were left out (first at "
-                f"{self.fmt(first.t)}): times go backwards in the feed"))
+            self.technical.count_problem(
+                "feed.order",
+                batch.dropped,
+                lambda n: (
+                    f"{n} reading(s) older than the newest one were left out (first at "
+                    f"{self.fmt(first.t)}): times go backwards in the feed"
+                ),
+            )
 
     def _commit(self, rows: list[Reading]) -> None:
         """The readings (already in the store) enter the engine and the recording."""
@@ -301,8 +359,10 @@ class Session:
             return
         store = VitalStore()
         n = len(rows)
-        store.extend(np.fromiter((r.t for r in rows), float, n),
-                     {v: np.fromiter((getattr(r, v) for r in rows), float, n) for v in VITALS})
+        store.extend(
+            np.fromiter((r.t for r in rows), float, n),
+            {v: np.fromiter((getattr(r, v) for r in rows), float, n) for v in VITALS},
+        )
         th, notes = fit_stale_rules(self.th, store)
         if notes:
             self.th, self.fitted = th, notes
@@ -317,8 +377,7 @@ class Session:
         else:
             self.actions.replayed(e)
 
-    def internal_error(self, where: str, exc: BaseException, name: str = "app.error",
-                       priority: str = "high") -> None:
+    def internal_error(self, where: str, exc: BaseException, name: str = "app.error", priority: str = "high") -> None:
         """An unexpected error: logged with its traceback, shown as a technical alarm; the
         session carries on (the last-resort handler of the app calls this too)."""
         self.technical.internal_error(where, exc, name, priority)
@@ -335,8 +394,9 @@ class Session:
     def check_dose(self, kind: str) -> None:
         self.actions.check_dose(kind)
 
-    def give_dose(self, kind: str, amount_mg: float | None, given_at: float | None = None,
-                  reason: str | None = None) -> Dose:
+    def give_dose(
+        self, kind: str, amount_mg: float | None, given_at: float | None = None, reason: str | None = None
+    ) -> Dose:
         return self.actions.give_dose(kind, amount_mg, given_at, reason)
 
     def add_note(self, text: str) -> None:
@@ -445,14 +505,17 @@ class Session:
         mine = self.engine.log
         same = len(mine) >= len(recorded) and all(
             abs(a.t - b.t) < 1.0 and a.alarm == b.alarm and a.state == b.state
-            for a, b in zip(mine, recorded, strict=False))
+            for a, b in zip(mine, recorded, strict=False)
+        )
         if same:
             # Alarm transitions a crash kept from the file are recorded now, so the log is whole.
-            for e in mine[len(recorded):]:
+            for e in mine[len(recorded) :]:
                 self.sink.put("alarm", e)
         else:
-            self.resume_note = (f"note: re-running the alarms over the recording gave {len(mine)} transitions "
-                                f"where {len(recorded)} were recorded; the recorded log is kept")
+            self.resume_note = (
+                f"note: re-running the alarms over the recording gave {len(mine)} transitions "
+                f"where {len(recorded)} were recorded; the recorded log is kept"
+            )
         now = self.clock.monotonic()
         self.technical.resumed(now)
         span = self.store.span()

@@ -21,9 +21,14 @@ RETRY_S = 2.0
 
 
 class RecordingSink:
-    def __init__(self, folder: Path | None, enabled: bool, clock_wall: Callable[[], float],
-                 clock_mono: Callable[[], float],
-                 recorder_factory: Callable[..., SessionRecorder] = SessionRecorder):
+    def __init__(
+        self,
+        folder: Path | None,
+        enabled: bool,
+        clock_wall: Callable[[], float],
+        clock_mono: Callable[[], float],
+        recorder_factory: Callable[..., SessionRecorder] = SessionRecorder,
+    ):
         self.folder = folder
         self.enabled = enabled and folder is not None
         self._wall = clock_wall

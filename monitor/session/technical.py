@@ -44,8 +44,15 @@ class TechnicalAlarms:
     `changed()`: the screen should change.
     """
 
-    def __init__(self, path: EnginePath, event_now: Callable[[], float | None], monotonic: Callable[[], float],
-                 note: Callable[..., None], log_line: Callable[[str], None], changed: Callable[[], None]):
+    def __init__(
+        self,
+        path: EnginePath,
+        event_now: Callable[[], float | None],
+        monotonic: Callable[[], float],
+        note: Callable[..., None],
+        log_line: Callable[[str], None],
+        changed: Callable[[], None],
+    ):
         self._path = path
         self._event_now = event_now
         self._monotonic = monotonic
@@ -56,8 +63,9 @@ class TechnicalAlarms:
         self._expires: dict[str, float] = {}  # technical alarm -> monotonic time it clears by itself
         self._episode: dict[str, int] = {}  # technical alarm -> how many problems in this episode
 
-    def raise_alarm(self, name: str, priority: str, message: str, hold: float | None = None,
-                    at: float | None = None) -> None:
+    def raise_alarm(
+        self, name: str, priority: str, message: str, hold: float | None = None, at: float | None = None
+    ) -> None:
         """Raise (or say again) a technical alarm; `hold`: it clears itself after so many real
         seconds; `at`: its event time (default now)."""
         self._set(name, "raise", priority, message, hold, at)
@@ -75,8 +83,15 @@ class TechnicalAlarms:
         self._episode[name] = total
         self.raise_alarm(name, "technical", message(total), hold=HOLD_S)
 
-    def _set(self, name: str, action: str, priority: str = "technical", message: str = "",
-             hold: float | None = None, at: float | None = None) -> None:
+    def _set(
+        self,
+        name: str,
+        action: str,
+        priority: str = "technical",
+        message: str = "",
+        hold: float | None = None,
+        at: float | None = None,
+    ) -> None:
         t = at if at is not None else self._event_now()
         if action == "raise" and hold:
             self._expires[name] = self._monotonic() + hold
@@ -131,15 +146,17 @@ class TechnicalAlarms:
             if s.alarm in SELF_CLEARING:
                 self._expires[s.alarm] = now + HOLD_S
 
-    def internal_error(self, where: str, exc: BaseException, name: str = "app.error",
-                       priority: str = "high") -> None:
+    def internal_error(self, where: str, exc: BaseException, name: str = "app.error", priority: str = "high") -> None:
         """An unexpected error: logged with its traceback, shown as a technical alarm."""
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self._log_line(f"error {where}:\n{detail}")
         try:
-            self.raise_alarm(name, priority,
-                             f"internal error {where} ({type(exc).__name__}: {exc}); the monitor carries on",
-                             hold=HOLD_S)
+            self.raise_alarm(
+                name,
+                priority,
+                f"internal error {where} ({type(exc).__name__}: {exc}); the monitor carries on",
+                hold=HOLD_S,
+            )
         except Exception:  # the alarm for an error must not be lost to a second one
             self._preclock_alarm(name, "raise", priority, f"internal error {where} ({type(exc).__name__})")
 
@@ -153,8 +170,10 @@ class TechnicalAlarms:
                 self.raise_alarm(p.name, p.priority, p.message, at=t)
 
     def preclock_statuses(self) -> list[AlarmStatus]:
-        return [AlarmStatus(p.name, p.name.split(".", 1)[0], p.priority, p.state, None, None, -math.inf, p.message)
-                for p in self._preclock.values()]
+        return [
+            AlarmStatus(p.name, p.name.split(".", 1)[0], p.priority, p.state, None, None, -math.inf, p.message)
+            for p in self._preclock.values()
+        ]
 
     def preclock_rank(self) -> int:
         """What the pre-clock alarms sound (0: none is active)."""

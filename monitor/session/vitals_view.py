@@ -20,8 +20,14 @@ class VitalsView:
     `alarms()`: every alarm that is not normal; `event_now()`: the event time (None before the
     first reading)."""
 
-    def __init__(self, th: Callable[[], Thresholds], store: Callable[[], VitalStore],
-                 alarms: Callable[[], list[AlarmStatus]], event_now: Callable[[], float | None], actions: Actions):
+    def __init__(
+        self,
+        th: Callable[[], Thresholds],
+        store: Callable[[], VitalStore],
+        alarms: Callable[[], list[AlarmStatus]],
+        event_now: Callable[[], float | None],
+        actions: Actions,
+    ):
         self._th = th
         self._store = store
         self._alarms = alarms

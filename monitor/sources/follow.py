@@ -81,8 +81,13 @@ class FollowBatch:
 class CsvFollower:
     """Follows one CSV path; see the module docstring."""
 
-    def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None,
-                 assume_tz: str = "UTC", max_read: int = _MAX_READ):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        column_map: dict[str, str] | None = None,
+        assume_tz: str = "UTC",
+        max_read: int = _MAX_READ,
+    ):
         self.path = os.fspath(path)
         self.name = os.path.basename(self.path) or self.path
         self.column_map = column_map
@@ -124,15 +129,19 @@ class CsvFollower:
             self._fail(f"cannot look at '{self.path}': {exc.strerror or exc}")
             return self._finish()
         if not stat.S_ISREG(st.st_mode):
-            self._fail(f"'{self.path}' is a directory, not a CSV file" if stat.S_ISDIR(st.st_mode)
-                       else f"'{self.path}' is not a regular file")
+            self._fail(
+                f"'{self.path}' is a directory, not a CSV file"
+                if stat.S_ISDIR(st.st_mode)
+                else f"'{self.path}' is not a regular file"
+            )
             return self._finish()
         if self._fd is not None and (st.st_dev, st.st_ino) != self._ino:
             # Rotation: a new file at the same path. Finish the old one first.
             self._drain()
             self._close()
-            self._events.append(FollowEvent("rotated", f"{self.name} was replaced by a new file; "
-                                                       "reading the new one from its start"))
+            self._events.append(
+                FollowEvent("rotated", f"{self.name} was replaced by a new file; reading the new one from its start")
+            )
             self._reset()
         if self._fd is None:
             fd = self._open()
@@ -144,8 +153,9 @@ class CsvFollower:
                 return self._finish()
         size = st.st_size
         if size < self._offset or (size > self._offset and not self._tail_matches()):
-            self._events.append(FollowEvent("truncated", f"{self.name} was truncated or rewritten; "
-                                                         "reading it again from its start"))
+            self._events.append(
+                FollowEvent("truncated", f"{self.name} was truncated or rewritten; reading it again from its start")
+            )
             self._reset()
         if size > self._offset:
             self._read(size)
@@ -291,13 +301,18 @@ class CsvFollower:
                 try:
                     self.header = resolve_header(line, self.column_map, source=self.name)
                     if self._preamble:
-                        self._events.append(FollowEvent(
-                            "header", f"{self._preamble} line(s) before the header of {self.name} were skipped"))
+                        self._events.append(
+                            FollowEvent(
+                                "header", f"{self._preamble} line(s) before the header of {self.name} were skipped"
+                            )
+                        )
                 except CsvError as exc:
                     self._preamble += 1
                     if self._preamble == HEADER_SEARCH_LINES:
-                        self._fail(f"{self.name} has no header line naming a time and a vital "
-                                   f"column in its first {HEADER_SEARCH_LINES} lines ({exc})")
+                        self._fail(
+                            f"{self.name} has no header line naming a time and a vital "
+                            f"column in its first {HEADER_SEARCH_LINES} lines ({exc})"
+                        )
                         return
             i += 1
         if self.header is not None and i < n:
@@ -319,12 +334,15 @@ class CsvFollower:
             self._collect(b.times[keep], {v: c[keep] for v, c in b.columns.items()}, b.time_kind)
             self._rejected.extend(r for r in b.rejected if r.line < rej.line)
             if new.names != header.names:
-                self._events.append(FollowEvent(
-                    "header", f"{self.name} line {rej.line}: new header ({', '.join(new.names)}); "
-                              "reading on with it"))
+                self._events.append(
+                    FollowEvent(
+                        "header",
+                        f"{self.name} line {rej.line}: new header ({', '.join(new.names)}); reading on with it",
+                    )
+                )
             self.header = new
             if k + 1 < len(lines):
-                self._parse_body(lines[k + 1:], rej.line + 1)
+                self._parse_body(lines[k + 1 :], rej.line + 1)
             return
         self._rejected.extend(b.rejected)
         self._collect(b.times, b.columns, b.time_kind)
@@ -344,8 +362,12 @@ class CsvFollower:
         if self._times:
             t = np.concatenate(self._times)
             names = sorted({v for c in self._cols for v in c})
-            merged = {v: np.concatenate([c.get(v, np.full(len(tt), np.nan))
-                                         for c, tt in zip(self._cols, self._times, strict=True)]) for v in names}
+            merged = {
+                v: np.concatenate(
+                    [c.get(v, np.full(len(tt), np.nan)) for c, tt in zip(self._cols, self._times, strict=True)]
+                )
+                for v in names
+            }
             m = sort_and_merge(t, merged)
             out.times, out.columns = m.times, m.columns
             out.time_kind = self.time_kind
@@ -370,8 +392,7 @@ class FileFeed:
     records = True
     splits_rows = True
 
-    def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None,
-                 assume_tz: str = "UTC"):
+    def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None, assume_tz: str = "UTC"):
         self.path = Path(path)
         self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz)
         self.source = str(self.path.resolve())
@@ -399,8 +420,13 @@ class FileFeed:
         try:
             b = self.follower.poll()
         except Exception as exc:  # a feed reports, never raises (see Feed)
-            return FeedUpdate(status=[FeedStatus("error", f"error while reading {self.path.name} "
-                                                          f"({type(exc).__name__}: {exc}); still trying")])
+            return FeedUpdate(
+                status=[
+                    FeedStatus(
+                        "error", f"error while reading {self.path.name} ({type(exc).__name__}: {exc}); still trying"
+                    )
+                ]
+            )
         out = FeedUpdate(rejected=b.rejected, reopened=b.reopened)
         for e in b.events:
             if e.kind in ("lost", "waiting"):

@@ -39,7 +39,7 @@ def speed_text(speed: float) -> str:
 
 
 def parse_speed(text: str) -> float:
-    """"max", "30", "30x" -> a speed; raises ValueError with a sentence."""
+    """ "max", "30", "30x" -> a speed; raises ValueError with a sentence."""
     s = str(text).strip().lower()
     if s in ("max", "inf", "fastest"):
         return MAX
@@ -82,8 +82,7 @@ def _due(a: Action, rows: int, t: float) -> bool:
     return a.t <= t and (a.seq is None or a.seq <= rows)
 
 
-def parse_position(text: str, start: float, end: float, absolute: bool | None,
-                   tz: tzinfo | None = None) -> float:
+def parse_position(text: str, start: float, end: float, absolute: bool | None, tz: tzinfo | None = None) -> float:
     """Where to go in a session: "2h15m" / "90m" / "45s" into the session (from its first
     reading), "14:32" / "14:32:10" a clock time within the session (a session timed in seconds
     since its start reads "1:30" as 1 h 30 min in), "end". Raises ValueError (one sentence)."""
@@ -108,14 +107,16 @@ def parse_position(text: str, start: float, end: float, absolute: bool | None,
             cand += timedelta(days=1)  # a session over midnight
         t = cand.timestamp()
         if t > end + 1:
-            raise ValueError(f"{text} is not within the session ({first:%H:%M}–"
-                             f"{datetime.fromtimestamp(end, tz):%H:%M})")
+            raise ValueError(
+                f"{text} is not within the session ({first:%H:%M}–{datetime.fromtimestamp(end, tz):%H:%M})"
+            )
         return t
     try:
         secs = parse_duration(s)
     except ValueError:
-        raise ValueError(f"'{text}' is not a place in the session; write a time into it (2h15m, 90m) "
-                         "or a clock time (14:32)") from None
+        raise ValueError(
+            f"'{text}' is not a place in the session; write a time into it (2h15m, 90m) or a clock time (14:32)"
+        ) from None
     return start + secs
 
 

@@ -68,8 +68,16 @@ class MonitorApp(App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
-    def __init__(self, session: Session, *, quiet: bool = False, tz: tzinfo | None = None,
-                 timers: bool = True, bell: Callable[[], None] | None = None, tick_s: float = TICK_S):
+    def __init__(
+        self,
+        session: Session,
+        *,
+        quiet: bool = False,
+        tz: tzinfo | None = None,
+        timers: bool = True,
+        bell: Callable[[], None] | None = None,
+        tick_s: float = TICK_S,
+    ):
         super().__init__()
         self.session = session
         session.tz = tz
@@ -133,8 +141,9 @@ class MonitorApp(App):
     def report_error(self, where: str, exc: BaseException) -> None:
         self.session.internal_error(where, exc)
         try:
-            self.notify(f"internal error {where}: {type(exc).__name__}; the monitor carries on",
-                        severity="error", timeout=6)
+            self.notify(
+                f"internal error {where}: {type(exc).__name__}; the monitor carries on", severity="error", timeout=6
+            )
         except Exception:  # noqa: BLE001, S110 - a failed toast must not hide the error's alarm
             pass
 
@@ -160,6 +169,7 @@ class MonitorApp(App):
 
             def wrapped(result):
                 self.guarded("after a dialog", inner, result)
+
         # wait_for_dismiss passes through as given: a plain bool matches neither Literal overload.
         return super().push_screen(screen, wrapped, wait_for_dismiss=wait_for_dismiss)  # type: ignore[call-overload]
 
@@ -217,17 +227,29 @@ class MonitorApp(App):
                     continue
             title, vitals = views.CHARTS[key]
             # Cuff readings come every 5-30 min: their charts show at least an hour.
-            cname, csecs = (("1 h", 3600.0) if key != "hr" and secs is not None and secs < 3600 else (name, secs))
+            cname, csecs = ("1 h", 3600.0) if key != "hr" and secs is not None and secs < 3600 else (name, secs)
             window = views.chart_window(s, snap, csecs)
             data_key = (tuple(s.store.last_valid(v) for v in vitals), len(s.doses), len(s.notes))
-            chart.show(partial(views.chart_view, s, snap, key, window), data_key, cname,
-                       window, s.absolute, self.tz, 1 if key == "temp" else 0, now_m, title)
+            chart.show(
+                partial(views.chart_view, s, snap, key, window),
+                data_key,
+                cname,
+                window,
+                s.absolute,
+                self.tz,
+                1 if key == "temp" else 0,
+                now_m,
+                title,
+            )
         alarm_list = self.query_one(AlarmList)
         alarm_list.show(views.alarm_lines(s, snap, self.tz, compact=alarm_list.size.width < 60))
         log = self.query_one(EventLog)
         height = max(log.size.height, 1)
-        lines = [views.log_line(e, s.absolute, self.tz) for e in s.log[-4 * height:]
-                 if not (e.kind == "alarm" and e.state in QUIET_STATES)]
+        lines = [
+            views.log_line(e, s.absolute, self.tz)
+            for e in s.log[-4 * height :]
+            if not (e.kind == "alarm" and e.state in QUIET_STATES)
+        ]
         log.show(lines[-height:], s.log_serial)
 
     def _baseline_off_seen(self) -> dict[str, str]:
@@ -238,7 +260,7 @@ class MonitorApp(App):
             self._log_seen = s.log_serial - len(s.log)
         new = s.log_serial - self._log_seen
         if new > 0:
-            self._baseline_off.update(views.baseline_off_in_log(s.log[-min(new, len(s.log)):]))
+            self._baseline_off.update(views.baseline_off_in_log(s.log[-min(new, len(s.log)) :]))
             self._log_seen = s.log_serial
         return self._baseline_off
 
@@ -296,8 +318,9 @@ class MonitorApp(App):
         now = s.event_now()
         if now is None:  # check_dose refuses a dose before the first reading
             return
-        self.push_screen(DoseScreen(kind, s.feed.mode, now, self._now_text(), s.absolute, self.tz,
-                                    default, concern), done)
+        self.push_screen(
+            DoseScreen(kind, s.feed.mode, now, self._now_text(), s.absolute, self.tz, default, concern), done
+        )
 
     def action_note(self) -> None:
         s = self.session
@@ -359,10 +382,16 @@ class MonitorApp(App):
     def action_help(self) -> None:
         s = self.session
         a = s.th.audio
-        clock = ("the simulated clock" if s.feed.clock(s.clock.monotonic()) is not None else
-                 "the newest reading's time plus the real time since it arrived")
-        self.push_screen(HelpScreen(s.feed.mode, format_duration(a.pause_s), format_duration(a.max_pause_s), clock,
-                                    str(s.folder or "")))
+        clock = (
+            "the simulated clock"
+            if s.feed.clock(s.clock.monotonic()) is not None
+            else "the newest reading's time plus the real time since it arrived"
+        )
+        self.push_screen(
+            HelpScreen(
+                s.feed.mode, format_duration(a.pause_s), format_duration(a.max_pause_s), clock, str(s.folder or "")
+            )
+        )
 
     def action_quit_session(self) -> None:
         if isinstance(self.screen, QuitScreen):
@@ -387,10 +416,23 @@ class MonitorApp(App):
                 self.session.write_log_line(f"the session did not stop cleanly: {exc!r}")
 
 
-def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str = "", quiet: bool = False,
-             resume=None, clock: Clock | None = None, tz: tzinfo | None = None, timers: bool = True,
-             bell: Callable[[], None] | None = None, user: str | None = None, record: bool = True,
-             recorder_factory=None, fit_stale: bool = False) -> MonitorApp:
+def make_app(
+    feed,
+    thresholds,
+    *,
+    folder: str | Path | None = None,
+    label: str = "",
+    quiet: bool = False,
+    resume=None,
+    clock: Clock | None = None,
+    tz: tzinfo | None = None,
+    timers: bool = True,
+    bell: Callable[[], None] | None = None,
+    user: str | None = None,
+    record: bool = True,
+    recorder_factory=None,
+    fit_stale: bool = False,
+) -> MonitorApp:
     """The bedside app for one feed.
 
     feed: a `monitor.sources.feed` feed (simulator, followed file, or any object with the same
@@ -407,6 +449,16 @@ def make_app(feed, thresholds, *, folder: str | Path | None = None, label: str =
             user = getpass.getuser()
         except Exception:  # noqa: BLE001 - no login name is not an error
             user = ""
-    session = Session(feed, thresholds, folder=folder, label=label, clock=clock, resume=resume,
-                      user=user, record=record and folder is not None, fit_stale=fit_stale, **kw)
+    session = Session(
+        feed,
+        thresholds,
+        folder=folder,
+        label=label,
+        clock=clock,
+        resume=resume,
+        user=user,
+        record=record and folder is not None,
+        fit_stale=fit_stale,
+        **kw,
+    )
     return MonitorApp(session, quiet=quiet, tz=tz, timers=timers, bell=bell)

@@ -46,7 +46,7 @@ class BrailleCanvas:
         if not len(seg):
             return
         x0, x1, y0, y1 = x[seg], x[seg + 1], y[seg], y[seg + 1]
-        steps = (np.maximum(np.abs(x1 - x0), np.abs(y1 - y0)).astype(int) + 1)
+        steps = np.maximum(np.abs(x1 - x0), np.abs(y1 - y0)).astype(int) + 1
         steps = np.minimum(steps, self.w + self.h)
         total = int(steps.sum())
         idx = np.repeat(np.arange(len(seg)), steps)

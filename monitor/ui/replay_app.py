@@ -115,8 +115,10 @@ class GotoScreen(SafeModal[float | None]):
             yield Input("", placeholder="2h15m into the session, or 14:32", id="where")
             yield Label("", id="error", classes="dialog-error")
             example = "+1:30:00" if self.absolute is False else "14:32"
-            yield Label(f"a time into the session (2h15m, 90m) or a clock time ({example}) · "
-                        "Enter to go · Esc to cancel", classes="dialog-help")
+            yield Label(
+                f"a time into the session (2h15m, 90m) or a clock time ({example}) · Enter to go · Esc to cancel",
+                classes="dialog-help",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#where", Input).focus()
@@ -138,8 +140,11 @@ class GotoScreen(SafeModal[float | None]):
 class DiffScreen(SafeModal[None]):
     """How the replay's alarm log differs from the recorded one."""
 
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("x", "close", show=False),
-                Binding("q", "close", show=False)]
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("x", "close", show=False),
+        Binding("q", "close", show=False),
+    ]
 
     def __init__(self, lines: list[str]):
         super().__init__()
@@ -218,8 +223,10 @@ class ReplayApp(MonitorApp):
         if s.reference is not None:
             counts = {k: sum(1 for d in s.diffs if d.kind == k) for k in ("added", "removed", "changed")}
             if s.diffs:
-                self._say(f"against {s.reference_what}: {counts['added']} added, {counts['removed']} removed, "
-                          f"{counts['changed']} changed (x to see)")
+                self._say(
+                    f"against {s.reference_what}: {counts['added']} added, {counts['removed']} removed, "
+                    f"{counts['changed']} changed (x to see)"
+                )
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in LIVE_ONLY:
@@ -317,14 +324,19 @@ class ReplayApp(MonitorApp):
     def diff_lines(self) -> list[str]:
         s = self.replay
         if s.reference is None:
-            return ["No recorded alarm log to compare with (a plain CSV, or a session without alarms).",
-                    f"The alarms shown are computed with {self.limits}."]
-        fmt = (lambda t: event_time(t, self.session.absolute, self.tz))
+            return [
+                "No recorded alarm log to compare with (a plain CSV, or a session without alarms).",
+                f"The alarms shown are computed with {self.limits}.",
+            ]
+        fmt = lambda t: event_time(t, self.session.absolute, self.tz)
         out = [f"Compared with {s.reference_what}, {self.limits} give:"]
         out += ["  " + describe(d, fmt) for d in s.diffs]
         counts = {k: sum(1 for d in s.diffs if d.kind == k) for k in ("added", "removed", "changed")}
-        out.append(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
-                   if s.diffs else "no difference: the same alarms")
+        out.append(
+            f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+            if s.diffs
+            else "no difference: the same alarms"
+        )
         return out
 
     def action_diff(self) -> None:
@@ -338,11 +350,23 @@ class ReplayApp(MonitorApp):
         self.exit(0)
 
 
-def make_replay_app(rs, thresholds: Thresholds, *, speed: float = 1.0, start: float | None = None,
-                    playing: bool = True, limits: str = "", thresholds_given: bool = False,
-                    clock: Clock | None = None, tz: tzinfo | None = None, timers: bool = True,
-                    quiet: bool = True, bell: Callable[[], None] | None = None,
-                    budget_s: float | None = None, notes: list[str] | tuple[str, ...] = ()) -> ReplayApp:
+def make_replay_app(
+    rs,
+    thresholds: Thresholds,
+    *,
+    speed: float = 1.0,
+    start: float | None = None,
+    playing: bool = True,
+    limits: str = "",
+    thresholds_given: bool = False,
+    clock: Clock | None = None,
+    tz: tzinfo | None = None,
+    timers: bool = True,
+    quiet: bool = True,
+    bell: Callable[[], None] | None = None,
+    budget_s: float | None = None,
+    notes: list[str] | tuple[str, ...] = (),
+) -> ReplayApp:
     """The replay app for a `RecordedSession`.
 
     thresholds: the limits to recompute the alarms with (the session's stored ones, or --thresholds
@@ -356,8 +380,15 @@ def make_replay_app(rs, thresholds: Thresholds, *, speed: float = 1.0, start: fl
 
     src = ReplaySource(rs, speed=speed, playing=playing)
     reference, what = reference_log(rs, thresholds_given)
-    replay = ReplayController(src, thresholds, clock=clock, budget_s=BUDGET_S if budget_s is None else budget_s,
-                              reference=reference, reference_what=what, notes=notes)
+    replay = ReplayController(
+        src,
+        thresholds,
+        clock=clock,
+        budget_s=BUDGET_S if budget_s is None else budget_s,
+        reference=reference,
+        reference_what=what,
+        notes=notes,
+    )
     if start is not None and not math.isclose(start, src.start):
         replay.seek(start)
     return ReplayApp(replay, limits=limits, quiet=quiet, tz=tz, timers=timers, bell=bell)

@@ -126,8 +126,19 @@ def header_view(session, snap: Snapshot, tz: tzinfo | None) -> HeaderView:
         text = ""
     else:  # "Supplement window: NOT ready: SBP 168 >= 160", "Supplement window opens in 12 min"
         text = sup.text[:1].upper() + sup.text[1:]
-    return HeaderView(session.feed.mode, session.label, wall, ev, dose, text, sup.state, elapsed, frac,
-                      ended=session.finished, folder=str(session.folder or ""))
+    return HeaderView(
+        session.feed.mode,
+        session.label,
+        wall,
+        ev,
+        dose,
+        text,
+        sup.state,
+        elapsed,
+        frac,
+        ended=session.finished,
+        folder=str(session.folder or ""),
+    )
 
 
 # -- standing notices --------------------------------------------------------------------------
@@ -148,7 +159,7 @@ def baseline_off_in_log(entries) -> dict[str, str]:
     out: dict[str, str] = {}
     for e in entries:
         if e.kind == "alarm" and e.state == "baseline" and e.text.startswith(BASELINE_OFF_PREFIX):
-            vital = e.text[len(BASELINE_OFF_PREFIX):].split(" ", 1)[0]
+            vital = e.text[len(BASELINE_OFF_PREFIX) :].split(" ", 1)[0]
             out[vital] = e.text
     return out
 
@@ -161,8 +172,13 @@ def notices(session, baseline_off: dict[str, str] | None = None) -> list[Notice]
     without = tuple(getattr(session.th, "without_limits", ()) or ())
     if without:
         names = ", ".join(v.upper() for v in without)
-        out.append(Notice("no-limits", f"NO ALARM LIMITS: {names} (the thresholds file leaves "
-                                       f"{'it' if len(without) == 1 else 'them'} without limits)"))
+        out.append(
+            Notice(
+                "no-limits",
+                f"NO ALARM LIMITS: {names} (the thresholds file leaves "
+                f"{'it' if len(without) == 1 else 'them'} without limits)",
+            )
+        )
     off = dict(getattr(session.engine, "baseline_off", None) or {})
     for vital, message in (baseline_off or {}).items():
         off.setdefault(vital, message)
@@ -385,8 +401,9 @@ def _bp_tile(session, snap: Snapshot) -> TileView:
     return tile
 
 
-def _cuff_tile(session, snap: Snapshot, vital: str, name: str, unit: str, vitals: tuple[str, ...],
-               stream_vital: str) -> TileView:
+def _cuff_tile(
+    session, snap: Snapshot, vital: str, name: str, unit: str, vitals: tuple[str, ...], stream_vital: str
+) -> TileView:
     th, store = session.th, session.store
     tile = TileView(vital, f"{name} {unit}", "--", limits=_lim_text(th, vital))
     last = store.last_valid(vital)
@@ -506,14 +523,11 @@ def chart_view(session, snap: Snapshot, key: str, window: tuple[float, float] | 
 # -- alarm list and log ------------------------------------------------------------------------
 
 
-
-
 def alarm_lines(session, snap: Snapshot, tz: tzinfo | None, compact: bool = False) -> list[tuple[str, str, str]]:
     """(priority, state, text) per alarm, highest first."""
     out = []
     for s in snap.statuses:
-        since = (event_time(s.since, session.absolute, tz, seconds=not compact)
-                 if math.isfinite(s.since) else "")
+        since = event_time(s.since, session.absolute, tz, seconds=not compact) if math.isfinite(s.since) else ""
         state = s.state if s.state != "active" else ""
         if compact:
             text = f"{marker(s.priority):>3} {short_word(s.priority):<4} {s.message}"

@@ -34,8 +34,7 @@ RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, cwd=ROOT,
-                          timeout=TIMEOUT)
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, cwd=ROOT, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +119,8 @@ def _seconds(values: list) -> list[float]:
 
 def _same(got: np.ndarray, want: list) -> bool:
     return len(got) == len(want) and all(
-        (math.isnan(g) and math.isnan(w)) or g == w for g, w in zip(got.tolist(), map(float, want)))
+        (math.isnan(g) and math.isnan(w)) or g == w for g, w in zip(got.tolist(), map(float, want))
+    )
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CSV_CASES.items() if c["exit"] == 0))

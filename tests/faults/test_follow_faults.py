@@ -185,7 +185,7 @@ def test_a_partial_last_line_is_never_a_value_while_it_waits(bed):
         bed.tick(0.25)
         assert bed.s.store.last_valid("hr")[1] != 8.0
         assert len(bed.s.store) == 10
-    bed.append(line(10)[len(cut):], [10])  # the rest of the line
+    bed.append(line(10)[len(cut) :], [10])  # the rest of the line
     bed.tick(0.25)
     assert bed.s.store.last_valid("hr") == (T0 + 10, values(10)["hr"])
     bed.run(11, 5)
@@ -201,7 +201,7 @@ def test_a_partial_line_for_minutes_keeps_each_reading_at_its_own_time(bed):
         bed.tick(0.25)
     assert "hr.stale" in {a.alarm for a in bed.s.alarms()}  # the silence is alarmed meanwhile
     # The line is finished and the rows it held back arrive in one go.
-    bed.append(line(10)[len(cut):] + "".join(line(i) for i in range(11, 190)), range(10, 190))
+    bed.append(line(10)[len(cut) :] + "".join(line(i) for i in range(11, 190)), range(10, 190))
     bed.tick()
     bed.run(190, 5)
     bed.check()

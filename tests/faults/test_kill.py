@@ -83,7 +83,7 @@ class App:
         end = time.monotonic() + timeout
         while time.monotonic() < end and not self.dead:
             self.pump(0.05)
-            if re.search(pattern, self.out[max(0, start - 200):]):
+            if re.search(pattern, self.out[max(0, start - 200) :]):
                 return True
         return False
 
@@ -123,9 +123,27 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     rnd = random.Random(int(os.environ.get("FAULT_SEED", "7")))
     csv, rec = tmp_path / "bed.csv", tmp_path / "rec"
     writer = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "simulate", "--scenario", "hypertensive", "--seed", "3",
-         "--stream", "--speed", str(SPEED), "--duration", DURATION, "--out", str(csv)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "simulate",
+            "--scenario",
+            "hypertensive",
+            "--seed",
+            "3",
+            "--stream",
+            "--speed",
+            str(SPEED),
+            "--duration",
+            DURATION,
+            "--out",
+            str(csv),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     kills = pressed = acks_seen = 0
     runs = []
     typed: list[str] = []
@@ -137,8 +155,11 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
         while kills < KILLS or writer.poll() is None:
             if time.monotonic() - t_start > 90:
                 raise AssertionError(f"only {kills} kills in 90 s")
-            args = (["live", "--resume", str(rec)] if (rec / "session.json").exists()
-                    else ["live", str(csv), "--record", str(rec)]) + ["--quiet"]
+            args = (
+                ["live", "--resume", str(rec)]
+                if (rec / "session.json").exists()
+                else ["live", str(csv), "--record", str(rec)]
+            ) + ["--quiet"]
             app = App(args, ROOT)
             how = rnd.random()
             if how < 0.15:
@@ -202,8 +223,9 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     # Every acknowledgement shown on screen is in the recording (and none was made up).
     rs = load_session(rec)
     ev = rs.events
-    recorded_acks = sum(1 for e in ev if e["kind"] == "ack" or
-                        (e["kind"] == "feed" and e.get("state") == "acknowledged"))
+    recorded_acks = sum(
+        1 for e in ev if e["kind"] == "ack" or (e["kind"] == "feed" and e.get("state") == "acknowledged")
+    )
     assert acks_seen <= recorded_acks <= pressed
     notes = [e["text"] for e in ev if e["kind"] == "note"]
     assert len(notes) == len(set(notes)) and set(notes_seen) <= set(notes) <= set(typed)
@@ -215,10 +237,12 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     assert got_log == want_log
     assert len(want_log) > 0  # the scenario did alarm
     assert sum(1 for e in ev if e["kind"] == "stop") == 1
-    print(f"{kills} kills ({runs.count('start-up')} during start-up, {runs.count('after ack')} after an "
-          f"acknowledgement), {len(src.store)} readings, {len(got.rejected)} cut line(s), "
-          f"{acks_seen} acks seen / {recorded_acks} recorded / {pressed} pressed, "
-          f"{len(notes_seen)} notes seen / {len(notes)} recorded / {len(typed)} typed, {len(want_log)} alarm transitions")
+    print(
+        f"{kills} kills ({runs.count('start-up')} during start-up, {runs.count('after ack')} after an "
+        f"acknowledgement), {len(src.store)} readings, {len(got.rejected)} cut line(s), "
+        f"{acks_seen} acks seen / {recorded_acks} recorded / {pressed} pressed, "
+        f"{len(notes_seen)} notes seen / {len(notes)} recorded / {len(typed)} typed, {len(want_log)} alarm transitions"
+    )
 
 
 def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_path):

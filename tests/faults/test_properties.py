@@ -39,9 +39,11 @@ DEFAULT_TEXT = DEFAULT_TOML.read_text(encoding="utf-8")
 DEFAULT_DOC = tomllib.loads(DEFAULT_TEXT)
 
 EXAMPLES = int(os.environ.get("FAULT_EXAMPLES", str(examples(120))))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 RAW_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -74,12 +76,36 @@ SEPARATORS = [",", ";", "\t", "|"]
 # Broken lines, each on a line of its own; {s} is the separator. None of them can be read as a
 # valid row, and none of them reaches into its neighbours (the reader works line by line).
 JUNK = [
-    "x", "{s}{s}{s}abc", "1{s}2{s}3{s}4{s}5{s}6{s}7{s}8{s}9", "seventy{s}70", "5{s}seventy",
-    "7{s}inf", "7{s}-inf", "7{s}1e999", "7{s}" + "9" * 400, "nan{s}70", "inf{s}70",
-    "2026-13-45T09:00:00+00:00{s}70", "12:61:99{s}70", "yesterday{s}70", "{s}70",
-    '"unclosed{s}70', '7{s}"7', "\x00\x00\x00", "7{s}7\x000", "\x1b[2J{s}70", "7{s}\x1b]0;t\x07",
-    "=cmd|' /C calc'!A0{s}70", "\u202e7{s}70", "7{s}80 bpm", "0x10{s}70", "7{s}1,2,3", "time{s}hr",
-    "\ufeff", "é{s}ü", "7{s}\u2028",
+    "x",
+    "{s}{s}{s}abc",
+    "1{s}2{s}3{s}4{s}5{s}6{s}7{s}8{s}9",
+    "seventy{s}70",
+    "5{s}seventy",
+    "7{s}inf",
+    "7{s}-inf",
+    "7{s}1e999",
+    "7{s}" + "9" * 400,
+    "nan{s}70",
+    "inf{s}70",
+    "2026-13-45T09:00:00+00:00{s}70",
+    "12:61:99{s}70",
+    "yesterday{s}70",
+    "{s}70",
+    '"unclosed{s}70',
+    '7{s}"7',
+    "\x00\x00\x00",
+    "7{s}7\x000",
+    "\x1b[2J{s}70",
+    "7{s}\x1b]0;t\x07",
+    "=cmd|' /C calc'!A0{s}70",
+    "\u202e7{s}70",
+    "7{s}80 bpm",
+    "0x10{s}70",
+    "7{s}1,2,3",
+    "time{s}hr",
+    "\ufeff",
+    "é{s}ü",
+    "7{s}\u2028",
 ]
 
 
@@ -87,8 +113,11 @@ JUNK = [
 def csv_document(draw):
     """(bytes, {time: hr} of the valid rows): valid rows mixed with broken lines, any encoding."""
     sep = draw(st.sampled_from(SEPARATORS))
-    header = draw(st.sampled_from(["time{s}hr", "Time{s}HR", "timestamp{s}heart_rate", "t{s}pulse",
-                                   '"time"{s}"hr"', "time (s){s}HR (bpm)"])).format(s=sep)
+    header = draw(
+        st.sampled_from(
+            ["time{s}hr", "Time{s}HR", "timestamp{s}heart_rate", "t{s}pulse", '"time"{s}"hr"', "time (s){s}HR (bpm)"]
+        )
+    ).format(s=sep)
     times = draw(st.lists(st.integers(0, 10_000), min_size=2, max_size=30, unique=True))
     valid = {float(t): float(draw(st.integers(30, 220))) for t in times}
     lines = [f"{t:g}{sep}{hr:g}" for t, hr in valid.items()]
@@ -127,18 +156,27 @@ def test_broken_lines_never_cost_a_valid_row(doc):
     assert r.time_kind == "relative"
 
 
-CLEAN = ("time,hr,sbp,dbp\n" + "".join(
-    f"{i},{60 + i % 40},{'' if i % 5 else 110 + i % 30},{'' if i % 5 else 70 + i % 10}\n"
-    for i in range(60))).encode()
+CLEAN = (
+    "time,hr,sbp,dbp\n"
+    + "".join(f"{i},{60 + i % 40},{'' if i % 5 else 110 + i % 30},{'' if i % 5 else 70 + i % 10}\n" for i in range(60))
+).encode()
 
 
 HEADER_LEN = len(b"time,hr,sbp,dbp\n")
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.sampled_from(["flip", "insert", "delete", "truncate"]),
-                          st.integers(HEADER_LEN, len(CLEAN) - 1),
-                          st.binary(min_size=1, max_size=4)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["flip", "insert", "delete", "truncate"]),
+            st.integers(HEADER_LEN, len(CLEAN) - 1),
+            st.binary(min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_byte_damage_to_a_valid_file_costs_only_the_damaged_lines(edits):
     """Bytes flipped, inserted, deleted or the file cut short (the header intact): the file loads,
     and every line the damage did not touch is still a reading."""
@@ -148,11 +186,11 @@ def test_byte_damage_to_a_valid_file_costs_only_the_damaged_lines(edits):
         if pos < HEADER_LEN:
             continue  # the header stays intact
         if op == "flip":
-            data[pos:pos + len(payload)] = payload
+            data[pos : pos + len(payload)] = payload
         elif op == "insert":
             data[pos:pos] = payload
         elif op == "delete":
-            del data[pos:pos + len(payload)]
+            del data[pos : pos + len(payload)]
         else:
             del data[pos:]
     r = _load_csv_bytes(bytes(data))
@@ -166,11 +204,14 @@ def test_byte_damage_to_a_valid_file_costs_only_the_damaged_lines(edits):
 
 
 @SETTINGS
-@given(st.dictionaries(st.one_of(st.sampled_from(["time", "hr", "sbp", "HR", " spo2 "]), st.text(max_size=6)),
-                       st.one_of(st.sampled_from(["time", "hr", "HR", "x", ""]), st.text(max_size=6)),
-                       max_size=4),
-       st.one_of(st.sampled_from(["UTC", "Europe/Berlin", "Mars/Olympus", "", "../../etc/passwd"]),
-                 st.text(max_size=12)))
+@given(
+    st.dictionaries(
+        st.one_of(st.sampled_from(["time", "hr", "sbp", "HR", " spo2 "]), st.text(max_size=6)),
+        st.one_of(st.sampled_from(["time", "hr", "HR", "x", ""]), st.text(max_size=6)),
+        max_size=4,
+    ),
+    st.one_of(st.sampled_from(["UTC", "Europe/Berlin", "Mars/Olympus", "", "../../etc/passwd"]), st.text(max_size=12)),
+)
 def test_user_column_mapping_and_time_zone_only_raise_csv_error(column_map, zone):
     data = b"time,hr,x\n2026-11-28T09:00:00,70,1\n2026-11-28T09:00:01,71,2\n"
     _load_csv_bytes(data, column_map=column_map or None, assume_tz=zone)
@@ -179,21 +220,62 @@ def test_user_column_mapping_and_time_zone_only_raise_csv_error(column_map, zone
 # ========================================================================= session side files
 
 JSONISH = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
-              st.sampled_from(["initial", "supplemental", "dose", "pause", "ack", "note", "alarm",
-                               "2026-11-28T09:00:00+00:00", "1e999"])),
-    lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(
-        st.sampled_from(["t", "kind", "dose", "amount_mg", "seconds", "who", "text", "label",
-                         "thresholds", "simulated", "start", "alarm", "state"]), c, max_size=5)),
-    max_leaves=12)
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=8),
+        st.sampled_from(
+            ["initial", "supplemental", "dose", "pause", "ack", "note", "alarm", "2026-11-28T09:00:00+00:00", "1e999"]
+        ),
+    ),
+    lambda c: st.one_of(
+        st.lists(c, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "t",
+                    "kind",
+                    "dose",
+                    "amount_mg",
+                    "seconds",
+                    "who",
+                    "text",
+                    "label",
+                    "thresholds",
+                    "simulated",
+                    "start",
+                    "alarm",
+                    "state",
+                ]
+            ),
+            c,
+            max_size=5,
+        ),
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.binary(max_size=200), JSONISH.map(lambda v: json.dumps(v).encode())),
-       st.lists(st.one_of(st.binary(max_size=60), JSONISH.map(lambda v: json.dumps(v).encode()),
-                          st.sampled_from([b'{"t": 1' + b"0" * 400 + b', "kind": "note"}',
-                                           b"[" * 5000, b'{"t": 5, "kind": "pause", "seconds": "x"}'])),
-                max_size=6))
+@given(
+    st.one_of(st.binary(max_size=200), JSONISH.map(lambda v: json.dumps(v).encode())),
+    st.lists(
+        st.one_of(
+            st.binary(max_size=60),
+            JSONISH.map(lambda v: json.dumps(v).encode()),
+            st.sampled_from(
+                [
+                    b'{"t": 1' + b"0" * 400 + b', "kind": "note"}',
+                    b"[" * 5000,
+                    b'{"t": 5, "kind": "pause", "seconds": "x"}',
+                ]
+            ),
+        ),
+        max_size=6,
+    ),
+)
 def test_arbitrary_session_side_files_only_raise_project_errors(meta, events):
     """session.json and events.jsonl of any content: the session loads (bad events skipped and
     said) or a SessionError/ConfigError names the file; the alarm engine then replays it."""
@@ -331,8 +413,11 @@ TABLES = [t for t in _tables(DEFAULT_DOC)]
 
 
 @SETTINGS
-@given(st.sampled_from(TABLES), st.from_regex(r"zz[a-z0-9_]{0,6}", fullmatch=True),
-       st.one_of(st.integers(0, 200), st.text(max_size=5), st.booleans()))
+@given(
+    st.sampled_from(TABLES),
+    st.from_regex(r"zz[a-z0-9_]{0,6}", fullmatch=True),
+    st.one_of(st.integers(0, 200), st.text(max_size=5), st.booleans()),
+)
 def test_an_unknown_key_anywhere_is_named_by_its_key(table, key, value):
     th, errors, p = _load_text(to_toml(_set(DEFAULT_DOC, table + (key,), value)))
     assert th is None
@@ -357,13 +442,22 @@ def _edit(data, doc: dict) -> dict:
         other, ov = data.draw(st.sampled_from(leaves))
         parent[path[-1]] = ov
     elif op == "value":
-        parent[path[-1]] = data.draw(st.one_of(
-            st.integers(-10, 400), st.floats(allow_nan=True, allow_infinity=True),
-            st.sampled_from(["0s", "10s", "61s", "2m", "-1s", "1h30m", "", "hr", "sbp", "si"]),
-            st.lists(st.sampled_from(["hr", "sbp", "dbp", "map", "si", "x"]), max_size=3)))
+        parent[path[-1]] = data.draw(
+            st.one_of(
+                st.integers(-10, 400),
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.sampled_from(["0s", "10s", "61s", "2m", "-1s", "1h30m", "", "hr", "sbp", "si"]),
+                st.lists(st.sampled_from(["hr", "sbp", "dbp", "map", "si", "x"]), max_size=3),
+            )
+        )
     elif op == "rename":
-        parent[data.draw(st.sampled_from(["low", "medium", "high", "delay", "after", "grace",
-                                          "interval", "window", "hr", "sbp", "si"]))] = parent.pop(path[-1])
+        parent[
+            data.draw(
+                st.sampled_from(
+                    ["low", "medium", "high", "delay", "after", "grace", "interval", "window", "hr", "sbp", "si"]
+                )
+            )
+        ] = parent.pop(path[-1])
     return doc
 
 
@@ -405,9 +499,25 @@ def test_random_edits_of_the_default_file_are_rejected_or_consistent(data):
         _check_consistent(th)
 
 
-GARBAGE_LINES = ["= 5", "[vitals.hr", "key =", "key = 1 2", "[]", "a.=1", "x = 1979-13-45",
-                 "x = 'unterminated", 'x = "bad \\q escape"', "x = [1,,2]", "x = {a = 1", "]]",
-                 "x = 0x", "x = 1__0", "x = tru", "\x01", "x = 1\x7f"]
+GARBAGE_LINES = [
+    "= 5",
+    "[vitals.hr",
+    "key =",
+    "key = 1 2",
+    "[]",
+    "a.=1",
+    "x = 1979-13-45",
+    "x = 'unterminated",
+    'x = "bad \\q escape"',
+    "x = [1,,2]",
+    "x = {a = 1",
+    "]]",
+    "x = 0x",
+    "x = 1__0",
+    "x = tru",
+    "\x01",
+    "x = 1\x7f",
+]
 DEFAULT_LINES = DEFAULT_TEXT.split("\n")
 
 
@@ -419,14 +529,15 @@ def test_a_syntax_error_is_reported_at_its_line(at, garbage):
     th, errors, p = _load_text("\n".join(lines))
     assert th is None and len(errors) == 1
     # tomllib reports a literal string left open at the end of the file when no later ' closes it.
-    at_end = (garbage == "x = 'unterminated" or at >= len(DEFAULT_LINES) - 1) \
-        and "at the end of the file" in errors[0]
+    at_end = (garbage == "x = 'unterminated" or at >= len(DEFAULT_LINES) - 1) and "at the end of the file" in errors[0]
     assert f"invalid TOML at line {at + 1}," in errors[0] or at_end, (at, garbage, errors)
 
 
 @SETTINGS
-@given(st.integers(0, len(DEFAULT_TEXT.encode()) - 1),
-       st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\x80"]))
+@given(
+    st.integers(0, len(DEFAULT_TEXT.encode()) - 1),
+    st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\x80"]),
+)
 def test_bytes_that_are_not_utf8_are_reported_at_their_line(pos, bad):
     raw = DEFAULT_TEXT.encode()
     # Insert at a character boundary so the bytes before stay valid UTF-8.

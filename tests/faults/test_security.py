@@ -27,8 +27,9 @@ def mode(p: Path) -> int:
 
 
 def cli(*args, cwd=ROOT, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd, timeout=120, **kw
+    )
 
 
 @pytest.fixture
@@ -93,11 +94,16 @@ def test_simulator_output_is_0600(tmp_path):
 # ===================================================================== nothing listens
 
 
-SERVER_IMPORT = re.compile(r"^\s*(?:import|from)\s+(socket|socketserver|http\.server|xmlrpc|wsgiref|ssl|"
-                           r"asyncio\.streams|aiohttp|websockets?|flask|uvicorn|tornado|zmq)\b", re.M)
-SERVER_CALL = re.compile(r"\b(start_server|start_unix_server|create_server|create_datagram_endpoint|"
-                         r"HTTPServer|ThreadingHTTPServer|TCPServer|UDPServer|serve_forever|"
-                         r"socket\.socket|socket\.create_server)\b")
+SERVER_IMPORT = re.compile(
+    r"^\s*(?:import|from)\s+(socket|socketserver|http\.server|xmlrpc|wsgiref|ssl|"
+    r"asyncio\.streams|aiohttp|websockets?|flask|uvicorn|tornado|zmq)\b",
+    re.M,
+)
+SERVER_CALL = re.compile(
+    r"\b(start_server|start_unix_server|create_server|create_datagram_endpoint|"
+    r"HTTPServer|ThreadingHTTPServer|TCPServer|UDPServer|serve_forever|"
+    r"socket\.socket|socket\.create_server)\b"
+)
 
 
 def _sources():
@@ -111,14 +117,16 @@ def test_no_source_file_can_open_a_server():
         text = path.read_text(encoding="utf-8")
         for rx in (SERVER_IMPORT, SERVER_CALL):
             for m in rx.finditer(text):
-                line = text[:m.start()].count("\n") + 1
+                line = text[: m.start()].count("\n") + 1
                 offenders.append(f"{path.relative_to(ROOT)}:{line}: {m.group().strip()}")
     assert offenders == []
 
 
-EVALUATION = re.compile(r"(?<![.\w])(eval|exec|compile|__import__)\s*\(|\bimport_module\b|\bpickle\b|"
-                        r"\bmarshal\b|\bshelve\b|\byaml\b|\bos\.system\b|\bos\.popen\b|\bsubprocess\b|"
-                        r"shell\s*=\s*True|\bexpandvars\b|\bos\.exec|\bos\.spawn")
+EVALUATION = re.compile(
+    r"(?<![.\w])(eval|exec|compile|__import__)\s*\(|\bimport_module\b|\bpickle\b|"
+    r"\bmarshal\b|\bshelve\b|\byaml\b|\bos\.system\b|\bos\.popen\b|\bsubprocess\b|"
+    r"shell\s*=\s*True|\bexpandvars\b|\bos\.exec|\bos\.spawn"
+)
 
 
 def test_no_source_file_evaluates_or_runs_anything():
@@ -127,7 +135,7 @@ def test_no_source_file_evaluates_or_runs_anything():
     for path in _sources():
         text = path.read_text(encoding="utf-8")
         for m in EVALUATION.finditer(text):
-            line = text.splitlines()[text[:m.start()].count("\n")]
+            line = text.splitlines()[text[: m.start()].count("\n")]
             if line.lstrip().startswith("#"):
                 continue
             offenders.append(f"{path.relative_to(ROOT)}: {line.strip()}")
@@ -209,8 +217,14 @@ rec.close()
 
 @pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc")
 def test_a_recording_session_holds_no_socket(tmp_path):
-    p = subprocess.Popen([sys.executable, "-c", LIVE_SESSION, str(tmp_path / "s")], cwd=ROOT,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", LIVE_SESSION, str(tmp_path / "s")],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = p.stdout.readline()
         assert line.startswith("ready"), p.stderr.read() if p.poll() is not None else line
@@ -224,9 +238,24 @@ def test_a_recording_session_holds_no_socket(tmp_path):
 
 @pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc")
 def test_a_streaming_simulator_holds_no_socket(tmp_path):
-    p = subprocess.Popen([sys.executable, "-m", "monitor", "simulate", "--duration", "1h", "--stream",
-                          "--speed", "900", "--out", str(tmp_path / "live.csv")], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "simulate",
+            "--duration",
+            "1h",
+            "--stream",
+            "--speed",
+            "900",
+            "--out",
+            str(tmp_path / "live.csv"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (tmp_path / "live.csv").exists() or (tmp_path / "live.csv").stat().st_size < 200:
@@ -241,8 +270,16 @@ def test_a_streaming_simulator_holds_no_socket(tmp_path):
 # ============================================================ user input is never executed
 
 
-PAYLOADS = ["$(touch {m}1).csv", "`touch {m}2`.csv", "x.csv; touch {m}3", "x.csv && touch {m}4",
-            "| touch {m}5", "x.csv\ntouch {m}6", "$HOME/../{m}7.csv", "; rm -rf keep"]
+PAYLOADS = [
+    "$(touch {m}1).csv",
+    "`touch {m}2`.csv",
+    "x.csv; touch {m}3",
+    "x.csv && touch {m}4",
+    "| touch {m}5",
+    "x.csv\ntouch {m}6",
+    "$HOME/../{m}7.csv",
+    "; rm -rf keep",
+]
 
 
 def _markers(folder: Path) -> list[str]:
@@ -257,8 +294,12 @@ def test_paths_given_on_the_command_line_are_never_executed(tmp_path):
     runs = []
     for raw in PAYLOADS:
         path = raw.format(m="PWNED")
-        runs += [["alarms", path], ["check-config", path], ["alarms", str(good), "--thresholds", path],
-                 ["alarms", str(good), "--column", f"hr={path}"]]
+        runs += [
+            ["alarms", path],
+            ["check-config", path],
+            ["alarms", str(good), "--thresholds", path],
+            ["alarms", str(good), "--column", f"hr={path}"],
+        ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda args: (args, cli(*args, cwd=tmp_path)), runs))
     for args, p in results:
@@ -299,8 +340,9 @@ def test_labels_notes_and_column_names_are_stored_as_text(tmp_path, monkeypatch)
     marker = tmp_path / "PWNED"
     texts = [t.format(m=marker) for t in CODE_PAYLOADS]
     folder = tmp_path / "s"
-    rec = SessionRecorder(folder, label=texts[0], source=texts[1], absolute=False, start=0,
-                          extra={"operator": texts[2]})
+    rec = SessionRecorder(
+        folder, label=texts[0], source=texts[1], absolute=False, start=0, extra={"operator": texts[2]}
+    )
     rec.reading(Reading(0.0, hr=70.0))
     for i, text in enumerate(texts):
         rec.event(float(i), "note", text=text, who=text)
@@ -313,8 +355,11 @@ def test_labels_notes_and_column_names_are_stored_as_text(tmp_path, monkeypatch)
     assert p.returncode == 0, p.stderr
     # Column names are data too: named back as text, never run.
     csv = tmp_path / "cols.csv"
-    csv.write_text("time,hr," + ",".join(f'"{t}"'.replace("\n", " ") for t in texts[:6]) + "\n0,70" +
-                   ",1" * 6 + "\n", encoding="utf-8", errors="surrogateescape")
+    csv.write_text(
+        "time,hr," + ",".join(f'"{t}"'.replace("\n", " ") for t in texts[:6]) + "\n0,70" + ",1" * 6 + "\n",
+        encoding="utf-8",
+        errors="surrogateescape",
+    )
     p = cli("alarms", str(csv), cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert "__import__('os').system(" in p.stdout  # named in the 'ignored columns' note
@@ -324,10 +369,11 @@ def test_labels_notes_and_column_names_are_stored_as_text(tmp_path, monkeypatch)
 @pytest.mark.skipif(not HAVE_PROC, reason="needs Linux /proc")
 def test_the_socket_probe_does_see_a_listening_socket():
     """The probe above is not blind: a process that listens is caught."""
-    code = ("import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
-            "print('ready', flush=True); sys.stdin.readline()")
-    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True)
+    code = (
+        "import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); "
+        "print('ready', flush=True); sys.stdin.readline()"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert p.stdout.readline().startswith("ready")
         with pytest.raises(AssertionError, match="listens"):

@@ -109,6 +109,7 @@ def test_silent_back_silent_back_raises_and_clears_each_time(tmp_path):
         last = t[t < raised["t"]][-1]
         assert 10.0 <= raised["t"] - last <= 12.0 + 1e-6
     log = AlarmEngine(rs.stored_thresholds()).run(rs.store, rs.controls(), end=rs.end_time())
-    assert [(round(e.t), e.alarm, e.state) for e in log] == \
-        [(round(e.t), e.alarm, e.state) for e in rs.recorded_alarms()]
+    assert [(round(e.t), e.alarm, e.state) for e in log] == [
+        (round(e.t), e.alarm, e.state) for e in rs.recorded_alarms()
+    ]
     assert not np.any(np.diff(t) <= 0) and not math.isnan(t[-1])

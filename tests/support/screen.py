@@ -14,8 +14,10 @@ from rich.cells import cell_len
 
 # Rich's SVG export: font size 20, cells 0.61 of it wide (rich/console.py, export_svg).
 _CHAR_WIDTH = 20 * 0.61
-_TEXT = re.compile(r'<text class="[^"]*" x="([0-9.]+)" y="[0-9.]+" textLength="[0-9.]+" '
-                   r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>')
+_TEXT = re.compile(
+    r'<text class="[^"]*" x="([0-9.]+)" y="[0-9.]+" textLength="[0-9.]+" '
+    r'clip-path="url\(#[^)]*-line-(\d+)\)">(.*?)</text>'
+)
 
 
 def screen_text(app) -> str:

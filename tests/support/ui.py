@@ -18,8 +18,20 @@ from tests.support.screen import screen_text
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 TH = load_thresholds()
 
-__all__ = ["T0", "TH", "UTC", "ListFeed", "banner_main", "build", "bulk", "events", "run", "screen_text", "seconds",
-           "tile"]
+__all__ = [
+    "T0",
+    "TH",
+    "UTC",
+    "ListFeed",
+    "banner_main",
+    "build",
+    "bulk",
+    "events",
+    "run",
+    "screen_text",
+    "seconds",
+    "tile",
+]
 
 
 class ListFeed(HandFeed):
@@ -42,9 +54,17 @@ class ListFeed(HandFeed):
 def build(tmp_path=None, feed=None, thresholds=TH, bells=None, quiet=False, clock=None):
     clock = clock or ManualClock(wall=T0, monotonic=1000.0)
     feed = feed or ListFeed()
-    app = make_app(feed, thresholds, folder=None if tmp_path is None else tmp_path / "sess", clock=clock, tz=UTC,
-                   timers=False, user="nurse", quiet=quiet,
-                   bell=(lambda: bells.append(clock.now_mono)) if bells is not None else None)
+    app = make_app(
+        feed,
+        thresholds,
+        folder=None if tmp_path is None else tmp_path / "sess",
+        clock=clock,
+        tz=UTC,
+        timers=False,
+        user="nurse",
+        quiet=quiet,
+        bell=(lambda: bells.append(clock.now_mono)) if bells is not None else None,
+    )
     return app, feed, clock
 
 

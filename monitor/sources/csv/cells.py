@@ -10,9 +10,30 @@ __all__ = ["EXTRA_NA", "text_values", "vital_values"]
 # Cell texts that mean "not measured", as pandas' read_csv is told (besides its defaults: "", NA,
 # N/A, NaN, null, ...), and the same set lower-cased for cells that reach us as text.
 EXTRA_NA = ["-", "--", "---", "----", "N.A.", "n.a."]
-_NA_TEXT = {"", "na", "n/a", "nan", "-nan", "+nan", "null", "none", "#n/a", "#n/a n/a", "#na",
-            "-1.#ind", "-1.#qnan", "1.#ind", "1.#qnan", "<na>", "nat", "-", "--", "---", "----",
-            "n.a."}
+_NA_TEXT = {
+    "",
+    "na",
+    "n/a",
+    "nan",
+    "-nan",
+    "+nan",
+    "null",
+    "none",
+    "#n/a",
+    "#n/a n/a",
+    "#na",
+    "-1.#ind",
+    "-1.#qnan",
+    "1.#ind",
+    "1.#qnan",
+    "<na>",
+    "nat",
+    "-",
+    "--",
+    "---",
+    "----",
+    "n.a.",
+}
 
 
 def text_values(raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
@@ -32,11 +53,8 @@ def vital_values(raw: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.nd
         vals = raw.to_numpy(dtype=float, na_value=np.nan)
         return vals, np.isinf(vals), False
     st, na = text_values(raw, decimal_comma)
-    had_comma = bool(decimal_comma
-                     and raw.astype(str).str.contains(",", regex=False, na=False).any())
-    vals = np.array(pd.to_numeric(st, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-                    dtype=float)
+    had_comma = bool(decimal_comma and raw.astype(str).str.contains(",", regex=False, na=False).any())
+    vals = np.array(pd.to_numeric(st, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
     vals[na] = np.nan
     bad = (np.isnan(vals) & ~na) | np.isinf(vals)
     return vals, bad, had_comma
-

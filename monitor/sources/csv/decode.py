@@ -18,7 +18,7 @@ _NOT_CONTROL = bytes(c for c in range(256) if not _CONTROL_RE.match(chr(c)))
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """"utf-16-le" / "utf-16-be" for text that is plainly UTF-16 but has no byte-order mark."""
+    """ "utf-16-le" / "utf-16-be" for text that is plainly UTF-16 but has no byte-order mark."""
     head = data[:4096]
     if len(head) < 4 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
@@ -44,8 +44,7 @@ def read_text(path: str) -> tuple[str, list[str]]:
     except PermissionError:
         raise CsvError(f"Cannot load '{path}': permission to read it was denied.") from None
     except OSError as exc:
-        raise CsvError(f"Cannot load '{path}': it could not be read "
-                       f"({exc.strerror or exc}).") from None
+        raise CsvError(f"Cannot load '{path}': it could not be read ({exc.strerror or exc}).") from None
     notes: list[str] = []
     has_controls = bool(data.translate(None, _NOT_CONTROL))  # the same bytes in UTF-8 and cp1252
     utf16 = _utf16_without_bom(data)
@@ -53,12 +52,10 @@ def read_text(path: str) -> tuple[str, list[str]]:
         try:
             text = data.decode(utf16 or "utf-16")
         except UnicodeDecodeError:
-            raise CsvError(f"Cannot load '{path}': it starts like UTF-16 text but is not valid "
-                           f"UTF-16.") from None
+            raise CsvError(f"Cannot load '{path}': it starts like UTF-16 text but is not valid UTF-16.") from None
         has_controls = bool(_CONTROL_RE.search(text))
         if utf16:
-            notes.append(f"The file is UTF-16 text without a byte-order mark; it was read as "
-                         f"{utf16.upper()}.")
+            notes.append(f"The file is UTF-16 text without a byte-order mark; it was read as {utf16.upper()}.")
     else:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]

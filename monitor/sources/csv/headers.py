@@ -34,61 +34,253 @@ __all__ = ["DELIMITER_NAMES", "HEADER_SEARCH_LINES", "HeaderMap", "find_header",
 # when a file has several (generic before cuff before arterial; ECG HR before pleth pulse).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "time": (
-        "time", "timestamp", "datetime", "t", "timeutc", "utctime", "timestamputc", "datetimeutc",
-        "date_time", "timeiso", "isotime", "unixtime", "unixtimestamp", "epoch", "epochtime",
-        "times", "timesec", "timesecs", "timeseconds",
-        "seconds", "secs", "sec", "elapsed", "elapsedtime", "elapsedseconds", "elapseds",
-        "timeelapsed", "relativetime", "reltime", "sampletime", "recordtime", "clocktime",
-        "zeit", "uhrzeit", "zeitstempel",
+        "time",
+        "timestamp",
+        "datetime",
+        "t",
+        "timeutc",
+        "utctime",
+        "timestamputc",
+        "datetimeutc",
+        "date_time",
+        "timeiso",
+        "isotime",
+        "unixtime",
+        "unixtimestamp",
+        "epoch",
+        "epochtime",
+        "times",
+        "timesec",
+        "timesecs",
+        "timeseconds",
+        "seconds",
+        "secs",
+        "sec",
+        "elapsed",
+        "elapsedtime",
+        "elapsedseconds",
+        "elapseds",
+        "timeelapsed",
+        "relativetime",
+        "reltime",
+        "sampletime",
+        "recordtime",
+        "clocktime",
+        "zeit",
+        "uhrzeit",
+        "zeitstempel",
     ),
     "hr": (
-        "hr", "heartrate", "hrate", "hf", "ecghr", "hrecg", "heartratebpm", "pulserate", "pulse",
+        "hr",
+        "heartrate",
+        "hrate",
+        "hf",
+        "ecghr",
+        "hrecg",
+        "heartratebpm",
+        "pulserate",
+        "pulse",
         "pr",
-        "plethhr", "hrpleth", "spo2hr", "hrspo2", "prspo2", "spo2pr", "plethpr", "prpleth", "bpm",
+        "plethhr",
+        "hrpleth",
+        "spo2hr",
+        "hrspo2",
+        "prspo2",
+        "spo2pr",
+        "plethpr",
+        "prpleth",
+        "bpm",
     ),
     "sbp": (
-        "sbp", "systolic", "sys", "systolicbp", "sysbp", "bpsys", "bpsystolic",
-        "systolicbloodpressure", "systolicpressure", "nbps", "nibps", "nbpsys", "nibpsys",
-        "nbpsbp", "nibpsbp", "nbpsystolic", "nibpsystolic", "cuffsbp", "cuffsys", "nisysabp",
-        "noninvasivebloodpressuresystolic", "abpsys", "abps", "abpsbp", "abpsystolic", "artsys",
-        "arts", "artsbp", "artsystolic", "ibpsys", "ibps", "ibpsbp", "sysabp",
-        "arterialbpsystolic", "arterialbloodpressuresystolic",
+        "sbp",
+        "systolic",
+        "sys",
+        "systolicbp",
+        "sysbp",
+        "bpsys",
+        "bpsystolic",
+        "systolicbloodpressure",
+        "systolicpressure",
+        "nbps",
+        "nibps",
+        "nbpsys",
+        "nibpsys",
+        "nbpsbp",
+        "nibpsbp",
+        "nbpsystolic",
+        "nibpsystolic",
+        "cuffsbp",
+        "cuffsys",
+        "nisysabp",
+        "noninvasivebloodpressuresystolic",
+        "abpsys",
+        "abps",
+        "abpsbp",
+        "abpsystolic",
+        "artsys",
+        "arts",
+        "artsbp",
+        "artsystolic",
+        "ibpsys",
+        "ibps",
+        "ibpsbp",
+        "sysabp",
+        "arterialbpsystolic",
+        "arterialbloodpressuresystolic",
     ),
     "dbp": (
-        "dbp", "diastolic", "dia", "dias", "diastolicbp", "diabp", "diasbp", "bpdia", "bpdias",
-        "bpdiastolic", "diastolicbloodpressure", "diastolicpressure", "nbpd", "nibpd", "nbpdia",
-        "nibpdia", "nbpdias", "nibpdias", "nbpdbp", "nibpdbp", "nbpdiastolic", "nibpdiastolic",
-        "cuffdbp", "cuffdia", "nidiasabp", "noninvasivebloodpressurediastolic", "abpdias",
-        "abpdia", "abpd", "abpdbp", "abpdiastolic", "artdias", "artdia", "artd", "artdbp",
-        "artdiastolic", "ibpdia", "ibpdias", "ibpd", "ibpdbp", "diasabp", "arterialbpdiastolic",
+        "dbp",
+        "diastolic",
+        "dia",
+        "dias",
+        "diastolicbp",
+        "diabp",
+        "diasbp",
+        "bpdia",
+        "bpdias",
+        "bpdiastolic",
+        "diastolicbloodpressure",
+        "diastolicpressure",
+        "nbpd",
+        "nibpd",
+        "nbpdia",
+        "nibpdia",
+        "nbpdias",
+        "nibpdias",
+        "nbpdbp",
+        "nibpdbp",
+        "nbpdiastolic",
+        "nibpdiastolic",
+        "cuffdbp",
+        "cuffdia",
+        "nidiasabp",
+        "noninvasivebloodpressurediastolic",
+        "abpdias",
+        "abpdia",
+        "abpd",
+        "abpdbp",
+        "abpdiastolic",
+        "artdias",
+        "artdia",
+        "artd",
+        "artdbp",
+        "artdiastolic",
+        "ibpdia",
+        "ibpdias",
+        "ibpd",
+        "ibpdbp",
+        "diasabp",
+        "arterialbpdiastolic",
         "arterialbloodpressurediastolic",
     ),
     "map": (
-        "map", "mean", "meanbp", "mbp", "meanap", "meanpressure", "meanarterialpressure",
-        "bpmean", "nbpm", "nibpm", "nbpmean", "nibpmean", "nbpmap", "nibpmap", "cuffmap",
-        "cuffmean", "nimap", "noninvasivebloodpressuremean", "abpmean", "abpm", "abpmap",
-        "artmean", "artm", "artmap", "ibpmean", "ibpm", "ibpmap", "arterialbpmean",
+        "map",
+        "mean",
+        "meanbp",
+        "mbp",
+        "meanap",
+        "meanpressure",
+        "meanarterialpressure",
+        "bpmean",
+        "nbpm",
+        "nibpm",
+        "nbpmean",
+        "nibpmean",
+        "nbpmap",
+        "nibpmap",
+        "cuffmap",
+        "cuffmean",
+        "nimap",
+        "noninvasivebloodpressuremean",
+        "abpmean",
+        "abpm",
+        "abpmap",
+        "artmean",
+        "artm",
+        "artmap",
+        "ibpmean",
+        "ibpm",
+        "ibpmap",
+        "arterialbpmean",
         "arterialbloodpressuremean",
     ),
     "spo2": (
-        "spo2", "sp02", "spo2pct", "spo2percent", "o2sat", "oxygensaturation", "pulseox",
-        "pulseoximetry", "plethspo2", "spo2pleth", "spo2sat",
+        "spo2",
+        "sp02",
+        "spo2pct",
+        "spo2percent",
+        "o2sat",
+        "oxygensaturation",
+        "pulseox",
+        "pulseoximetry",
+        "plethspo2",
+        "spo2pleth",
+        "spo2sat",
     ),
     "temp": (
-        "temp", "temperature", "tempc", "temperaturec", "tempdegc", "temperaturedegc",
-        "tempcelsius", "temperaturecelsius", "bodytemp", "bodytemperature", "bt", "tcore",
-        "coretemp", "tempcore", "tbody", "skintemp", "tskin", "tempskin",
+        "temp",
+        "temperature",
+        "tempc",
+        "temperaturec",
+        "tempdegc",
+        "temperaturedegc",
+        "tempcelsius",
+        "temperaturecelsius",
+        "bodytemp",
+        "bodytemperature",
+        "bt",
+        "tcore",
+        "coretemp",
+        "tempcore",
+        "tbody",
+        "skintemp",
+        "tskin",
+        "tempskin",
     ),
     "rr": (
-        "rr", "resp", "resprate", "respiratoryrate", "respirationrate", "respirations", "rrate",
-        "br", "breathingrate", "breathrate", "rpm", "awrr", "rrco2", "co2rr", "rrimp", "imprr",
+        "rr",
+        "resp",
+        "resprate",
+        "respiratoryrate",
+        "respirationrate",
+        "respirations",
+        "rrate",
+        "br",
+        "breathingrate",
+        "breathrate",
+        "rpm",
+        "awrr",
+        "rrco2",
+        "co2rr",
+        "rrimp",
+        "imprr",
         "resprr",
     ),
 }
-_TEMP_F = ("tempf", "temperaturef", "tempdegf", "temperaturedegf", "tempfahrenheit",
-           "temperaturefahrenheit", "bodytempf", "btf")
-_TIME_MS = ("timems", "timestampms", "timemillis", "millis", "milliseconds", "ms", "elapsedms",
-            "epochms", "timemsec", "unixtimems", "unixtimestampms", "epochtimems")
+_TEMP_F = (
+    "tempf",
+    "temperaturef",
+    "tempdegf",
+    "temperaturedegf",
+    "tempfahrenheit",
+    "temperaturefahrenheit",
+    "bodytempf",
+    "btf",
+)
+_TIME_MS = (
+    "timems",
+    "timestampms",
+    "timemillis",
+    "millis",
+    "milliseconds",
+    "ms",
+    "elapsedms",
+    "epochms",
+    "timemsec",
+    "unixtimems",
+    "unixtimestampms",
+    "epochtimems",
+)
 _UNIT_SUFFIXES = ("bpm", "mmhg", "pct", "percent", "degc", "celsius", "permin", "brpm", "min")
 _TEMP_C_UNITS = {"c", "degc", "celsius"}
 _TEMP_F_UNITS = {"f", "degf", "fahrenheit"}
@@ -129,7 +321,7 @@ class HeaderMap:
 
     @property
     def column_map(self) -> dict[str, str]:
-        """"time" and each vital -> the header name it is read from."""
+        """ "time" and each vital -> the header name it is read from."""
         out = {"time": self.names[self.time_index]}
         out.update({v: self.names[i] for v, i in self.vital_index.items()})
         return out
@@ -210,8 +402,7 @@ def _quote_list(items: list[str], limit: int = 12) -> str:
     return ", ".join(shown)
 
 
-def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
-                   source: str = "<file>") -> HeaderMap:
+def resolve_header(header_line: str, column_map: dict[str, str] | None = None, source: str = "<file>") -> HeaderMap:
     """Work out the delimiter and which column holds the time and each vital; raise CsvError."""
     line = header_line.replace("\ufeff", "").rstrip("\r\n")
     delimiter = _sniff_delimiter(line)
@@ -235,10 +426,7 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
             )
         if idx in chosen.values():
             other = next(v for v, i in chosen.items() if i == idx)
-            raise CsvError(
-                f"Cannot load '{source}': column '{clip(header)}' is mapped to both {other} "
-                f"and {key}."
-            )
+            raise CsvError(f"Cannot load '{source}': column '{clip(header)}' is mapped to both {other} and {key}.")
         chosen[key] = idx
         cls = _classify(names[idx])
         extras[key] = cls[3] if cls and cls[0] == key else {}
@@ -285,8 +473,7 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         shown = f"'{clip(names[i])}'"
         return f"{shown} (column {i + 1})" if names[i] in dup_names else shown
 
-    unrecognised = [label(i) for i in range(n_fields) if i not in used and i not in losers
-                    and names[i]]
+    unrecognised = [label(i) for i in range(n_fields) if i not in used and i not in losers and names[i]]
     unnamed = sum(1 for i in range(n_fields) if i not in used and not names[i])
     parts = []
     if unrecognised:
@@ -296,8 +483,7 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         by_vital.setdefault(losers[i], []).append(label(i))
     for vital in _FIELDS:
         if vital in by_vital:
-            parts.append(f"{', '.join(by_vital[vital])} "
-                         f"({vital} is read from {label(chosen[vital])})")
+            parts.append(f"{', '.join(by_vital[vital])} ({vital} is read from {label(chosen[vital])})")
     if unnamed:
         parts.append(f"{unnamed} unnamed column{'s' if unnamed > 1 else ''}")
     ignored = [names[i] for i in range(n_fields) if i not in used]
@@ -305,18 +491,15 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
         n_ign = len(ignored)
         notes.append(f"Ignored {n_ign} column{'s' if n_ign != 1 else ''}: {'; '.join(parts)}.")
 
-    renamed = [f"{v} from {label(i)}" for v, i in chosen.items()
-               if names[i].strip().lower() != v]
+    renamed = [f"{v} from {label(i)}" for v, i in chosen.items() if names[i].strip().lower() != v]
     if renamed:
         notes.append(f"Columns read as: {', '.join(renamed)}.")
     fahrenheit = bool(extras.get("temp", {}).get("fahrenheit")) and "temp" in vital_index
     if fahrenheit:
-        notes.append(f"Temperature column {label(chosen['temp'])} is in °F; "
-                     f"it was converted to °C.")
+        notes.append(f"Temperature column {label(chosen['temp'])} is in °F; it was converted to °C.")
     scale = float(extras.get("time", {}).get("scale", 1.0))
     if scale != 1.0:
-        notes.append(f"Time column {label(chosen['time'])} is in milliseconds; "
-                     f"it was converted to seconds.")
+        notes.append(f"Time column {label(chosen['time'])} is in milliseconds; it was converted to seconds.")
 
     # "datetime_utc", "Time (UTC)": the header itself says the zone, whatever --tz says.
     time_utc = "utc" in "".join(c for c in names[chosen["time"]].lower() if c.isalpha())
@@ -337,7 +520,6 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None,
     )
 
 
-
 def find_header(text: str, column_map, path: str) -> tuple[int, HeaderMap, str]:
     """(0-based line index of the header, the resolved header, the text after it).
 
@@ -356,7 +538,7 @@ def find_header(text: str, column_map, path: str) -> tuple[int, HeaderMap, str]:
             tried += 1
             try:
                 header = resolve_header(line, column_map, source=path)
-                return index, header, ("" if end < 0 else text[end + 1:])
+                return index, header, ("" if end < 0 else text[end + 1 :])
             except CsvError as exc:
                 first_error = first_error or exc
         if end < 0:
@@ -367,9 +549,10 @@ def find_header(text: str, column_map, path: str) -> tuple[int, HeaderMap, str]:
         raise CsvError(f"Cannot load '{path}': the file is empty.")
     first = next(ln for ln in text.split("\n", HEADER_SEARCH_LINES) if ln.strip())
     cells = [c.strip() for c in re.split(r"[,;\t|]", first.replace("\ufeff", "")) if c.strip()]
-    looks_like_data = cells and sum(bool(re.fullmatch(r"[-+]?[\d.,:T Z+-]+", c)) for c in cells) \
-        > len(cells) / 2
+    looks_like_data = cells and sum(bool(re.fullmatch(r"[-+]?[\d.,:T Z+-]+", c)) for c in cells) > len(cells) / 2
     if looks_like_data and column_map is None:
-        raise CsvError(f"Cannot load '{path}': its first line '{clip(first.strip(), 50)}' holds "
-                       f"data, not column names; add a header line such as time,hr,sbp,dbp.")
+        raise CsvError(
+            f"Cannot load '{path}': its first line '{clip(first.strip(), 50)}' holds "
+            f"data, not column names; add a header line such as time,hr,sbp,dbp."
+        )
     raise first_error

@@ -47,7 +47,6 @@ class Batch:
     dst_guess: bool = False  # ambiguous local times at a clock change were read as summer time
 
 
-
 def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
     """Split data lines into text pandas can read safely and lines rejected for their shape.
 
@@ -95,8 +94,11 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
             try:  # strict: a quote left open is an error, not a field silently closed
                 fields = next(csv.reader([ln], delimiter=d, strict=True))
             except (csv.Error, StopIteration) as exc:
-                why = ("a quoted field is not closed on this line" if ln.count('"') % 2 else
-                       f"the line is not valid CSV ({exc})")
+                why = (
+                    "a quoted field is not closed on this line"
+                    if ln.count('"') % 2
+                    else f"the line is not valid CSV ({exc})"
+                )
                 rejected.append(RejectedLine(line_no, why))
                 continue
         else:
@@ -119,18 +121,29 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
     return "\n".join(good), first_line_no + idx.astype(np.int64), rejected, blank
 
 
-def _read_fields(body: str | bytes, n_rows: int, header: HeaderMap, usecols: list[int],
-                 decimal: str) -> dict[int, pd.Series]:
+def _read_fields(
+    body: str | bytes, n_rows: int, header: HeaderMap, usecols: list[int], decimal: str
+) -> dict[int, pd.Series]:
     """The used columns of the good lines as Series (numeric where pandas could tell)."""
     data = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             df = pd.read_csv(
-                io.BytesIO(data), sep=header.delimiter, header=None, usecols=usecols,
-                engine="c", quoting=csv.QUOTE_NONE, na_values=EXTRA_NA, keep_default_na=True,
-                decimal=decimal, skip_blank_lines=False, index_col=False, low_memory=False,
-                encoding="utf-8", encoding_errors="replace",
+                io.BytesIO(data),
+                sep=header.delimiter,
+                header=None,
+                usecols=usecols,
+                engine="c",
+                quoting=csv.QUOTE_NONE,
+                na_values=EXTRA_NA,
+                keep_default_na=True,
+                decimal=decimal,
+                skip_blank_lines=False,
+                index_col=False,
+                low_memory=False,
+                encoding="utf-8",
+                encoding_errors="replace",
             )
         if len(df) == n_rows and all(c in df.columns for c in usecols):
             return {c: df[c] for c in usecols}
@@ -146,9 +159,9 @@ def _read_fields(body: str | bytes, n_rows: int, header: HeaderMap, usecols: lis
     return {c: pd.Series(v, dtype=object) for c, v in cols.items()}
 
 
-
-def parse_batch(lines: list[str], header: HeaderMap, first_line_no: int,
-                assume_tz: str = "UTC", time_kind: str | None = None) -> Batch:
+def parse_batch(
+    lines: list[str], header: HeaderMap, first_line_no: int, assume_tz: str = "UTC", time_kind: str | None = None
+) -> Batch:
     """Parse complete data lines (no header) whose first one is physical line `first_line_no`.
 
     Line ends ("\\n", "\\r\\n") may be present or not. `time_kind` ("absolute"/"relative")
@@ -162,15 +175,13 @@ def parse_batch(lines: list[str], header: HeaderMap, first_line_no: int,
     return parse_body(body, header, first_line_no, assume_tz, time_kind)
 
 
-def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
-               time_kind: str | None) -> Batch:
+def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str, time_kind: str | None) -> Batch:
     """Parse data lines joined by "\\n" (no "\\r"), the first being line `first_line_no`."""
     body, good_nos, rejected, blank = _prepare_body(body, header, first_line_no)
     vitals = list(header.vital_index)
     n = len(good_nos)
     if not n:
-        return Batch(np.empty(0), {v: np.empty(0) for v in vitals}, good_nos, rejected,
-                     time_kind, blank_lines=blank)
+        return Batch(np.empty(0), {v: np.empty(0) for v in vitals}, good_nos, rejected, time_kind, blank_lines=blank)
     usecols = sorted({header.time_index, *header.vital_index.values()})
     head = body[:20000]
     if isinstance(head, bytes):
@@ -178,8 +189,7 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
     decimal = "," if header.decimal_comma and _DECIMAL_COMMA_RE.search(head) else "."
     series = _read_fields(body, n, header, usecols, decimal)
 
-    secs, reasons, kind, naive, epoch, dst = parse_times(series[header.time_index], header,
-                                                    assume_tz, time_kind)
+    secs, reasons, kind, naive, epoch, dst = parse_times(series[header.time_index], header, assume_tz, time_kind)
     bad_row = np.isnan(secs)
     no_time = bad_row.copy()
     vital_bad = np.zeros(n, bool)
@@ -222,14 +232,23 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
         columns = {v: c[keep] for v, c in columns.items()}
     if not keep.any() and time_kind is None:
         kind = None
-    return Batch(secs, columns, good_nos, rejected, kind, naive_times=int(naive[keep].sum()),
-                 epoch_numbers=epoch, decimal_commas=saw_comma and n > 0, blank_lines=blank,
-                 dst_guess=dst)
+    return Batch(
+        secs,
+        columns,
+        good_nos,
+        rejected,
+        kind,
+        naive_times=int(naive[keep].sum()),
+        epoch_numbers=epoch,
+        decimal_commas=saw_comma and n > 0,
+        blank_lines=blank,
+        dst_guess=dst,
+    )
 
 
-def parse_lines(lines: list[str], header: HeaderMap, first_line_no: int,
-                assume_tz: str = "UTC"
-                ) -> tuple[np.ndarray, dict[str, np.ndarray], list[RejectedLine], str | None]:
+def parse_lines(
+    lines: list[str], header: HeaderMap, first_line_no: int, assume_tz: str = "UTC"
+) -> tuple[np.ndarray, dict[str, np.ndarray], list[RejectedLine], str | None]:
     """(times, columns, rejected, time_kind) for complete data lines; see `parse_batch`."""
     b = parse_batch(lines, header, first_line_no, assume_tz)
     return b.times, b.columns, b.rejected, b.time_kind

@@ -55,8 +55,9 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def load_csv(path, column_map: dict[str, str] | None = None,
-             assume_tz: str = "UTC", *, skip_unterminated_last_line: bool = False) -> LoadResult:
+def load_csv(
+    path, column_map: dict[str, str] | None = None, assume_tz: str = "UTC", *, skip_unterminated_last_line: bool = False
+) -> LoadResult:
     """Load a whole CSV of vital signs into a VitalStore; raise CsvError if it cannot be read.
 
     skip_unterminated_last_line: for a file whose every line is written with its newline (a
@@ -74,8 +75,10 @@ def load_csv(path, column_map: dict[str, str] | None = None,
     if h:
         skipped = sum(1 for ln in text.split("\n", h)[:h] if ln.strip())
         if skipped:
-            notes.append(f"{_plural(skipped, 'line')} before the header (line {h + 1}) "
-                         f"{'was' if skipped == 1 else 'were'} skipped.")
+            notes.append(
+                f"{_plural(skipped, 'line')} before the header (line {h + 1}) "
+                f"{'was' if skipped == 1 else 'were'} skipped."
+            )
     notes.extend(header.notes)
     if header.delimiter != ",":
         notes.append(f"Fields are separated by {DELIMITER_NAMES[header.delimiter]}s.")
@@ -85,21 +88,24 @@ def load_csv(path, column_map: dict[str, str] | None = None,
     if batch.time_kind == "absolute":
         if batch.naive_times:
             utc = tz == "UTC" or header.time_utc
-            where = ("UTC, as the column's name says" if header.time_utc else
-                     "UTC" if utc else f"local time in {tz}")
+            where = "UTC, as the column's name says" if header.time_utc else "UTC" if utc else f"local time in {tz}"
             n_abs = len(batch.times)
-            which = ("The times in the file carry" if batch.naive_times >= n_abs else
-                     f"{batch.naive_times} of the {n_abs} times in the file carry")
+            which = (
+                "The times in the file carry"
+                if batch.naive_times >= n_abs
+                else f"{batch.naive_times} of the {n_abs} times in the file carry"
+            )
             notes.append(
                 f"{which} no UTC offset; they were read as {where}"
                 + ("; give the recording's time zone if that is wrong." if tz == "UTC" and not header.time_utc else ".")
             )
         if batch.dst_guess:
-            notes.append(f"Some local times fell in the hour repeated when clocks went back in "
-                         f"{tz}; they were read as summer time.")
+            notes.append(
+                f"Some local times fell in the hour repeated when clocks went back in "
+                f"{tz}; they were read as summer time."
+            )
         if batch.epoch_numbers:
-            notes.append("Times are numbers that look like Unix epoch time; they were read as "
-                         "absolute times (UTC).")
+            notes.append("Times are numbers that look like Unix epoch time; they were read as absolute times (UTC).")
     elif batch.time_kind == "relative":
         notes.append("Times are seconds since the start of the recording (no date).")
     if batch.decimal_commas:
@@ -109,43 +115,58 @@ def load_csv(path, column_map: dict[str, str] | None = None,
     if rejected:
         shown = "; ".join(f"line {r.line} ({r.reason})" for r in rejected[:5])
         more = f"; and {len(rejected) - 5} more" if len(rejected) > 5 else ""
-        notes.append(f"{_plural(len(rejected), 'line')} {'was' if len(rejected) == 1 else 'were'} "
-                     f"rejected and the rest loaded: {shown}{more}.")
+        notes.append(
+            f"{_plural(len(rejected), 'line')} {'was' if len(rejected) == 1 else 'were'} "
+            f"rejected and the rest loaded: {shown}{more}."
+        )
 
     merged = sort_and_merge(batch.times, batch.columns, batch.line_nos)
     if merged.empty_rows:
-        notes.append(f"{_plural(merged.empty_rows, 'row')} had a time but no vital-sign value "
-                     f"and {'was' if merged.empty_rows == 1 else 'were'} skipped.")
+        notes.append(
+            f"{_plural(merged.empty_rows, 'row')} had a time but no vital-sign value "
+            f"and {'was' if merged.empty_rows == 1 else 'were'} skipped."
+        )
     if merged.out_of_order:
         was = "was" if merged.out_of_order == 1 else "were"
-        notes.append(f"{_plural(merged.out_of_order, 'row')} {was} out of time order (time "
-                     f"first goes backwards at line {merged.first_out_of_order_line}); the rows "
-                     f"were sorted by time.")
+        notes.append(
+            f"{_plural(merged.out_of_order, 'row')} {was} out of time order (time "
+            f"first goes backwards at line {merged.first_out_of_order_line}); the rows "
+            f"were sorted by time."
+        )
     if merged.duplicate_times:
-        notes.append(f"{_plural(merged.duplicate_times, 'timestamp')} appeared on more than one "
-                     f"row ({merged.duplicate_rows} rows in all); the rows sharing a timestamp "
-                     f"were merged into one reading.")
+        notes.append(
+            f"{_plural(merged.duplicate_times, 'timestamp')} appeared on more than one "
+            f"row ({merged.duplicate_rows} rows in all); the rows sharing a timestamp "
+            f"were merged into one reading."
+        )
     if merged.conflicts:
-        notes.append(f"At {_plural(merged.conflicts, 'merged timestamp')} the rows gave different "
-                     f"values for the same vital; the first row's value was kept "
-                     f"(e.g. {merged.conflict_example}).")
+        notes.append(
+            f"At {_plural(merged.conflicts, 'merged timestamp')} the rows gave different "
+            f"values for the same vital; the first row's value was kept "
+            f"(e.g. {merged.conflict_example})."
+        )
 
     store = VitalStore()
     store.extend(merged.times, merged.columns)
     derived = int(store.map_derived().sum())
     if derived:
         if "map" in header.vital_index:
-            notes.append(f"MAP was empty on {_plural(derived, 'reading')} with SBP and DBP; "
-                         f"it was computed as (SBP + 2 x DBP) / 3 there.")
+            notes.append(
+                f"MAP was empty on {_plural(derived, 'reading')} with SBP and DBP; "
+                f"it was computed as (SBP + 2 x DBP) / 3 there."
+            )
         else:
-            notes.append(f"The file has no MAP column; MAP was computed as (SBP + 2 x DBP) / 3 "
-                         f"for the {_plural(derived, 'reading')} with SBP and DBP.")
+            notes.append(
+                f"The file has no MAP column; MAP was computed as (SBP + 2 x DBP) / 3 "
+                f"for the {_plural(derived, 'reading')} with SBP and DBP."
+            )
     artifacts = store.artifact_count()
     flagged = {v: c for v, c in artifacts.items() if c}
     if flagged:
         listed = ", ".join(f"{v} {c}" for v, c in flagged.items())
-        notes.append(f"Implausible values were kept but flagged as artifacts and are not used for "
-                     f"limit alarms: {listed}.")
+        notes.append(
+            f"Implausible values were kept but flagged as artifacts and are not used for limit alarms: {listed}."
+        )
     if len(store) == 0:
         notes.append("No readings were loaded from the file.")
     return LoadResult(

@@ -38,8 +38,7 @@ class Merged:
     empty_rows: int = 0  # rows with a time but no vital value (dropped)
 
 
-def sort_and_merge(times: np.ndarray, columns: dict[str, np.ndarray],
-                   line_nos: np.ndarray | None = None) -> Merged:
+def sort_and_merge(times: np.ndarray, columns: dict[str, np.ndarray], line_nos: np.ndarray | None = None) -> Merged:
     """Drop rows without any vital, sort by time (stable), merge rows sharing a timestamp.
 
     Merging combines the non-empty values of the rows; when two rows give different values for
@@ -91,8 +90,9 @@ def sort_and_merge(times: np.ndarray, columns: dict[str, np.ndarray],
                     if example is None:
                         i = int(np.flatnonzero(clash)[0])
                         g = gid[i]
-                        example = (f"line {int(lines[i])} gives {v} {c[i]:g} where line "
-                                   f"{int(lines[first[g]])} gave {val[g]:g}")
+                        example = (
+                            f"line {int(lines[i])} gives {v} {c[i]:g} where line {int(lines[first[g]])} gave {val[g]:g}"
+                        )
                 merged_cols[v] = val
             m.conflicts = int(conflict_groups.sum())
             m.conflict_example = example

@@ -24,8 +24,10 @@ from monitor.sources.csv.headers import HeaderMap
 __all__ = ["check_zone", "parse_times"]
 
 _UTC_NAMES = ("UTC", "Z", "ETC/UTC", "GMT", "ETC/GMT")
-_ISO_OFFSET_RE = (r"(?:[Tt]|\s)\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*"
-                  r"(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$")
+_ISO_OFFSET_RE = (
+    r"(?:[Tt]|\s)\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*"
+    r"(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+)
 
 
 def check_zone(assume_tz: str, path: str) -> str:
@@ -37,10 +39,10 @@ def check_zone(assume_tz: str, path: str) -> str:
 
         zoneinfo.ZoneInfo(tz)
     except Exception:  # ZoneInfoNotFoundError, ValueError for odd names
-        raise CsvError(f"Cannot load '{path}': '{clip(tz)}' is not a known time zone name "
-                       f"(use one like UTC or Europe/Berlin).") from None
+        raise CsvError(
+            f"Cannot load '{path}': '{clip(tz)}' is not a known time zone name (use one like UTC or Europe/Berlin)."
+        ) from None
     return tz
-
 
 
 def _epoch_seconds(dt: pd.Series) -> np.ndarray:
@@ -168,15 +170,13 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
             text = st
             isdate = st.str.match(_DATE_RE).to_numpy(dtype=bool, na_value=False) & ~na
             if isdate.any():
-                dates = st[isdate].str.replace(r"^(\d{4})/(\d{1,2})/(\d{1,2})", r"\1-\2-\3",
-                                               regex=True)
+                dates = st[isdate].str.replace(r"^(\d{4})/(\d{1,2})/(\d{1,2})", r"\1-\2-\3", regex=True)
                 # "... 09:00:00 UTC": a zone name _ISO_OFFSET_RE accepts but the parsers do not.
                 dates = dates.str.replace(r"(?i)(\d)\s*(?:UTC|GMT)$", r"\1+00:00", regex=True)
                 iso[isdate], naive[isdate], dst = _parse_iso(dates, assume_tz)
             rest = ~na & ~isdate
             if rest.any():
-                num[rest] = pd.to_numeric(st[rest], errors="coerce").to_numpy(
-                    dtype=float, na_value=np.nan) * scale
+                num[rest] = pd.to_numeric(st[rest], errors="coerce").to_numpy(dtype=float, na_value=np.nan) * scale
     is_iso = ~np.isnan(iso)
     is_num = ~np.isnan(num)
     finite = np.isfinite(num)
@@ -213,12 +213,9 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
             continue
         shown = clip(text.iloc[i]) if text is not None else f"{num[i]:g}"
         if kind == "relative" and is_iso[i]:
-            reasons[i] = (f"time '{shown}' is a date and time, but this file gives times as "
-                          f"seconds since the start")
+            reasons[i] = f"time '{shown}' is a date and time, but this file gives times as seconds since the start"
         elif kind == "absolute" and is_num[i] and finite[i]:
-            reasons[i] = (f"time '{shown}' is a number, but this file gives times as dates "
-                          f"and times")
+            reasons[i] = f"time '{shown}' is a number, but this file gives times as dates and times"
         else:
             reasons[i] = f"time '{shown}' is not a time"
     return secs, reasons, kind, naive_mask, epoch_count, dst
-

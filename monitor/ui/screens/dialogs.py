@@ -42,8 +42,17 @@ class DoseScreen(SafeModal[dict | None]):
         Binding("enter", "confirm", "Record anyway", show=False),
     ]
 
-    def __init__(self, kind: str, mode: str, now: float, now_text: str, absolute: bool | None, tz,
-                 default_amount: float | None = None, concern: Callable[[], str | None] | None = None):
+    def __init__(
+        self,
+        kind: str,
+        mode: str,
+        now: float,
+        now_text: str,
+        absolute: bool | None,
+        tz,
+        default_amount: float | None = None,
+        concern: Callable[[], str | None] | None = None,
+    ):
         super().__init__()
         self.kind, self.mode, self.now, self.absolute, self.tz = kind, mode, now, absolute, tz
         self.now_text = now_text
@@ -148,8 +157,11 @@ class QuitScreen(SafeModal[bool]):
     """Ending a session is deliberate: ask."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "End session"), Binding("n", "answer(False)", "Keep monitoring"),
-        Binding("escape", "answer(False)", "Keep monitoring"), Binding("q", "answer(False)", show=False)]
+        Binding("y", "answer(True)", "End session"),
+        Binding("n", "answer(False)", "Keep monitoring"),
+        Binding("escape", "answer(False)", "Keep monitoring"),
+        Binding("q", "answer(False)", show=False),
+    ]
 
     def __init__(self, mode: str, folder: str):
         super().__init__()
@@ -242,6 +254,12 @@ class HelpScreen(SafeModal[None]):
         """At once, not animated: each key of a held arrow moves the text one line."""
         box = self.query_one("#help-text", VerticalScroll)
         y, page = box.scroll_y, box.scrollable_content_region.height
-        target = {"up": y - 1, "down": y + 1, "pageup": y - page, "pagedown": y + page, "home": 0,
-                  "end": box.max_scroll_y}[key]
+        target = {
+            "up": y - 1,
+            "down": y + 1,
+            "pageup": y - page,
+            "pagedown": y + page,
+            "home": 0,
+            "end": box.max_scroll_y,
+        }[key]
         box.scroll_to(y=target, animate=False, immediate=True)

@@ -47,9 +47,18 @@ class TrendChart(Widget):
         self._title = ""
         self.renders = 0  # how many times the strips were rebuilt (tests, benchmark)
 
-    def show(self, make_view: Callable[[], ChartView], data_key: object, window_name: str,
-             window: tuple[float, float] | None, absolute: bool | None, tz, decimals: int, now: float,
-             title: str) -> None:
+    def show(
+        self,
+        make_view: Callable[[], ChartView],
+        data_key: object,
+        window_name: str,
+        window: tuple[float, float] | None,
+        absolute: bool | None,
+        tz,
+        decimals: int,
+        now: float,
+        title: str,
+    ) -> None:
         """Rebuild when the window, the size or the time axis (one column) moved, or when the
         chart's own data changed and at least MIN_REBUILD_S passed since the last rebuild."""
         full = f"{title} · {window_name}"
@@ -75,8 +84,12 @@ class TrendChart(Widget):
         layout_key = (window_name, w, h, t_col, window is None)
         if layout_key == self._layout_key and data_key == self._data_key:
             return
-        if (layout_key == self._layout_key and now is not None and self._built_at is not None
-                and now - self._built_at < MIN_REBUILD_S):
+        if (
+            layout_key == self._layout_key
+            and now is not None
+            and self._built_at is not None
+            and now - self._built_at < MIN_REBUILD_S
+        ):
             return  # only new data: wait a little, several readings make one redraw
         self._layout_key, self._data_key = layout_key, data_key
         if now is not None:
@@ -187,7 +200,7 @@ class TrendChart(Widget):
         if len(left) + len(right) + 2 <= plot_w:
             for lab, start in ((left, 0), (right, plot_w - len(right))):
                 if not marked & set(range(start, start + len(lab))):
-                    axis[start:start + len(lab)] = list(lab)
+                    axis[start : start + len(lab)] = list(lab)
         segs = [Segment(" " * GUTTER)]
         segs += [Segment(ch, st) for ch, st in zip(axis, styles)]
         return Strip(segs, w).simplify()

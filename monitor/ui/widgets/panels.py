@@ -95,8 +95,13 @@ class Notices(ShowOnce):
             return
         self._last = key
         self.set_class(bool(notices), "-shown")
-        lines = [Text(_fit(f" {n.text} ", width).ljust(width) if n.kind == "no-limits" else _fit(f" {n.text}", width),
-                      palette.NOTICE.get(n.kind, "bold")) for n in notices]
+        lines = [
+            Text(
+                _fit(f" {n.text} ", width).ljust(width) if n.kind == "no-limits" else _fit(f" {n.text}", width),
+                palette.NOTICE.get(n.kind, "bold"),
+            )
+            for n in notices
+        ]
         self.update(Text("\n").join(lines), layout=True)
 
 
@@ -151,8 +156,7 @@ def big_digits(text: str) -> list[str]:
     """Three lines of large characters for a tile value (digits, '/', '.', '-')."""
     from textual.renderables.digits import DIGITS, DIGITS3X3_BOLD
 
-    extra = {"/": ("  ╻", " ╱ ", "╹  "), ".": ("  ", "  ", "▪ "), "-": ("   ", "╺━╸", "   "),
-             " ": ("  ", "  ", "  ")}
+    extra = {"/": ("  ╻", " ╱ ", "╹  "), ".": ("  ", "  ", "▪ "), "-": ("   ", "╺━╸", "   "), " ": ("  ", "  ", "  ")}
     rows = ["", "", ""]
     for ch in text:
         glyph: tuple[str, ...]
