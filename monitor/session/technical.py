@@ -92,6 +92,7 @@ class TechnicalAlarms:
         hold: float | None = None,
         at: float | None = None,
     ) -> None:
+        """Through the engine as a recorded control; before the first reading, as a pre-clock alarm."""
         t = at if at is not None else self._event_now()
         if action == "raise" and hold:
             self._expires[name] = self._monotonic() + hold
