@@ -41,7 +41,7 @@ def burden(tree: Path, path: Path) -> tuple[float, Counter]:
     )
     d = json.loads(out.stdout)
     c: Counter = Counter()
-    for alarm, priority, state in d["events"]:
+    for _alarm, priority, state in d["events"]:
         if state == "active":
             c["technical" if priority == "technical" else priority] += 1
         elif state == "escalated":

@@ -14,20 +14,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import session  # noqa: E402
+from bench_engine import session
 
 
 def write_csv(path: Path) -> int:
     df = session()
-    start = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc).timestamp()
-    stamps = [datetime.fromtimestamp(start + t, timezone.utc).isoformat() for t in df["time"]]
+    start = datetime(2026, 11, 28, 9, 0, tzinfo=UTC).timestamp()
+    stamps = [datetime.fromtimestamp(start + t, UTC).isoformat() for t in df["time"]]
     with open(path, "w") as f:
         f.write("time,hr,sbp,dbp,map,spo2,temp,rr\n")
-        for ts, hr, sbp, dbp in zip(stamps, df["hr"], df["sbp"], df["dbp"]):
+        for ts, hr, sbp, dbp in zip(stamps, df["hr"], df["sbp"], df["dbp"], strict=True):
             f.write(f"{ts},{hr:g},{'' if sbp != sbp else f'{sbp:g}'},{'' if dbp != dbp else f'{dbp:g}'},,,,\n")
     return len(df)
 

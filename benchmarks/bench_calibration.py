@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulators.cohort import DEFAULT_DOSES, format_table, run_cohort  # noqa: E402
-from simulators.generate import simulate  # noqa: E402
-from simulators.writer import csv_text  # noqa: E402
+from simulators.cohort import DEFAULT_DOSES, format_table, run_cohort
+from simulators.generate import simulate
+from simulators.writer import csv_text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,9 +15,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
-from monitor.core.readings import Reading, VitalStore  # noqa: E402
-from monitor.core.thresholds_loader import load_thresholds  # noqa: E402
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.readings import Reading, VitalStore
+from monitor.core.thresholds_loader import load_thresholds
 
 
 def session(hours: float = 8.0, seed: int = 1) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def simulated_sessions(th) -> None:
             t, _ = fit_stale_rules(th, s.store)
             controls = s.controls()
             n = len(s.store)
-            best = best_of(lambda: AlarmEngine(t).run(s.store, controls))
+            best = best_of(lambda t=t, s=s, controls=controls: AlarmEngine(t).run(s.store, controls))
             events = len(AlarmEngine(t).run(s.store, controls))
             print(f"simulated {name:<13}: {n:,} readings, {events:>4} events: run {n / best:>12,.0f} readings/s")
 

@@ -33,7 +33,7 @@ import tempfile
 import termios
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,7 +138,7 @@ class Terminal:
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
 
 
 def line(t: float, i: int, hr: int) -> str:
@@ -234,7 +234,8 @@ def bench_8h(work: Path, cols: int, rows: int, speed: float) -> dict:
     rss, hwm = term.memory_mb()
     term.trim()
     term.stop()
-    rows_recorded = sum(1 for _ in open(work / "rec2" / "readings.csv")) - 1
+    with open(work / "rec2" / "readings.csv") as fh:
+        rows_recorded = sum(1 for _ in fh) - 1
     return {"wall_s": wall, "rss_mb": rss, "hwm_mb": hwm, "cpu_pct": 100 * cpu / (wall + 3), "recorded": rows_recorded}
 
 

@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             str(sim),
         ]
     )
-    rows = sum(1 for _ in open(sim, encoding="utf-8")) - 1
+    with open(sim, encoding="utf-8") as fh:
+        rows = sum(1 for _ in fh) - 1
     print(
         f"vitals-monitor {__version__}, plotly {plotly.__version__}, python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs"

@@ -97,7 +97,8 @@ def format_table(results: list[CohortResult]) -> str:
         "Measured readings on the device schedule: cuff SBP (15/30 min, 5 min after >= 160/100), the HR",
         "shown at each cuff reading, temperature every 30 min; readings from the dose on.",
         "",
-        f"{'dose':>8}  {'SBP > 160':>9}  {'HR > 100':>8}  {'T > 38 °C':>9}  {'median peak HR':>14}  {'median peak SBP':>15}",
+        f"{'dose':>8}  {'SBP > 160':>9}  {'HR > 100':>8}  {'T > 38 °C':>9}  "
+        f"{'median peak HR':>14}  {'median peak SBP':>15}",
     ]
     for r in results:
         lines.append(

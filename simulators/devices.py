@@ -91,7 +91,7 @@ def run_cuff(
     duration_s: float,
     initial_dose_t: float | None,
     config: DeviceConfig,
-    forced: Forced = Forced(),
+    forced: Forced = Forced(),  # noqa: B008 - a frozen dataclass: one shared default is safe
 ) -> CuffResult:
     """Walk the cuff schedule for one subject. The schedule depends on the readings it gets."""
     sched = config.cuff

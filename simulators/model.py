@@ -267,7 +267,7 @@ def simulate_physiology(
         if k + 1 < steps:
             x = phi * x + gain * innov[:, :, k + 1]
 
-    col = lambda a: a[:, None]  # noqa: E731
+    col = lambda a: a[:, None]
     ds = col(subjects.drift_scale)
     hr = col(subjects.hr0) + col(subjects.e_hr) * drive + pop.hr_per_degc * therm
     sbp = col(subjects.sbp0) + col(subjects.e_sbp) * drive

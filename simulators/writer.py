@@ -11,12 +11,13 @@ ends in a newline. Events are appended to the events file at their times in the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -26,7 +27,7 @@ from monitor.core.vitals import VITALS
 from simulators.generate import SimSession
 
 HEADER = "time," + ",".join(VITALS)
-DEFAULT_START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 TIME_MODES = ("absolute", "relative")
 _DECIMALS = {"temp": 1}
 
@@ -43,7 +44,7 @@ def software_version() -> str:
         from importlib.metadata import version as dist_version
 
         return dist_version("vitals-monitor")
-    except Exception:  # noqa: BLE001 - any failure means "unknown"
+    except Exception:
         return "unknown"
 
 
@@ -52,13 +53,13 @@ def parse_start(text: str | None, now: Callable[[], float] = time.time) -> datet
     if text is None:
         return DEFAULT_START
     if text.strip().lower() == "now":
-        return datetime.fromtimestamp(int(now()), tz=timezone.utc)
+        return datetime.fromtimestamp(int(now()), tz=UTC)
     try:
         dt = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"'{text}' is not a start time; write it like 2026-11-28T09:00:00+00:00 or 'now'") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.replace(microsecond=0)
 
 
@@ -105,7 +106,7 @@ def format_lines(session: SimSession, start: datetime = DEFAULT_START, time_mode
     """Every data row of the canonical CSV, without newlines (vectorised per column)."""
     columns = [format_times(session.t, start, time_mode)]
     columns += [_format_column(name, session.columns[name]) for name in VITALS]
-    return [",".join(row) for row in zip(*columns)]
+    return [",".join(row) for row in zip(*columns, strict=True)]
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -117,7 +118,7 @@ def side_paths(out: Path) -> tuple[Path, Path]:
 
 def session_info(session: SimSession, start: datetime, time_mode: str = "absolute") -> dict:
     sc = session.scenario
-    stamp = start.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     initial = next((d.mg for d in sc.doses if d.kind == "initial"), None)
     return {
         "id": f"sim-{sc.name}-seed{session.seed}-{stamp}",
@@ -150,10 +151,8 @@ def _json_line(obj: dict) -> str:
 
 def _open_private(path: Path) -> int:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
+    with contextlib.suppress(OSError):  # e.g. a file system without modes
         os.fchmod(fd, 0o600)
-    except OSError:  # pragma: no cover - e.g. a file system without modes
-        pass
     return fd
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from monitor.core.readings import Reading
 from monitor.sources.feed import FeedUpdate
@@ -128,6 +128,6 @@ def csv_text(rows: list[Reading]) -> str:
     cols = ("hr", "sbp", "dbp", "map", "spo2", "temp", "rr")
     lines = ["time," + ",".join(cols)]
     for r in rows:
-        when = datetime.fromtimestamp(r.t, timezone.utc).isoformat()
+        when = datetime.fromtimestamp(r.t, UTC).isoformat()
         lines.append(f"{when}," + ",".join("" if math.isnan(getattr(r, c)) else f"{getattr(r, c):g}" for c in cols))
     return "\n".join(lines) + "\n"

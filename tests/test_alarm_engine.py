@@ -212,7 +212,7 @@ def test_pause_after_acknowledging_does_not_hide_a_new_alarm():
     e = feed([140] * 12)
     e.acknowledge(e.t)
     e.pause_audio(e.t)
-    for i in range(12):
+    for _ in range(12):
         e.feed(Reading(e.t + 1, hr=140, spo2=85))
     assert e.audible_rank(e.t) == 3
 

@@ -137,7 +137,7 @@ def test_valid_rows_are_never_lost(rows, junk, sep, eol, bom):
         if r == "junk" or all(v is None for v in r[1:]):
             continue
         slot = expected.setdefault(float(r[0]), {})
-        for name, v in zip(VITALS, r[1:]):
+        for name, v in zip(VITALS, r[1:], strict=False):  # a short row leaves the last vitals empty
             if v is not None and name not in slot:
                 slot[name] = v
     junk_lines = {i + 1 for i, k in enumerate(kinds) if k == "junk" and lines[i].replace(sep, "").strip()}

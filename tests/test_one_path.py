@@ -8,7 +8,7 @@ all there is to know, over the bridge's own file.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,7 +26,7 @@ TH = load_thresholds()
 
 
 def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).isoformat()
+    return datetime.fromtimestamp(t, UTC).isoformat()
 
 
 def line(t: float, hr="", sbp="", dbp="", spo2="") -> str:

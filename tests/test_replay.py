@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ from tests.support.screen import screen_text
 
 pytestmark = pytest.mark.slow  # the replay app under Pilot, over hours of recorded session
 
-UTC = timezone.utc
+UTC = UTC
 T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 DATA = Path(__file__).parent / "data"
 

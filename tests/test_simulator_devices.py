@@ -13,7 +13,7 @@ from simulators.model import HOUR, MINUTE
 from simulators.scenarios import BASELINE_S, get_scenario
 
 
-def _flat_cuff(sbp: float, dbp: float, duration=8 * HOUR, config=DeviceConfig(), forced=Forced(), seed=0):
+def _flat_cuff(sbp: float, dbp: float, duration=8 * HOUR, config=DeviceConfig(), forced=Forced(), seed=0):  # noqa: B008 - frozen
     grid = np.arange(0, duration + 61, 60.0)
     return run_cuff(
         np.random.default_rng(seed), np.random.default_rng(seed + 1), grid,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from monitor.core.readings import Reading, VitalStore
 from monitor.sources.simulated import SimulatedFeed
 
-START = datetime(2026, 11, 28, 9, tzinfo=timezone.utc)
+START = datetime(2026, 11, 28, 9, tzinfo=UTC)
 
 
 def test_poll_hands_out_due_readings_in_order_with_epoch_times():

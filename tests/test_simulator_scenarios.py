@@ -29,7 +29,7 @@ def _runs(mask: np.ndarray, t: np.ndarray) -> list[tuple[float, float]]:
     breaks = np.flatnonzero((np.diff(idx) != 1) | (np.diff(t[idx]) > 1))
     starts = np.r_[0, breaks + 1]
     ends = np.r_[breaks, len(idx) - 1]
-    return [(t[idx[s]], t[idx[e]]) for s, e in zip(starts, ends)]
+    return [(t[idx[s]], t[idx[e]]) for s, e in zip(starts, ends, strict=True)]
 
 
 def _limits_tripped(session) -> set[tuple[str, str]]:

@@ -267,7 +267,7 @@ def test_bad_file_gives_one_clear_message_per_problem(name: str) -> None:
     errors = info.value.errors
     expected = EXPECTED[name]
     assert len(errors) == len(expected), errors
-    for err, (key, fragment) in zip(errors, expected):
+    for err, (key, fragment) in zip(errors, expected, strict=True):
         assert "\n" not in err
         prefix = f"{path}: {key}: " if key else f"{path}: "
         assert err.startswith(prefix), err

@@ -4,7 +4,7 @@ technical alarms, resume; plus the small pure helpers (bell pattern, time input,
 from __future__ import annotations
 
 import math
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -38,7 +38,7 @@ def make_session(tmp_path=None, feed=None, **kw):
         user="nurse",
         **kw,
     )
-    s.tz = timezone.utc
+    s.tz = UTC
     s.start()
     return s, feed, clock
 
@@ -244,7 +244,7 @@ def test_resume_after_an_abrupt_end_restores_everything(tmp_path):
     clock2 = ManualClock(wall=T0 + 100, monotonic=5000.0)
     feed2 = ListFeed()
     s2 = Session(feed2, rs.stored_thresholds(), folder=tmp_path / "sess", clock=clock2, resume=rs)
-    s2.tz = timezone.utc
+    s2.tz = UTC
     s2.start()
     assert len(s2.store) == len(s.store)
     assert [(d.dose, d.amount_mg) for d in s2.doses] == [("initial", 120)]
@@ -304,14 +304,14 @@ def test_bell_pattern_per_priority():
 
 def test_time_and_amount_inputs():
     now = T0 + 3600
-    assert parse_time_input("", now, True, timezone.utc) == now
-    assert parse_time_input("5m ago", now, True, timezone.utc) == now - 300
-    assert parse_time_input("09:42", now, True, timezone.utc) == T0 + 42 * 60
+    assert parse_time_input("", now, True, UTC) == now
+    assert parse_time_input("5m ago", now, True, UTC) == now - 300
+    assert parse_time_input("09:42", now, True, UTC) == T0 + 42 * 60
     assert parse_time_input("+0:10:00", 900.0, False) == 600
     with pytest.raises(ValueError):
-        parse_time_input("25:00", now, True, timezone.utc)
+        parse_time_input("25:00", now, True, UTC)
     with pytest.raises(ValueError):
-        parse_time_input("soon", now, True, timezone.utc)
+        parse_time_input("soon", now, True, UTC)
     assert parse_amount("120 mg") == 120 and parse_amount("") is None
     for bad in ("abc", "0", "-5", "5000"):
         with pytest.raises(ValueError):

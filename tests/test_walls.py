@@ -73,7 +73,8 @@ from monitor.core.thresholds_loader import load_thresholds
 th = load_thresholds()
 st = VitalStore()
 for i in range(600):
-    st.append(Reading(1_795_856_400.0 + i, hr=80 + (60 if 200 < i < 300 else 0), sbp=170 if i % 300 == 0 else float("nan")))
+    hr = 80 + (60 if 200 < i < 300 else 0)
+    st.append(Reading(1_795_856_400.0 + i, hr=hr, sbp=170 if i % 300 == 0 else float("nan")))
 th, _ = fit_stale_rules(th, st)
 e = AlarmEngine(th)
 log = e.run(st, [])

@@ -35,7 +35,7 @@ class Reading:
         return (self.hr, self.sbp, self.dbp, self.map, self.spo2, self.temp, self.rr)
 
     def as_dict(self) -> dict[str, float]:
-        return dict(zip(VITALS, self.values()))
+        return dict(zip(VITALS, self.values(), strict=True))
 
 
 @dataclass
@@ -94,7 +94,7 @@ class VitalStore:
             raise OutOfOrderError("readings must be appended in time order")
         if i >= len(self._t):
             self._reserve(1)
-        values = dict(zip(VITALS, reading.values()))
+        values = dict(zip(VITALS, reading.values(), strict=True))
         sbp, dbp = values["sbp"], values["dbp"]
         if values["map"] != values["map"] and sbp == sbp and dbp == dbp:
             values["map"] = mean_arterial_pressure(sbp, dbp)

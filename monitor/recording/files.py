@@ -14,7 +14,7 @@ plain device CSV with no side files are read the same way.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.core.vitals import VITALS
@@ -36,7 +36,7 @@ class SessionError(Exception):
 def format_time(t: float, absolute: bool) -> str:
     if not absolute:
         return f"{t:.3f}".rstrip("0").rstrip(".")  # %g would round past 27 hours
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds" if t % 1 else "seconds")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds" if t % 1 else "seconds")
 
 
 def parse_time(value) -> float:
@@ -51,7 +51,7 @@ def parse_time(value) -> float:
         pass
     dt = datetime.fromisoformat(str(value))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
 
 

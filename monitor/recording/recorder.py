@@ -6,6 +6,7 @@ each record is written whole or not at all (see `SessionRecorder._write`).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -148,10 +149,8 @@ class SessionRecorder:
 
     def close(self) -> None:
         for f in (self._readings, self._events):
-            try:
+            with contextlib.suppress(OSError):
                 f.close()
-            except OSError:
-                pass
 
 
 def _drop_cut_line(path: Path) -> None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 MAX_LAG_S = 30.0  # never judge "no data" more than this much later than the stale limit
 LAG_MARGIN_S = 2.0

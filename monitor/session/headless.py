@@ -31,7 +31,7 @@ def run_headless(
 ) -> int:
     stop = {"now": False}
 
-    def ask_stop(signum, frame):  # noqa: ARG001
+    def ask_stop(signum, frame):
         stop["now"] = True
 
     old = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -7,8 +7,8 @@ had been fed live; doses, notes and the event log come from the recorded events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ class Session:
         self.feed = feed
         self.th = thresholds
         self.clock = clock or Clock()
-        self.tz = None  # the zone times are written in (the app sets it; None = local)
+        self.tz: tzinfo | None = None  # the zone times are written in (the app sets it; None = local)
         self.label = label or getattr(feed, "label", "") or "session"
         self.folder = Path(folder) if folder is not None else None
         self.sink = RecordingSink(

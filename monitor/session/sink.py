@@ -8,12 +8,14 @@ yet), and while the disk refuses, records wait in memory; a failed write is retr
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TextIO
 
 from monitor.recording import LOG_FILE, SessionError, SessionRecorder
 
@@ -38,7 +40,7 @@ class RecordingSink:
         self.backlog: deque = deque()
         self.failed_at: float | None = None  # monotonic time of the last failure to open or write
         self._last_try = -math.inf
-        self._log_fh = None
+        self._log_fh: TextIO | None = None
         self._pending_log: list[str] = []
 
     # -- opening -------------------------------------------------------------------------------
@@ -103,6 +105,8 @@ class RecordingSink:
         self._write_log(line)
 
     def _open_log(self) -> None:
+        if self.folder is None:
+            return
         try:
             fd = os.open(Path(self.folder) / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             self._log_fh = os.fdopen(fd, "a", encoding="utf-8")
@@ -114,6 +118,8 @@ class RecordingSink:
         self._pending_log = []
 
     def _write_log(self, line: str) -> None:
+        if self._log_fh is None:
+            return
         try:
             self._log_fh.write(line + "\n")
             self._log_fh.flush()
@@ -124,8 +130,6 @@ class RecordingSink:
         if self.recorder is not None:
             self.recorder.close()
         if self._log_fh is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._log_fh.close()
-            except OSError:
-                pass
             self._log_fh = None

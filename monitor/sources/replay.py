@@ -143,7 +143,7 @@ class ReplaySource:
         if derived.any():
             cols["map"] = np.where(derived, np.nan, cols["map"])
         self.cols = cols
-        self.rows: list[tuple] = list(zip(*(cols[v].tolist() for v in VITALS))) if len(self.tl) else []
+        self.rows: list[tuple] = list(zip(*(cols[v].tolist() for v in VITALS), strict=True)) if len(self.tl) else []
         self.actions = recorded_actions(rs)
         span = store.span()
         end = rs.end_time()

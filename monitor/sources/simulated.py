@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class FeedEvent:
 
     def record(self) -> dict:
         """The events.jsonl form: {"t": ISO 8601, "kind": ..., ...fields, "source": "simulator"}."""
-        iso = datetime.fromtimestamp(self.t, tz=timezone.utc).isoformat()
+        iso = datetime.fromtimestamp(self.t, tz=UTC).isoformat()
         return {"t": iso, "kind": self.kind, **self.fields, "source": "simulator"}
 
 
@@ -53,7 +53,7 @@ def _epoch(start: datetime | float | int | None) -> float:
         return float(int(time.time()))
     if isinstance(start, datetime):
         if start.tzinfo is None:
-            start = start.replace(tzinfo=timezone.utc)
+            start = start.replace(tzinfo=UTC)
         return start.timestamp()
     return float(start)
 
@@ -167,9 +167,9 @@ class SimulatedFeed:
 
         sc = self.session.scenario
         return {
-            "id": f"sim-{sc.name}-seed{self.seed}-{datetime.fromtimestamp(self.start, tz=timezone.utc):%Y%m%dT%H%M%SZ}",
+            "id": f"sim-{sc.name}-seed{self.seed}-{datetime.fromtimestamp(self.start, tz=UTC):%Y%m%dT%H%M%SZ}",
             "label": self.label,
-            "start": datetime.fromtimestamp(self.start, tz=timezone.utc).isoformat(),
+            "start": datetime.fromtimestamp(self.start, tz=UTC).isoformat(),
             "source": "simulator",
             "simulated": True,
             "scenario": sc.name,

@@ -14,6 +14,7 @@ high technical alarm of the session (and a traceback in monitor.log), and monito
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 from collections.abc import Callable
 from datetime import tzinfo
@@ -134,18 +135,17 @@ class MonitorApp(App):
     def guarded(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
-        except Exception as exc:  # noqa: BLE001 - the monitor never dies of a bug on the screen
+        except Exception as exc:
             self.report_error(where, exc)
             return None
 
     def report_error(self, where: str, exc: BaseException) -> None:
         self.session.internal_error(where, exc)
-        try:
+        # Telling the screen may fail too (the app shutting down); the alarm is raised already.
+        with contextlib.suppress(Exception):
             self.notify(
                 f"internal error {where}: {type(exc).__name__}; the monitor carries on", severity="error", timeout=6
             )
-        except Exception:  # noqa: BLE001, S110 - a failed toast must not hide the error's alarm
-            pass
 
     def _handle_exception(self, error: Exception) -> None:
         # The last resort: Textual would exit the app on any unhandled exception.
@@ -157,7 +157,7 @@ class MonitorApp(App):
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         try:
             return await super().run_action(action, default_namespace, namespaces)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.report_error(f"on the key for {action}", exc)
             return True
 
@@ -373,7 +373,7 @@ class MonitorApp(App):
             from monitor.report import write_report
 
             path = write_report(folder)  # the session folder's report.html
-        except Exception as exc:  # noqa: BLE001 - a report must never take the monitor down: say it, carry on
+        except Exception as exc:
             self.call_from_thread(self._say, f"report not written: {exc}", True)
             self.call_from_thread(self.session.write_log_line, f"report not written: {exc!r}")
             return
@@ -412,7 +412,7 @@ class MonitorApp(App):
             self.ended = True
             try:
                 self.session.stop()
-            except Exception as exc:  # noqa: BLE001 - the user asked to end: end, and leave a trace
+            except Exception as exc:
                 self.session.write_log_line(f"the session did not stop cleanly: {exc!r}")
 
 
@@ -447,7 +447,7 @@ def make_app(
     if user is None:
         try:
             user = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name is not an error
+        except Exception:
             user = ""
     session = Session(
         feed,

@@ -1,6 +1,6 @@
-"""The replay screen: the bedside app over a replay (`monitor.session.replay.ReplayController`), with a REPLAY badge, a position bar
-(alarm and dose marks) and the playback keys. Built by `make_replay_app(...)` (the CLI and the
-tests use the same factory).
+"""The replay screen: the bedside app over a replay (`monitor.session.replay.ReplayController`),
+with a REPLAY badge, a position bar (alarm and dose marks) and the playback keys. Built by
+`make_replay_app(...)` (the CLI and the tests use the same factory).
 
 Keys: space play/pause; + / - speed (1x 2x 5x 10x 30x 60x 120x 600x max); left / right seek 1 min,
 shift+left / shift+right 10 min; g go to a time; ] / [ next / previous alarm; Home / End;
@@ -11,8 +11,8 @@ the record (dose, note, acknowledge, pause) do nothing here: the recorded ones a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import tzinfo
-from typing import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -229,9 +229,7 @@ class ReplayApp(MonitorApp):
                 )
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in LIVE_ONLY:
-            return False  # a replay never adds to the record
-        return True
+        return action not in LIVE_ONLY  # a replay never adds to the record
 
     _drawn = -1e18
 

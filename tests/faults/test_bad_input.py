@@ -119,7 +119,7 @@ def _seconds(values: list) -> list[float]:
 
 def _same(got: np.ndarray, want: list) -> bool:
     return len(got) == len(want) and all(
-        (math.isnan(g) and math.isnan(w)) or g == w for g, w in zip(got.tolist(), map(float, want))
+        (math.isnan(g) and math.isnan(w)) or g == w for g, w in zip(got.tolist(), map(float, want), strict=True)
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -52,7 +52,7 @@ class Bed:
         self.path.write_text(HEADER)
         self.clock = ManualClock(wall=T0 + 5, monotonic=1000.0)
         self.s = Session(FileFeed(self.path), TH, folder=self.rec, clock=self.clock)
-        self.s.tz = timezone.utc
+        self.s.tz = UTC
         self.s.start()
         self.s.poll()
 

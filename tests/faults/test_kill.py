@@ -22,6 +22,7 @@ import subprocess
 import sys
 import termios
 import time
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -251,7 +252,6 @@ def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_
     Cut inside its last field, the line still has all its fields ("...,16" cut to "...,1": RR 1).
     On resume that cut line must not be read as a reading, and the whole reading, which the feed
     delivers again, must be recorded once."""
-    from datetime import timezone
 
     from monitor.core.thresholds_loader import load_thresholds
     from monitor.session import ManualClock, Session
@@ -280,7 +280,7 @@ def test_a_reading_cut_short_by_the_kill_is_recorded_whole_after_the_resume(tmp_
     assert len(rs.store) == 10 and rs.store.t[-1] == t0 + 9  # the cut line is not a reading
     clock2 = ManualClock(wall=t0 + 60, monotonic=5000.0)
     s2 = Session(FileFeed(src), rs.stored_thresholds(), folder=rec, clock=clock2, resume=rs)
-    s2.tz = timezone.utc
+    s2.tz = UTC
     s2.start()
     clock2.advance(1)
     s2.poll()

@@ -19,7 +19,7 @@ import os
 import re
 import tempfile
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +149,7 @@ def test_broken_lines_never_cost_a_valid_row(doc):
     data, valid = doc
     r = _load_csv_bytes(data)
     assert isinstance(r, LoadResult), r
-    got = dict(zip(r.store.t.tolist(), r.store.column("hr").tolist()))
+    got = dict(zip(r.store.t.tolist(), r.store.column("hr").tolist(), strict=True))
     for t, hr in valid.items():  # every valid row is there, with its own value
         assert got.get(t) == hr, (t, hr, got.get(t), r.rejected)
     assert set(got) == set(valid)  # and no broken line became a reading
@@ -386,7 +386,7 @@ def test_the_small_toml_writer_round_trips_the_default_file():
 
 
 LEAVES = list(_leaves(DEFAULT_DOC))
-WHEN = datetime(1979, 5, 27, 7, 32, tzinfo=timezone.utc)
+WHEN = datetime(1979, 5, 27, 7, 32, tzinfo=UTC)
 
 
 def _wrong_types(v) -> list:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import io
 import os
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 import pytest
@@ -91,7 +91,7 @@ class Bed:
         self.path.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n")
         self.clock = ManualClock(wall=T0 + 5, monotonic=1000.0)
         self.s = Session(FileFeed(self.path), TH, folder=self.rec, clock=self.clock, **kw)
-        self.s.tz = timezone.utc
+        self.s.tz = UTC
         self.s.start()
         self.n = 0
 

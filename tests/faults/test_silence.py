@@ -10,7 +10,7 @@ readings return; the recording must replay to the same alarm log.
 from __future__ import annotations
 
 import math
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class Bed:
         self.path.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n")
         self.clock = ManualClock(wall=T0 + 5, monotonic=1000.0)
         self.s = Session(FileFeed(self.path), TH, folder=self.rec, clock=self.clock)
-        self.s.tz = timezone.utc
+        self.s.tz = UTC
         self.s.start()
         self.i = 0  # the bridge's clock: seconds since T0
 

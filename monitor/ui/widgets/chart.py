@@ -202,5 +202,5 @@ class TrendChart(Widget):
                 if not marked & set(range(start, start + len(lab))):
                     axis[start : start + len(lab)] = list(lab)
         segs = [Segment(" " * GUTTER)]
-        segs += [Segment(ch, st) for ch, st in zip(axis, styles)]
+        segs += [Segment(ch, st) for ch, st in zip(axis, styles, strict=True)]
         return Strip(segs, w).simplify()
