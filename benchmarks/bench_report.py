@@ -78,8 +78,9 @@ def in_process(csv: Path, folder: Path, runs: int) -> tuple[float, float, dict]:
 
     from monitor.recording import load_session
     from monitor.report.data import build_report_data
-    from monitor.report.figure import build_figure, figure_stats
-    from monitor.report.page import write_report
+    from monitor.report.figure import build_figure
+    from monitor.report.plotly_parts import figure_stats
+    from monitor.report.writer import write_report
 
     tb, tr = [], []
     for _ in range(runs):

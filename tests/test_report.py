@@ -22,8 +22,11 @@ from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import SessionRecorder, load_session
 from monitor.report import write_report
 from monitor.report.data import build_report_data, drawable
-from monitor.report.figure import build_figure, decode, plotly_text
-from monitor.report.page import default_output, render_html, script_json
+from monitor.report.figure import build_figure
+from monitor.report.html_text import script_json
+from monitor.report.page import render_html
+from monitor.report.plotly_parts import decode, plotly_text
+from monitor.report.writer import default_output
 from tests.conftest import DATA, ROOT, examples
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00:00 UTC

@@ -19,8 +19,8 @@ from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.timetext import signed_hms
 from monitor.recording import SessionRecorder, load_session
 from monitor.report.data import Timebase, build_report_data
-from monitor.report.figure import decode
 from monitor.report.page import render_html
+from monitor.report.plotly_parts import decode
 from tests.conftest import ROOT
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00:00 UTC

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     # plotly is imported here, when the report is written, never when the parser is built.
     from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
-    from monitor.report.page import ReportError, default_output, write_report
+    from monitor.report.page import ReportError
+    from monitor.report.writer import default_output, write_report
     from monitor.sources.csv.errors import CsvError
 
     try:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 
 def write_report(session, path=None, thresholds=None, title=None, plotlyjs="inline"):
-    """See monitor.report.page.write_report."""
-    from monitor.report.page import write_report as _write
+    """See monitor.report.writer.write_report."""
+    from monitor.report.writer import write_report as _write
 
     return _write(session, path, thresholds=thresholds, title=title, plotlyjs=plotlyjs)
 
