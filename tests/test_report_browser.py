@@ -18,7 +18,7 @@ import pytest
 
 from monitor.recording import load_session
 from monitor.report import write_report
-from tests.test_report import PAYLOAD, make_session
+from tests.support.report_session import PAYLOAD, make_session
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]  # each test starts headless Chromium
 
