@@ -49,6 +49,19 @@ SPECS: dict[str, VitalSpec] = {
     "rr": VitalSpec("rr", "Respiratory rate", "/min", 1, 80, True, 0),
 }
 
+# Short names, for tables, legends and chart labels ("SpO₂" where typography allows).
+SHORT_NAMES: dict[str, str] = {
+    "hr": "HR", "sbp": "SBP", "dbp": "DBP", "map": "MAP", "spo2": "SpO2", "temp": "Temp", "rr": "RR",
+    "si": "SI", "bp": "BP",
+}  # fmt: skip
+
+
+def short_name(vital: str, *, subscript: bool = False) -> str:
+    """ "SBP", "SpO2" (or "SpO₂" with `subscript`); an unknown name in capitals."""
+    name = SHORT_NAMES.get(vital, str(vital).upper())
+    return name.replace("O2", "O₂") if subscript else name
+
+
 # A cuff reading whose systolic and diastolic are closer than this cannot be a measurement of a
 # circulating patient (a pulse pressure below 10 mmHg: a damped or failed reading).
 MIN_PULSE_PRESSURE = 10.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from monitor.core.priority import LOOK, PRIORITIES, marker
 from monitor.core.vitals import format_value
 from monitor.report.data import ReportData
-from monitor.report.plotly_parts import SHORT, Legend, rgba
+from monitor.report.plotly_parts import Legend, chart_name, rgba
 
 
 def limit_shapes(
@@ -52,7 +52,8 @@ def limit_shapes(
                             yid,
                             lim,
                             p,
-                            f"{SHORT[v]} {'≥' if direction == 'upper' else '≤'} {format_value(v, lim)} {marker(p)}",
+                            f"{chart_name(v)} {'≥' if direction == 'upper' else '≤'} "
+                            f"{format_value(v, lim)} {marker(p)}",
                             "dash",
                             group,
                         )
@@ -73,7 +74,7 @@ def limit_shapes(
         for (y, is_map), items in sorted(by_y.items()):
             top = max(items, key=lambda it: PRIORITIES.index(it[2]))[2]
             text = " · ".join(
-                f"{SHORT[v]} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {marker(p)}" for v, d, p in items
+                f"{chart_name(v)} {'≥' if d == 'upper' else '≤'} {format_value(v, y)} {marker(p)}" for v, d, p in items
             )
             group = "limit-map" if is_map else f"limit-{top}"
             shp = _hline(yid, y, top, text, "dot" if is_map else "dash", group)
@@ -108,7 +109,7 @@ def limit_shapes(
                     "legendgroup": group,
                     "showlegend": False,
                     "label": {
-                        "text": f"{SHORT[b.vital]} baseline {'+' if b.direction == 'upper' else '−'}"
+                        "text": f"{chart_name(b.vital)} baseline {'+' if b.direction == 'upper' else '−'}"
                         f"{b.delta:g} {marker(b.priority)}",
                         "textposition": "start",
                         "yanchor": "bottom",

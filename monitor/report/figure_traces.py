@@ -8,7 +8,7 @@ import numpy as np
 
 from monitor.core.vitals import SPECS, format_value
 from monitor.report.data import ReportData
-from monitor.report.plotly_parts import SHORT, VCOLOR, plotly_text, typed
+from monitor.report.plotly_parts import VCOLOR, chart_name, plotly_text, typed
 
 BP_DASH = {"sbp": "solid", "dbp": "dash", "map": "dot"}
 
@@ -54,7 +54,7 @@ def vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> None
             continue
         spec = SPECS[v]
         unit = plotly_text(spec.unit)
-        name = f"{SHORT[v]}"
+        name = f"{chart_name(v)}"
         if v == "map" and s.derived:
             name += " (computed)"
         trace = {
@@ -67,7 +67,7 @@ def vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> None
             "name": plotly_text(name),
             "legendgroup": v,
             "connectgaps": False,
-            "hovertemplate": f"<b>{plotly_text(SHORT[v])} %{{y:.{spec.decimals}f}} {unit}</b><br>"
+            "hovertemplate": f"<b>{plotly_text(chart_name(v))} %{{y:.{spec.decimals}f}} {unit}</b><br>"
             "%{customdata}<extra></extra>",
         }
         color = VCOLOR[v]
@@ -90,7 +90,7 @@ def vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> None
         xs.append(a.x)
         spec = SPECS[v]
         texts += [
-            f"<b>artifact (excluded): {plotly_text(SHORT[v])} {plotly_text(format_value(v, val))} "
+            f"<b>artifact (excluded): {plotly_text(chart_name(v))} {plotly_text(format_value(v, val))} "
             f"{plotly_text(spec.unit)}</b><br>{lab}"
             for val, lab in zip(a.y.tolist(), a.labels, strict=True)
         ]

@@ -28,23 +28,6 @@ def script_json(obj) -> str:
     )
 
 
-_SHORT = {
-    "hr": "HR",
-    "sbp": "SBP",
-    "dbp": "DBP",
-    "map": "MAP",
-    "spo2": "SpO2",
-    "temp": "Temp",
-    "rr": "RR",
-    "si": "SI",
-    "bp": "BP",
-}
-
-
-def short_name(vital: str) -> str:
-    return _SHORT.get(vital, str(vital).upper())
-
-
 def fmt_lim(vital: str, v) -> str:
     if v is None:
         return ""

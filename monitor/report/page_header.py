@@ -10,9 +10,9 @@ from monitor import __version__
 from monitor.core.priority import DISPLAY_ORDER, priority_text
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import format_duration
-from monitor.core.vitals import ALL_SPECS
+from monitor.core.vitals import ALL_SPECS, short_name
 from monitor.report.data import ReportData, baseline_notes
-from monitor.report.html_text import esc, fmt_lim, short_name
+from monitor.report.html_text import esc, fmt_lim
 from monitor.report.page_head import plotly_version
 
 

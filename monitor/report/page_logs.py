@@ -5,8 +5,9 @@ that could not be read).
 from __future__ import annotations
 
 from monitor.core.priority import priority_text
+from monitor.core.vitals import short_name
 from monitor.report.data import ReportData
-from monitor.report.html_text import esc, short_name
+from monitor.report.html_text import esc
 
 
 def alarm_log_html(rd: ReportData) -> str:

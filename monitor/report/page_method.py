@@ -5,9 +5,9 @@ beyond a limit and alarm counts were worked out for this session.
 from __future__ import annotations
 
 from monitor.core.timetext import format_duration
-from monitor.core.vitals import SPECS
+from monitor.core.vitals import SPECS, short_name
 from monitor.report.data import DEFAULT_BASELINE_WINDOW, ReportData
-from monitor.report.html_text import esc, short_name
+from monitor.report.html_text import esc
 from monitor.report.plotly_parts import figure_stats
 
 

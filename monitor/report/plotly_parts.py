@@ -14,6 +14,8 @@ import base64
 
 import numpy as np
 
+from monitor.core.vitals import short_name
+
 VCOLOR = {
     "hr": "#1a7f37",
     "sbp": "#b2182b",
@@ -25,7 +27,6 @@ VCOLOR = {
 }
 PRGB = {"high": (215, 25, 28), "medium": (230, 149, 0), "low": (28, 159, 191), "technical": (122, 122, 122)}
 DOSE_COLOR = "#243c8f"
-SHORT = {"hr": "HR", "sbp": "SBP", "dbp": "DBP", "map": "MAP", "spo2": "SpO₂", "temp": "Temp", "rr": "RR"}
 
 
 _PLOTLY_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "%": "&#37;", "$": "&#36;"}
@@ -89,3 +90,8 @@ def decode(arr) -> np.ndarray:
     if isinstance(arr, dict):
         return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"].replace("f", "<f"))
     return np.asarray(arr, dtype=float)
+
+
+def chart_name(vital: str) -> str:
+    """A vital's short name in the chart, where Plotly draws "SpO₂"."""
+    return short_name(vital, subscript=True)
