@@ -40,6 +40,7 @@ def test_alarms_table_with_summary(simulated):
     assert "time in alarm: " in p.stdout and "rejected lines: 0" in p.stdout
 
 
+@pytest.mark.slow
 def test_alarms_csv_and_jsonl_are_machine_readable(simulated):
     rows = list(csv.DictReader(io.StringIO(run("alarms", str(simulated), "--format", "csv").stdout)))
     assert rows and {"time", "alarm", "priority", "state", "value", "limit"} <= set(rows[0])
@@ -119,6 +120,7 @@ def test_console_script_and_module_are_the_same():
     assert p.returncode == 0 and p.stdout == run("check-config").stdout
 
 
+@pytest.mark.slow
 def test_alarms_diff_says_what_other_limits_would_change(simulated, tmp_path):
     strict = tmp_path / "strict.toml"
     text = (ROOT / "thresholds.toml").read_text()

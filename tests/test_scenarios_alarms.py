@@ -23,6 +23,7 @@ def fired(csv_path):
     return out
 
 
+@pytest.mark.slow  # 27 eight-hour sessions simulated and run through the engine
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 @pytest.mark.parametrize("seed", [1, 7, 42])
 def test_scenario_trips_exactly_its_alarms(tmp_path, name, seed):
