@@ -26,6 +26,7 @@ import numpy as np
 
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.vitals import VITALS
+from monitor.session.device_times import DeviceTimes
 from monitor.sources.feed import SourceEvent
 
 MERGE_WAIT_S = 0.5  # how long a file's newest row waits for a second line with its time stamp (2 polls)
@@ -42,6 +43,10 @@ class Batch:
     repeated: int = 0
     dropped: int = 0
     first_dropped: Reading | None = None
+    future: int = 0  # rows stamped far ahead of the session's clock, left out
+    first_future: Reading | None = None
+    clock_back: tuple[float, float] | None = None  # the device clock went back: (newest then, shift)
+    clock_right: bool = False  # the device's own times are in order again
 
 
 class Intake:
@@ -67,6 +72,7 @@ class Intake:
         self._stored = stored
         self._resume_t = -math.inf
         self._replay_until = -math.inf  # a rewritten file's rows up to here were seen already
+        self.device_times = DeviceTimes()
 
     def adopt(self, store: VitalStore) -> None:
         """Take a rebuilt store as the session's own (a resume, a replay's seek)."""
@@ -95,9 +101,14 @@ class Intake:
         events: list[SourceEvent],
         reopened: bool,
         on_event: Callable[[SourceEvent], None],
+        device: bool = False,
+        wall: float | None = None,
     ) -> Batch:
         """Accept a batch's readings; a source event due before a reading is handed to `on_event`
-        once the readings before it are taken. What is left to take is in the returned batch."""
+        once the readings before it are taken. What is left to take is in the returned batch.
+
+        `device`: the times are a device's (a feed without a clock of its own), checked by
+        monitor.session.device_times; `wall`: this computer's clock, when they are absolute."""
         newest = self.newest()
         if reopened:
             self._replay_until = max(self._replay_until, newest)
@@ -111,6 +122,17 @@ class Intake:
                 out.repeated += 1  # already in the store (a resumed session, a rewritten file)
                 continue
             self._replay_until = -math.inf  # the rewritten file has caught up
+            if device:
+                stored = r.t < newest and self._stored_row_equals(r)
+                placed = self.device_times.place(r, newest, wall, stored)
+                if placed.reading is None:
+                    out.future += 1
+                    out.first_future = out.first_future or r
+                    continue
+                if placed.started:
+                    out.clock_back = (newest, self.device_times.shift)
+                out.clock_right = out.clock_right or placed.ended
+                r = placed.reading
             if r.t < newest:
                 if self._stored_row_equals(r):
                     out.repeated += 1  # a bridge that wrote a line again

@@ -40,7 +40,7 @@ from monitor.core.dosing import Dose, Note, SupplementStatus
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.stale_fit import fit_stale_rules
 from monitor.core.thresholds import Thresholds
-from monitor.core.timetext import event_time
+from monitor.core.timetext import event_time, hms
 from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
 from monitor.session.actions import Actions
@@ -304,7 +304,10 @@ class Session:
         return False
 
     def _ingest(self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float) -> None:
-        batch = self.intake.sort_batch(readings, events, reopened, self._source_event)
+        device = self.feed.clock(now) is None
+        wall = self.clock.wall() if device and self.feed.absolute() else None
+        batch = self.intake.sort_batch(readings, events, reopened, self._source_event, device, wall)
+        self._device_time_alarms(batch)
         rows = batch.rows
         if rows:
             if self._fit_pending:
@@ -333,6 +336,29 @@ class Session:
                 lambda n: (
                     f"{n} reading(s) older than the newest one were left out (first at "
                     f"{self.fmt(first.t)}): times go backwards in the feed"
+                ),
+            )
+
+    def _device_time_alarms(self, batch) -> None:
+        """Say what monitor.session.device_times made of the device's times in this batch."""
+        if batch.clock_right:
+            self.technical.clear("feed.clock", "the device's times are in order again")
+        if batch.clock_back is not None:
+            newest, shift = batch.clock_back
+            self.technical.raise_alarm(
+                "feed.clock",
+                "technical",
+                f"the device clock went back about {hms(shift)} after {self.fmt(newest)}: its readings "
+                f"are taken {hms(shift)} later than stamped, after the newest one (set the device's clock right)",
+            )
+        first = batch.first_future
+        if first is not None:
+            self.technical.count_problem(
+                "feed.future",
+                batch.future,
+                lambda n: (
+                    f"{n} reading(s) stamped far ahead of the session's clock were left out (the first at "
+                    f"{format_time(first.t, bool(self.absolute))}): check the device's clock"
                 ),
             )
 

@@ -23,7 +23,7 @@ from monitor.core.priority import PRIORITY_RANK, TECHNICAL_RANK
 from monitor.session.engine_path import EnginePath
 
 HOLD_S = 60.0  # a bad line (an error, a dropped row) keeps its technical alarm up this long, in real seconds
-SELF_CLEARING = ("feed.data", "feed.order", "feed.error", "app.error")  # cleared after HOLD_S quiet
+SELF_CLEARING = ("feed.data", "feed.order", "feed.future", "feed.error", "app.error")  # cleared after HOLD_S quiet
 
 
 @dataclass

@@ -7,8 +7,9 @@ with the same rules as a whole-file load (`monitor.sources.csv`: `headers.resolv
 
 What it copes with:
 
-* partial lines: only complete lines (ending in a newline) are parsed; a half-written `...,7`
-  stays unread until its newline arrives, so it can never become HR 7;
+* partial lines: only complete lines (ending in LF, CRLF or a CR alone, as the whole-file reader
+  splits them) are parsed; a half-written `...,7` stays unread until its line end arrives, so it
+  can never become HR 7; a CRLF whose LF comes with a later poll is one line end;
 * truncation (the file got shorter, or was rewritten so the bytes before the saved offset are no
   longer the line we read there): read again from the top, header included;
 * rotation (a new file at the same path, i.e. a new inode): the rest of the old file is read from
@@ -32,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,8 @@ __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
 _MAX_READ = 8 * 1024 * 1024  # bytes per poll: a huge backlog is read over several polls
 _TAIL_CHECK = 64  # bytes before the saved offset compared to detect a rewritten file
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class CsvFollower:
         self._ino: tuple[int, int] | None = None
         self._offset = 0
         self._tail = b""  # the bytes just before the offset, to spot a rewritten file
+        self._after_cr = False  # the last read ended on a CR: an LF next belongs to it
         self._error: str | None = None
         self._preamble = 0  # non-blank lines seen before the header
         self._fresh = False  # reading a file from its top again after a reset
@@ -233,6 +238,7 @@ class CsvFollower:
         """Start over at the top of a (new or rewritten) file: its rows may repeat old ones."""
         self._offset = 0
         self._tail = b""
+        self._after_cr = False
         self.lines_read = 0
         self.header = None
         self._preamble = 0
@@ -258,15 +264,25 @@ class CsvFollower:
         except OSError as exc:
             self._fail(f"cannot read '{self.path}': {exc.strerror or exc}")
             return
-        end = data.rfind(b"\n")
+        if self._after_cr and data.startswith(b"\n"):
+            # The LF of a CRLF whose CR ended the last read: that line has ended already.
+            self._offset += 1
+            self._tail = (self._tail + b"\n")[-_TAIL_CHECK:]
+            data = data[1:]
+        self._after_cr = False
+        if not data:
+            return
+        # The whole-file reader's line ends (monitor.sources.csv.decode): LF, CRLF and CR alone.
+        end = max(data.rfind(b"\n"), data.rfind(b"\r"))
         if end < 0:
             if len(data) < self.max_read:
-                return  # only a partial line so far: wait for its newline
+                return  # only a partial line so far: wait for its line end
             end = len(data) - 1  # a "line" longer than max_read: not CSV; let the parser say so
         complete = data[: end + 1]
+        self._after_cr = complete.endswith(b"\r")
         first = self.lines_read + 1
         self._offset += len(complete)
-        self.lines_read += complete.count(b"\n")
+        self.lines_read += len(_LINE_END.findall(complete))
         self._tail = (self._tail + complete)[-_TAIL_CHECK:]
         self._consume(complete, first)
 
@@ -291,12 +307,12 @@ class CsvFollower:
         text = data.decode("utf-8", errors="replace")
         if first == 1 and text.startswith("\ufeff"):
             text = text[1:]
-        lines = text.split("\n")
+        lines = _TEXT_LINE_END.split(text)
         if lines and lines[-1] == "":
             lines.pop()
         i, n = 0, len(lines)
         while i < n and self.header is None:
-            line = lines[i]  # a CRLF line keeps its "\r": resolve_header and parse_batch drop it
+            line = lines[i]
             if line.strip():
                 try:
                     self.header = resolve_header(line, self.column_map, source=self.name)
