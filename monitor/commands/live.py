@@ -229,4 +229,24 @@ def _feed(args, source: Path | None, meta: dict, resume):
     path = source or (Path(meta["follow"]) if meta.get("follow") else None)
     if path is None:
         raise UsageError("the session does not say what it was following; give the CSV file or --simulate again")
-    return FileFeed(path, column_map=column_map(getattr(args, "column", None)))
+    return FileFeed(path, column_map=_columns(args, meta, resume is not None))
+
+
+def _columns(args, meta: dict, resuming: bool) -> dict[str, str] | None:
+    """The --column mapping; a resumed session reads with the one it was recorded with."""
+    given = column_map(getattr(args, "column", None))
+    if not resuming:
+        return given
+    stored = meta.get("column_map")
+    if stored is not None and (
+        not isinstance(stored, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in stored.items())
+    ):
+        raise UsageError(
+            "the session.json of the session being resumed has a column_map that is not vital=header pairs"
+        )
+    if given is not None and given != (stored or None):
+        recorded = ", ".join(f"{k}={v}" for k, v in stored.items()) if stored else "no --column"
+        raise UsageError(
+            f"--column cannot change how a resumed session reads its file: it was recorded with {recorded}"
+        )
+    return stored or None

@@ -410,6 +410,7 @@ class FileFeed:
 
     def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None, assume_tz: str = "UTC"):
         self.path = Path(path)
+        self.column_map = dict(column_map) if column_map else None
         self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz)
         self.source = str(self.path.resolve())
         self.label = self.path.stem
@@ -470,7 +471,11 @@ class FileFeed:
         return None if kind is None else kind == "absolute"
 
     def meta(self) -> dict:
-        return {"follow": self.source}
+        """What session.json keeps so that a resume reads the file the same way."""
+        out: dict = {"follow": self.source}
+        if self.column_map:
+            out["column_map"] = dict(self.column_map)
+        return out
 
     def close(self) -> None:
         self.follower.close()
