@@ -188,7 +188,7 @@ def test_feed_lost_bad_lines_and_order_are_technical_alarms(tmp_path):
     clock.advance(61)
     s.poll()
     assert not any(a.alarm == "feed.data" for a in s.alarms())  # clears by itself after a minute
-    feed.push(Reading(T0 - 100, hr=70))  # older than the newest reading
+    feed.push(Reading(T0 - 30, hr=70))  # older than the newest reading (by less than a clock step)
     s.poll()
     assert any(a.alarm == "feed.order" for a in s.alarms())
     log = (tmp_path / "sess" / "monitor.log").read_text()

@@ -46,7 +46,7 @@ from monitor.recording import SessionRecorder, format_time
 from monitor.session.actions import Actions
 from monitor.session.alarm_board import AlarmBoard
 from monitor.session.clock import Clock, EventClock
-from monitor.session.engine_path import EnginePath
+from monitor.session.engine_path import EnginePath, same_transition
 from monitor.session.feed_reports import FeedReports
 from monitor.session.intake import Intake
 from monitor.session.log import MAX_ENTRIES, LogEntry
@@ -489,7 +489,7 @@ class Session:
     # -- alarms from the engine ----------------------------------------------------------------
 
     def _on_alarm(self, e: AlarmEvent) -> None:
-        self.writer.put("alarm", e)
+        self.path.alarm(e)
         self.board.heard(e)
         self._note_log("alarm", e.priority, e.message, state=e.state, t=e.t)
         self.version += 1
@@ -530,14 +530,18 @@ class Session:
         self.adopt(rs.store, restore_state(self.th, rs.store, rs.events, rs.recorded_alarms(), end, self.fmt))
         recorded = rs.recorded_alarms()
         mine = self.engine.log
-        same = len(mine) >= len(recorded) and all(
-            abs(a.t - b.t) < 1.0 and a.alarm == b.alarm and a.state == b.state
-            for a, b in zip(mine, recorded, strict=False)
-        )
-        if same:
+        k = 0
+        while k < min(len(mine), len(recorded)) and same_transition(mine[k], recorded[k]):
+            k += 1
+        if k == len(recorded):
             # Alarm transitions a crash kept from the file are recorded now, so the log is whole.
             for e in mine[len(recorded) :]:
                 self.sink.put("alarm", e)
+        elif k == len(mine):
+            # Recorded ahead of the readings (by an older version, which wrote a batch's
+            # transitions before its readings): the feed delivers those readings again, and the
+            # transitions they bring are recorded already.
+            self.path.expect(recorded[k:])
         else:
             self.resume_note = (
                 f"note: re-running the alarms over the recording gave {len(mine)} transitions "
