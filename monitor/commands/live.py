@@ -65,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(args)
     except (UsageError, ConfigError, SessionError, CsvError) as exc:
         return user_error(exc)
+    lock = plan["lock"]
+    try:
+        return _run(args, plan)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _run(args: argparse.Namespace, plan: dict) -> int:
     if getattr(args, "headless", False):
         from monitor.session import Session
         from monitor.session.headless import run_headless
@@ -140,6 +149,7 @@ def _plan(args) -> dict:
         raise UsageError(f"cannot follow '{source}': it is not a regular file")
 
     resume = None
+    lock = None
     meta: dict = {}
     if resume_dir is not None:
         if not is_session_folder(resume_dir):
@@ -151,6 +161,9 @@ def _plan(args) -> dict:
             )
         if args.record and Path(args.record).resolve() != resume_dir.resolve():
             raise UsageError("--record and --resume name different folders; a resumed session records into its own")
+        from monitor.recording.lock import FolderLock
+
+        lock = FolderLock(resume_dir).acquire()  # before anything is read from it
         resume = load_session(resume_dir)
         meta = resume.meta
         thresholds = resume.stored_thresholds() or load_thresholds()
@@ -170,6 +183,10 @@ def _plan(args) -> dict:
         folder = resume_dir
     elif args.record:
         folder = Path(args.record)
+        if folder.is_dir() and not folder.is_symlink():
+            from monitor.recording.lock import FolderLock
+
+            lock = FolderLock(folder).acquire()  # another monitor recording into it is named first
         if is_session_folder(folder):
             raise UsageError(f"'{folder}' already holds a session; carry it on with --resume {folder}")
         if folder.exists() and not folder.is_dir():
@@ -180,9 +197,13 @@ def _plan(args) -> dict:
         from monitor.session.folders import default_folder
 
         folder = default_folder(label, time.time())
-    if folder is not None:
+    if folder is not None and lock is None:
+        from monitor.recording.lock import FolderLock
+
         _check_writable(folder)
+        lock = FolderLock(folder).acquire()  # before the screen opens: a second monitor is refused
     return {
+        "lock": lock,
         "feed": feed,
         "thresholds": thresholds,
         "folder": folder,
