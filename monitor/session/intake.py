@@ -118,9 +118,11 @@ class Intake:
         ordered = events if any(e.seq is not None for e in events) else sorted(events, key=lambda e: e.t)
         k = 0
         for r in readings:
-            if r.t < self._resume_t or r.t <= self._replay_until:
+            if r.t < self._resume_t or r.t < self._replay_until:
                 out.repeated += 1  # already in the store (a resumed session, a rewritten file)
                 continue
+            # A row at the newest time itself goes on: it may bring values the stored one lacks
+            # (a second line for that time stamp, written with the rewrite).
             self._replay_until = -math.inf  # the rewritten file has caught up
             if device:
                 stored = r.t < newest and self._stored_row_equals(r)

@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from monitor.recording import load_session
 from tests.support.bed import HEADER, T0, Bed, line, values
 
 
@@ -140,3 +141,21 @@ def test_a_burst_of_10000_lines_in_one_write(bed):
     bed.run(10_010, 5)
     assert not bed.system() & {"feed.order", "feed.data"}
     bed.check()
+
+
+def test_a_rewrite_that_adds_a_line_for_the_newest_time_stamp_keeps_its_values(bed):
+    """The bridge rewrites its file with a second line (a cuff) for the newest second placed
+    before that second's HR line: the rewritten file is read again from its start, and the cuff's
+    values, new at the newest time, are taken (they used to be skipped as already seen)."""
+    bed.run(0, 30)
+    bed.tick()
+    cuff = f"{T0 + 29},,111,71,84,,,\n"
+    with open(bed.path, "w", encoding="utf-8") as f:
+        f.write(HEADER + "".join(line(i) for i in range(29)) + cuff + line(29))
+    bed.tick(0.25)
+    bed.run(30, 3)
+    assert bed.s.store.last_valid("sbp") == (T0 + 29, 111.0)
+    bed.tick()
+    bed.s.stop()
+    rs = load_session(bed.rec)
+    assert (rs.store.column("sbp")[29], rs.store.column("hr")[29]) == (111.0, values(29)["hr"])
