@@ -24,9 +24,9 @@ import math
 from dataclasses import dataclass
 
 from monitor.core.readings import Reading
+from monitor.sources.feed import CLOCK_STEP_S
 
 FUTURE_S = 24 * 3600.0  # further ahead than this is not a clock that is merely off
-CLOCK_STEP_S = 60.0  # a row older than the newest by more than this: the clock went back
 STEP_AFTER_S = 1.0  # the first row of an episode is placed this long after the newest one
 
 

@@ -307,7 +307,6 @@ class Session:
         device = self.feed.clock(now) is None
         wall = self.clock.wall() if device and self.feed.absolute() else None
         batch = self.intake.sort_batch(readings, events, reopened, self._source_event, device, wall)
-        self._device_time_alarms(batch)
         rows = batch.rows
         if rows:
             if self._fit_pending:
@@ -320,6 +319,7 @@ class Session:
                     f"{self._events_clock.lag_s:.0f} s after the newest reading's time",
                 )
         self.intake.take(rows, hold_last=getattr(self.feed, "splits_rows", False) and not batch.later)
+        self._device_time_alarms(batch)  # after the rows: the session has an event time to raise them at
         for e in batch.later:
             self._source_event(e)
         if batch.repeated and reopened:
@@ -353,12 +353,13 @@ class Session:
             )
         first = batch.first_future
         if first is not None:
+            absolute = self.absolute if self.absolute is not None else bool(self.feed.absolute())
             self.technical.count_problem(
                 "feed.future",
                 batch.future,
                 lambda n: (
                     f"{n} reading(s) stamped far ahead of the session's clock were left out (the first at "
-                    f"{format_time(first.t, bool(self.absolute))}): check the device's clock"
+                    f"{format_time(first.t, absolute)}): check the device's clock"
                 ),
             )
 

@@ -91,8 +91,10 @@ class TechnicalAlarms:
         message: str = "",
         hold: float | None = None,
         at: float | None = None,
+        log: bool = True,
     ) -> None:
-        """Through the engine as a recorded control; before the first reading, as a pre-clock alarm."""
+        """Through the engine as a recorded control; before the first reading, as a pre-clock
+        alarm. `log`: say it in monitor.log."""
         t = at if at is not None else self._event_now()
         if action == "raise" and hold:
             self._expires[name] = self._monotonic() + hold
@@ -114,7 +116,10 @@ class TechnicalAlarms:
             return
         fields = {"name": name, "action": action, "priority": priority, "message": message}
         self._path.apply(t, "technical", fields, name=name, action=action, priority=priority, message=message)
-        self._log_line(f"{priority.upper()} {name}: {message}" if action == "raise" else f"cleared {name}: {message}")
+        if log:
+            self._log_line(
+                f"{priority.upper()} {name}: {message}" if action == "raise" else f"cleared {name}: {message}"
+            )
 
     def _preclock_alarm(self, name: str, action: str, priority: str, message: str) -> None:
         p = self._preclock.get(name)
@@ -168,7 +173,8 @@ class TechnicalAlarms:
         for p in list(self._preclock.values()):
             del self._preclock[p.name]
             if p.state == "active":
-                self.raise_alarm(p.name, p.priority, p.message, at=t)
+                # Said in monitor.log when it was raised: once is enough.
+                self._set(p.name, "raise", p.priority, p.message, at=t, log=False)
 
     def preclock_statuses(self) -> list[AlarmStatus]:
         return [

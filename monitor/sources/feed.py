@@ -4,7 +4,8 @@ A feed is anything with `poll(now) -> FeedUpdate`, where `now` is the monotonic 
 calls it from one timer (four times a second live); a feed never blocks, never loops and never
 raises on `poll`: what goes wrong with the source itself (a vanished file, a read error) comes back
 as `status`, so the session can raise or clear a technical alarm. Readings come back in time
-order; `events` are doses, notes and other recorded actions the source itself knows of (the
+order (where a device's clock went back by more than CLOCK_STEP_S, in time order on each side of
+the step, in the order written); `events` are doses, notes and other recorded actions the source itself knows of (the
 simulator's scenario gives its doses; a replay gives everything that was recorded).
 
 Event time: a feed with a clock of its own (the simulator, a replay) returns it from
@@ -22,6 +23,11 @@ from typing import Protocol
 
 from monitor.core.readings import Reading
 from monitor.sources.csv.errors import RejectedLine
+
+# A feed's times going back further than this: the device clock went back (a step, not a row
+# written late). Rows after such a step come after the rows before it, in the order written, and
+# the session takes them as the current readings they are (monitor.session.device_times).
+CLOCK_STEP_S = 60.0
 
 
 @dataclass

@@ -47,7 +47,7 @@ from monitor.sources.csv.errors import CsvError, RejectedLine
 from monitor.sources.csv.headers import HEADER_SEARCH_LINES, HeaderMap, resolve_header
 from monitor.sources.csv.lines import parse_batch
 from monitor.sources.csv.merge import sort_and_merge
-from monitor.sources.feed import FeedStatus, FeedUpdate
+from monitor.sources.feed import CLOCK_STEP_S, FeedStatus, FeedUpdate
 
 __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
@@ -71,7 +71,7 @@ class FollowEvent:
 
 @dataclass
 class FollowBatch:
-    times: np.ndarray  # sorted, unique, float seconds
+    times: np.ndarray  # sorted, unique, float seconds (on each side of a step back of the device clock)
     columns: dict[str, np.ndarray]  # vital -> values (NaN = not measured)
     rejected: list[RejectedLine] = field(default_factory=list)
     events: list[FollowEvent] = field(default_factory=list)
@@ -384,15 +384,29 @@ class CsvFollower:
                 )
                 for v in names
             }
-            m = sort_and_merge(t, merged)
-            out.times, out.columns = m.times, m.columns
+            out.times, out.columns = _sort_each_clock_run(t, merged, names)
             out.time_kind = self.time_kind
-            self.rows += len(m.times)
+            self.rows += len(out.times)
             out.reopened = self._reopened
         if self._reopened:
             self._fresh = self._reopened = False
         self._times, self._cols = [], []
         return out
+
+
+def _sort_each_clock_run(t: np.ndarray, columns: dict[str, np.ndarray], names: list[str]):
+    """Rows sorted and merged by time, except across a step back of the device clock (more than
+    CLOCK_STEP_S): the rows after it stay after the rows before it, as written, so the session
+    sees the step (a sort would slip them in among readings an hour old)."""
+    steps = np.flatnonzero(t[1:] < t[:-1] - CLOCK_STEP_S) + 1 if len(t) > 1 else np.empty(0, int)
+    if not len(steps):
+        m = sort_and_merge(t, columns)
+        return m.times, m.columns
+    parts = [
+        sort_and_merge(t[a:b], {v: c[a:b] for v, c in columns.items()})
+        for a, b in zip(np.r_[0, steps], np.r_[steps, len(t)], strict=True)
+    ]
+    return np.concatenate([m.times for m in parts]), {v: np.concatenate([m.columns[v] for m in parts]) for v in names}
 
 
 class FileFeed:

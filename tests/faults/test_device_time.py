@@ -160,3 +160,30 @@ def test_a_half_written_cr_only_line_is_never_a_value(tmp_path):
     hr = bed.s.store.last_valid("hr")
     assert hr == (T0 + 5, values(5)["hr"]) and not math.isnan(hr[1])
     bed.check()
+
+
+def test_a_clock_step_inside_one_batch_keeps_the_rows_in_the_order_written(tmp_path):
+    """The rows before and after the step arrive in one poll: they are not sorted in among the
+    readings of an hour ago."""
+    bed = Bed(tmp_path)
+    bed.run(0, 60)
+    bed.append("".join(line(i) for i in range(60, 65)) + "".join(_hr150(i, 3600) for i in range(65, 75)))
+    bed.tick()
+    bed.run(75, 0)
+    assert "feed.clock" in _active(bed)
+    rs = _recorded(bed)
+    t, hr = rs.store.t, rs.store.column("hr")
+    assert np.all(np.diff(t) > 0)
+    np.testing.assert_array_equal(t[:65], T0 + np.arange(65.0))
+    assert list(hr[65:]) == [150.0] * 10 and t[65] > T0 + 64
+
+
+def test_a_row_stamped_in_the_future_is_said_once_in_monitor_log(tmp_path):
+    bed = Bed(tmp_path)
+    bed.append(line(0) + "2099-11-28T09:00:00+00:00,80,,,,97,,\n" + line(1), [0, 1])
+    bed.tick()
+    bed.run(2, 3)
+    bed.s.stop()
+    log = (bed.rec / "monitor.log").read_text()
+    assert log.count("feed.future") == 1, log
+    assert "2099-11-28T09:00:00+00:00" in log
