@@ -88,7 +88,8 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
             record=plan["folder"] is not None,
             fit_stale=plan["fit_stale"],
         )
-        return run_headless(session)
+        rc = run_headless(session)
+        return _say_what_was_recorded(session, plan["folder"], announce=False) or rc
     from monitor.ui.app import make_app
 
     app = make_app(
@@ -101,8 +102,29 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         fit_stale=plan["fit_stale"],
     )
     app.run()
-    if plan["folder"] is not None and app.session.recorder is not None:
-        print(f"session recorded in {plan['folder']}")
+    return _say_what_was_recorded(app.session, plan["folder"], announce=True)
+
+
+def _say_what_was_recorded(session, folder: Path | None, announce: bool) -> int:
+    """After the session: where it was recorded, or, when records could not be written (a full
+    disk at the end), how many were lost; 1 then, so a script sees it."""
+    import sys
+
+    from monitor.core.text import printable
+
+    if folder is None:
+        return 0
+    held = len(session.sink.backlog) if session.sink.enabled else 0
+    where = printable(session.sink.folder or folder)
+    if held:
+        written = "nothing was recorded" if session.recorder is None else f"what was written is in {where}"
+        print(
+            f"vitals-monitor: {held} record(s) of the session could not be written (see monitor.log); {written}",
+            file=sys.stderr,
+        )
+        return 1
+    if announce and session.recorder is not None:
+        print(f"session recorded in {where}")
     return 0
 
 
