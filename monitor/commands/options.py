@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from monitor.core.text import printable
+
 TYPE_CHECKING = False  # not imported from typing, to keep it out of start-up (commands/main.py)
 if TYPE_CHECKING:
     from typing import TextIO
@@ -20,8 +22,10 @@ class UsageError(Exception):
 
 
 def fail(message: str, prog: str = PROG, stderr: TextIO | None = None) -> int:
-    """Print `prog: message` on stderr; the exit status of bad input."""
-    print(f"{prog}: {message}", file=stderr or sys.stderr)
+    """Print `prog: message` on stderr; the exit status of bad input. The message is made
+    printable: it quotes paths and text from files, where a line break or an ESC sequence would
+    forge output or act on the terminal."""
+    print(printable(f"{prog}: {message}"), file=stderr or sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -31,7 +35,7 @@ def user_error(exc: Exception) -> int:
     if not errors:
         return fail(str(exc))
     for line in errors:
-        print(line, file=sys.stderr)
+        print(printable(line), file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

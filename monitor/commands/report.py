@@ -45,6 +45,7 @@ def add_arguments(r: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # plotly is imported here, when the report is written, never when the parser is built.
+    from monitor.core.text import printable
     from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
     from monitor.report.page import ReportError
@@ -64,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"cannot read '{args.input}': {exc.strerror or exc}")
-    print(f"report written to {path}")
+    print(printable(f"report written to {path}"))
     return 0

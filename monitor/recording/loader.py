@@ -98,9 +98,17 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
 
 
 def read_meta(meta_path: Path) -> dict:
+    """The JSON object in a session.json; SessionError (one sentence) for anything else."""
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text = meta_path.read_text(encoding="utf-8")
     except (OSError, ValueError) as exc:
+        raise SessionError(f"'{meta_path}' is not readable JSON: {exc}") from exc
+    if not text.strip():
+        # What a version that wrote it in place left when the disk was full as the session began.
+        raise SessionError(f"'{meta_path}' is empty: the session's details were never written whole")
+    try:
+        meta = json.loads(text)
+    except ValueError as exc:
         raise SessionError(f"'{meta_path}' is not readable JSON: {exc}") from exc
     except RecursionError:
         raise SessionError(f"'{meta_path}' is not readable JSON: it is nested too deeply") from None

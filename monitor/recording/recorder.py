@@ -1,7 +1,9 @@
 """The recorder: appends readings and events to a session folder as they happen.
 
-Files are appended to and flushed as written, created owner-read/write only (health data), and
-each record is written whole or not at all (see `SessionRecorder._write`).
+Files are appended to and flushed as written, owner-read/write only (health data), never through a
+symbolic link (monitor.recording.private), and each record is written whole or not at all (see
+`SessionRecorder._write`). `session.json` is written whole, atomically, so a full disk leaves it
+missing (and the next try writes it), never empty.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import Reading
 from monitor.core.thresholds import Thresholds
 from monitor.recording.files import EVENTS, FORMAT_VERSION, HEADER, META, READINGS, SessionError, format_time
+from monitor.recording.loader import read_meta
+from monitor.recording.private import check_private, open_append, private_folder, write_whole
 
 
-def _open_private(path: Path, mode: str = "a"):
-    """Open for appending, creating the file owner-read/write only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC), 0o600)
-    return os.fdopen(fd, mode, encoding="utf-8", newline="")
+def _open_private(path: Path):
+    """Open for appending (and reading back), owner-read/write only, never through a link."""
+    return os.fdopen(open_append(path), "a", encoding="utf-8", newline="")
 
 
 class SessionRecorder:
@@ -44,19 +47,15 @@ class SessionRecorder:
         self.folder = Path(folder)
         self.absolute = absolute
         self._cut: dict[int, int] = {}  # fd -> size to cut back to before the next write
+        opened = []
         try:
-            # Any folder created on the way (e.g. sessions/, whose entries are named after the
-            # labels) is owner-only too; Path.mkdir(parents=True) would give parents the umask's mode.
-            for parent in reversed([self.folder, *self.folder.parents]):
-                if not parent.exists():
-                    parent.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(self.folder, 0o700)
-            meta_path = self.folder / META
-            if meta_path.exists():
-                self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                self.resumed = True
-            else:
-                self.meta = {
+            # Folders created on the way (e.g. sessions/, whose entries are named after the
+            # labels) are owner-only too; a session folder that is a link is refused.
+            private_folder(self.folder)
+            meta = self._existing_meta()
+            self.resumed = meta is not None
+            if meta is None:
+                meta = {
                     "format_version": FORMAT_VERSION,
                     "id": uuid.uuid4().hex[:12],
                     "label": label,
@@ -68,21 +67,41 @@ class SessionRecorder:
                     "software_version": __version__,
                     **(extra or {}),
                 }
-                with _open_private(meta_path, "w") as f:
-                    json.dump(self.meta, f, indent=2)
-                self.resumed = False
-            readings = self.folder / READINGS
-            new = not readings.exists() or readings.stat().st_size == 0
-            self._readings = _open_private(readings)
-            if new:
-                self._readings.write(HEADER)
-                self._readings.flush()
+                write_whole(self.folder / META, json.dumps(meta, indent=2).encode("utf-8"))
+            self.meta = meta
+            self._readings = _open_private(self.folder / READINGS)
+            opened.append(self._readings)
+            if os.fstat(self._readings.fileno()).st_size == 0:
+                self._write(self._readings, HEADER)
             else:
-                _drop_cut_line(readings)
+                _drop_cut_line(self._readings)
             self._events = _open_private(self.folder / EVENTS)
-            _ensure_newline(self.folder / EVENTS, self._events)
-        except OSError as exc:
+            opened.append(self._events)
+            _ensure_newline(self._events)
+        except (OSError, SessionError) as exc:
+            for f in opened:  # a retry opens them again
+                with contextlib.suppress(OSError):
+                    f.close()
+            if isinstance(exc, SessionError):
+                raise
             raise SessionError(f"cannot record in '{self.folder}': {exc.strerror or exc}") from exc
+
+    def _existing_meta(self) -> dict | None:
+        """The session.json found in the folder (resuming), or None when there is none yet.
+
+        An empty or cut-short one (left by a version that wrote it in place when the disk was
+        full) in a folder that holds no records yet is as good as none: it is written anew."""
+        path = self.folder / META
+        if not os.path.lexists(path):
+            return None
+        check_private(path)
+        try:
+            return read_meta(path)
+        except SessionError as exc:
+            if _holds_records(self.folder):
+                held = "the folder holds readings already: nothing more is recorded into it"
+                raise SessionError(f"{exc}; {held}") from None
+            return None
 
     def reading(self, r: Reading) -> None:
         vals = ",".join("" if v != v else f"{v:g}" for v in r.values())
@@ -153,39 +172,47 @@ class SessionRecorder:
                 f.close()
 
 
-def _drop_cut_line(path: Path) -> None:
+def _holds_records(folder: Path) -> bool:
+    """The folder holds a reading (more than the header) or an event."""
+    sizes = []
+    for name in (READINGS, EVENTS):
+        try:
+            sizes.append(os.lstat(folder / name).st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes[0] > len(HEADER.encode("utf-8")) or sizes[1] > 0
+
+
+def _drop_cut_line(f) -> None:
     """After a crash the last reading may be cut short: remove it (loading skipped it too, so
-    the feed delivers it again and it is recorded whole)."""
+    the feed delivers it again and it is recorded whole). Read and cut through the file already
+    opened, never by its name again."""
+    fd = f.fileno()
     try:
-        with open(path, "rb+") as r:
-            size = r.seek(0, os.SEEK_END)
-            back = min(size, 4096)
-            while back:
-                r.seek(size - back)
-                tail = r.read(back)
-                if tail.endswith(b"\n"):
-                    return
-                nl = tail.rfind(b"\n")
-                if nl >= 0:
-                    r.truncate(size - back + nl + 1)
-                    return
-                if back == size:
-                    return  # not even a whole header: leave it
-                back = min(size, back * 2)
+        size = os.fstat(fd).st_size
+        back = min(size, 4096)
+        while back:
+            tail = os.pread(fd, back, size - back)
+            if tail.endswith(b"\n"):
+                return
+            nl = tail.rfind(b"\n")
+            if nl >= 0:
+                os.ftruncate(fd, size - back + nl + 1)
+                return
+            if back == size:
+                return  # not even a whole header: leave it
+            back = min(size, back * 2)
     except OSError:
         pass
 
 
-def _ensure_newline(path: Path, f) -> None:
+def _ensure_newline(f) -> None:
     """After a crash the last line may be cut short: end it so new lines start clean."""
+    fd = f.fileno()
     try:
-        with open(path, "rb") as r:
-            r.seek(0, os.SEEK_END)
-            if r.tell() == 0:
-                return
-            r.seek(-1, os.SEEK_END)
-            if r.read(1) != b"\n":
-                f.write("\n")
-                f.flush()
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            f.write("\n")
+            f.flush()
     except OSError:
         pass

@@ -1,13 +1,23 @@
-"""`write_report`: load the session if given a path, build the report and write the file privately."""
+"""`write_report`: load the session if given a path, build the report and write the file privately.
+
+The file is written whole and then renamed into place (monitor.recording.private.write_whole),
+owner-only, and so are any folders made for it. A report is several megabytes, so its temporary
+file must not outlive its writer: the next report to the same file removes those of writers that
+were killed, and SIGTERM or SIGHUP (the terminal closed) while the file is written removes it
+before the process ends as the signal says.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from monitor.core.thresholds import Thresholds
+from monitor.recording.private import make_folders, write_whole
 from monitor.report.data import build_report_data
 from monitor.report.page import ReportError, render_html
 from monitor.report.page_head import PLOTLYJS_CHOICES
@@ -21,19 +31,52 @@ def default_output(input_path: str | os.PathLike) -> Path:
     return p.with_name(p.stem + ".report.html")
 
 
+_CLEANUP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class _Ended(BaseException):
+    """A terminating signal arrived while the file was written (caught by `_signals_clean_up`)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_clean_up() -> Iterator[None]:
+    """Within: a signal that would end the process at once (SIGTERM, SIGHUP with their default
+    action) unwinds it instead, so the temporary file is removed, and then ends it as it would
+    have. A signal with a handler of its own (the headless bedside's, Textual's) is left to it;
+    off the main thread (the bedside's `r` key) no handler can be set, and a file left by a
+    killed writer is removed by the next report instead."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mine = [sig for sig in _CLEANUP_SIGNALS if signal.getsignal(sig) is signal.SIG_DFL]
+
+    def ended(signum, frame):
+        raise _Ended(signum)
+
+    for sig in mine:
+        signal.signal(sig, ended)
+    try:
+        yield
+    except _Ended as exc:
+        for sig in mine:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.raise_signal(exc.signum)
+        raise  # (not reached: the default action ends the process)
+    finally:
+        for sig in mine:
+            signal.signal(sig, signal.SIG_DFL)
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write atomically (temporary file, then rename), owner read/write only (health data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    make_folders(path.parent)
+    data = text.encode("utf-8")
+    with _signals_clean_up():
+        write_whole(path, data)
 
 
 def write_report(

@@ -3,6 +3,10 @@
 For a machine that only records and alarms (a device gateway, a bed reporting to a central
 station): `vitals-monitor live ... --headless`. It stops at the end of a simulated session, or
 on SIGINT / SIGTERM, and always ends the recording cleanly.
+
+Every line goes out through `_say`, made printable: a label, a file or folder name or an alarm
+message quoting a column header may hold ESC sequences, which must not act on the terminal (or
+on whatever reads these lines).
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ TICK_S = 0.25
 
 def alarm_line(session: Session, e: AlarmEvent) -> str:
     mark = marker(e.priority)
-    return f"{session.fmt(e.t)} {mark:>3} {e.priority or '-':<9} {e.state:<12} {printable(e.message)}"
+    return f"{session.fmt(e.t)} {mark:>3} {e.priority or '-':<9} {e.state:<12} {e.message}"
+
+
+def _say(out: TextIO, line: str) -> None:
+    print(printable(line), file=out, flush=True)
 
 
 def run_headless(
@@ -39,18 +47,17 @@ def run_headless(
     shown = 0
     try:
         session.start()
-        print(
-            f"{session.feed.mode}: {printable(session.label)} ({printable(session.feed.source)}); "
+        _say(
+            out,
+            f"{session.feed.mode}: {session.label} ({session.feed.source}); "
             f"recording in {session.folder or 'nothing (not recorded)'}",
-            file=out,
-            flush=True,
         )
         while not stop["now"] and not session.finished:
             session.poll()
             log = session.engine.log
             for e in log[shown:]:
                 if e.state not in QUIET_STATES:
-                    print(alarm_line(session, e), file=out, flush=True)
+                    _say(out, alarm_line(session, e))
             shown = len(log)
             if max_seconds is not None and time.monotonic() - began >= max_seconds:
                 break
@@ -59,5 +66,5 @@ def run_headless(
         session.stop()
         for sig, handler in old.items():
             signal.signal(sig, handler)
-    print("session ended", file=out, flush=True)
+    _say(out, "session ended")
     return 0

@@ -4,6 +4,12 @@ Nothing is dropped: every record is queued, and written in order as soon as the 
 and the disk takes it. Before the recording can open (a followed file whose clock is not known
 yet), and while the disk refuses, records wait in memory; a failed write is retried every
 `RETRY_S` seconds. The session raises and clears the technical alarm for it (`record.write`).
+
+monitor.log gets what went wrong, one entry per line: text from files and options made printable
+(an ESC sequence in a file name must not act on the terminal of whoever reads the log), and the
+lines of a traceback indented under their entry, so nothing written into it can pass for an
+entry of its own. It is opened as the recording's own files are (monitor.recording.private): a
+link planted in its place is refused and the recording with it, with the alarm saying why.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from monitor.core.text import printable
 from monitor.recording import LOG_FILE, SessionError, SessionRecorder
+from monitor.recording.private import open_append
 
 RETRY_S = 2.0
 
@@ -54,11 +62,14 @@ class RecordingSink:
         """Open the recording; None on success, else the sentence saying why not (retried later)."""
         try:
             self.recorder = self._factory(self.folder, **meta)
+            self._open_log()
         except SessionError as exc:
+            if self.recorder is not None:
+                self.recorder.close()
+                self.recorder = None
             self.failed_at = self._mono()
             return str(exc)
         self.failed_at = None
-        self._open_log()
         return None
 
     # -- records -------------------------------------------------------------------------------
@@ -97,7 +108,8 @@ class RecordingSink:
     # -- monitor.log ---------------------------------------------------------------------------
 
     def log_line(self, text: str) -> None:
-        line = f"{datetime.fromtimestamp(self._wall()).isoformat(timespec='seconds')} {text}"
+        stamp = datetime.fromtimestamp(self._wall()).isoformat(timespec="seconds")
+        line = f"{stamp} " + "\n    ".join(printable(part) for part in str(text).rstrip("\n").split("\n"))
         if self._log_fh is None:
             if self.enabled:
                 self._pending_log.append(line)
@@ -105,14 +117,17 @@ class RecordingSink:
         self._write_log(line)
 
     def _open_log(self) -> None:
+        """Open monitor.log; SessionError when a link or something else than a file is in its
+        place. Any other failure leaves the session without a log (the recorder's own writes
+        raise the alarm for a failing disk)."""
         if self.folder is None:
             return
         try:
-            fd = os.open(Path(self.folder) / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self._log_fh = os.fdopen(fd, "a", encoding="utf-8")
+            fd = open_append(Path(self.folder) / LOG_FILE)
         except OSError:
             self._log_fh = None
             return
+        self._log_fh = os.fdopen(fd, "a", encoding="utf-8")
         for line in self._pending_log:
             self._write_log(line)
         self._pending_log = []

@@ -10,6 +10,10 @@ moved by a column.
 Nothing on the screen may take the monitor down: the timer, every key's action and every dialog's
 answer run guarded, and what still escapes reaches a last-resort handler; each error becomes a
 high technical alarm of the session (and a traceback in monitor.log), and monitoring goes on.
+
+Text from a file or an option (the label, file and folder names, notes, alarm messages) reaches
+the screen made printable (monitor/ui/shown.py, and the panels' `_fit`): the messages through
+`_say`, the dialogs through `plain` and `in_markup`.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from monitor.core.alarm_log import QUIET_STATES
+from monitor.core.text import printable
 from monitor.core.timetext import event_time, format_duration
 from monitor.session import ActionError, Clock, Session
 from monitor.ui import views
 from monitor.ui.bell import BellPattern
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
+from monitor.ui.shown import in_markup
 from monitor.ui.widgets import (
     AlarmBanner,
     AlarmList,
@@ -96,7 +102,7 @@ class MonitorApp(App):
         self._baseline_off: dict[str, str] = {}  # from the log, for an engine without baseline_off
         self._log_seen = 0  # the session's log_serial up to which the log was read for it
         self._log_read: list | None = None  # the log list that was read
-        self.title = f"vitals-monitor · {session.feed.mode} · {session.label}"
+        self.title = printable(f"vitals-monitor · {session.feed.mode} · {session.label}")
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -143,9 +149,7 @@ class MonitorApp(App):
         self.session.internal_error(where, exc)
         # Telling the screen may fail too (the app shutting down); the alarm is raised already.
         with contextlib.suppress(Exception):
-            self.notify(
-                f"internal error {where}: {type(exc).__name__}; the monitor carries on", severity="error", timeout=6
-            )
+            self._say(f"internal error {where}: {type(exc).__name__}; the monitor carries on", error=True, timeout=6)
 
     def _handle_exception(self, error: Exception) -> None:
         # The last resort: Textual would exit the app on any unhandled exception.
@@ -281,8 +285,9 @@ class MonitorApp(App):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _say(self, message: str, error: bool = False) -> None:
-        self.notify(message, severity="error" if error else "information", timeout=4)
+    def _say(self, message: str, error: bool = False, timeout: float = 4) -> None:
+        """Every message of the app: it may quote a path or an error (printable, never markup)."""
+        self.notify(printable(message), severity="error" if error else "information", timeout=timeout, markup=False)
 
     def _now_text(self) -> str:
         t = self.session.event_now()
@@ -389,7 +394,11 @@ class MonitorApp(App):
         )
         self.push_screen(
             HelpScreen(
-                s.feed.mode, format_duration(a.pause_s), format_duration(a.max_pause_s), clock, str(s.folder or "")
+                s.feed.mode,
+                format_duration(a.pause_s),
+                format_duration(a.max_pause_s),
+                clock,
+                in_markup(s.folder) if s.folder else "",
             )
         )
 

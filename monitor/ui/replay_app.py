@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, Label, Static
 
 from monitor.core.alarm_diff import describe
 from monitor.core.priority import severity_of
+from monitor.core.text import printable
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time, format_duration
 from monitor.session import Clock
@@ -30,6 +31,7 @@ from monitor.sources.replay import ReplaySource, parse_position, speed_text
 from monitor.ui import palette
 from monitor.ui.app import MonitorApp
 from monitor.ui.screens import HelpScreen, SafeModal
+from monitor.ui.shown import in_markup, plain
 
 REPLAY_TICK_S = 0.1
 MAX_SPEED_REDRAW_S = 0.5  # at max speed the screen is redrawn this often; ticks between only play
@@ -129,7 +131,7 @@ class GotoScreen(SafeModal[float | None]):
         try:
             t = parse_position(text, self.start, self.end, self.absolute, self.tz)
         except ValueError as exc:
-            self.query_one("#error", Label).update(str(exc))
+            self.query_one("#error", Label).update(plain(exc))
             return
         self.dismiss(t)
 
@@ -153,7 +155,7 @@ class DiffScreen(SafeModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
             yield Static(" REPLAY ", classes="badge -replay")
-            yield Static("\n".join(self.lines), markup=False, id="diff")
+            yield Static(plain(*self.lines), id="diff")  # (alarm messages: from the recording)
             yield Label("Esc or x to close", classes="dialog-help")
 
     def action_close(self) -> None:
@@ -206,7 +208,7 @@ class ReplayApp(MonitorApp):
         super().__init__(replay.session, **kw)
         self.replay = replay
         self.limits = limits or "the thresholds stored in the session"
-        self.title = f"vitals-monitor · REPLAY · {replay.session.label}"
+        self.title = printable(f"vitals-monitor · REPLAY · {replay.session.label}")
 
     def _poll(self) -> bool:
         return self.replay.poll()
@@ -341,7 +343,7 @@ class ReplayApp(MonitorApp):
         self.push_screen(DiffScreen(self.diff_lines()))
 
     def action_help(self) -> None:
-        self.push_screen(ReplayHelpScreen(REPLAY_HELP.format(limits=self.limits)))
+        self.push_screen(ReplayHelpScreen(REPLAY_HELP.format(limits=in_markup(self.limits))))
 
     def action_quit_session(self) -> None:
         self.end_session()  # nothing to lose: a replay writes nothing

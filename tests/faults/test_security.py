@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from monitor.core.readings import Reading
+from monitor.core.text import printable
 from monitor.recording import SessionRecorder, load_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -305,8 +306,9 @@ def test_paths_given_on_the_command_line_are_never_executed(tmp_path):
     for args, p in results:
         assert p.returncode == 2, (args, p.stdout, p.stderr)
         assert "Traceback" not in p.stderr
-        # "vitals-monitor: Cannot load '<path as given>': ..." or, from check-config, "<path>: ..."
-        assert p.stderr.startswith(("vitals-monitor: ", f"{args[-1]}: ")), p.stderr
+        # "vitals-monitor: Cannot load '<path as given>': ..." or, from check-config, "<path>: ...",
+        # the path made printable (a line break in it is written \n: it cannot forge a line)
+        assert p.stderr.startswith(("vitals-monitor: ", f"{printable(args[-1])}: ")), p.stderr
     # Files that really have such names are simply read, or written.
     named = tmp_path / "$(touch PWNED1).csv"
     named.write_text("time,hr\n0,70\n1,71\n")

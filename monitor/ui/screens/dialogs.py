@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -18,6 +17,7 @@ from textual.widgets import Input, Label, Static
 from monitor.core.dosing import MAX_BACKDATE_S, parse_amount
 from monitor.core.timetext import parse_time_input
 from monitor.ui.screens.base import SafeModal
+from monitor.ui.shown import plain
 
 
 def _badge(mode: str) -> Static:
@@ -97,7 +97,7 @@ class DoseScreen(SafeModal[dict | None]):
             if self.now - at > MAX_BACKDATE_S:
                 raise ValueError("that time is more than 12 hours ago")
         except ValueError as exc:
-            error.update(str(exc))
+            error.update(plain(exc))  # (it may quote what was typed)
             return
         result: dict = {"amount_mg": amount, "given_at": None if at >= self.now - 1 else at}
         reason = self.concern() if self.concern is not None else None
@@ -115,7 +115,7 @@ class DoseScreen(SafeModal[dict | None]):
             field.disabled = True  # (they give up the focus: y and Enter reach this screen)
         why = reason[:1].upper() + reason[1:]
         confirm = self.query_one("#confirm", Label)
-        confirm.update(Text(f"{why}.\nRecord the {self.kind} dose anyway?"))  # (no markup in the reason)
+        confirm.update(plain(f"{why}.", f"Record the {self.kind} dose anyway?"))
         confirm.display = True
         self.query_one("#dose-help", Label).update("[b]y[/b] / Enter to confirm · Esc to cancel")
         self.set_focus(None)
@@ -173,7 +173,7 @@ class QuitScreen(SafeModal[bool]):
             yield Label("End this session?", classes="dialog-title")
             yield Label("Monitoring, alarms and recording stop.")
             if self.folder:
-                yield Label(f"The recording stays in {self.folder}")
+                yield Label(plain(f"The recording stays in {self.folder}"))
             yield Label("[b]y[/b] end session   ·   [b]n[/b] / Esc keep monitoring", classes="dialog-help")
 
     def action_answer(self, value: bool) -> None:
@@ -218,6 +218,7 @@ class HelpScreen(SafeModal[None]):
     SCROLL_KEYS = ("up", "down", "pageup", "pagedown", "home", "end")
 
     def __init__(self, mode: str, pause: str, max_pause: str, clock: str, folder: str):
+        """`folder` goes into the markup as given: escaped by the caller (monitor.ui.shown.in_markup)."""
         super().__init__()
         self.mode = mode
         self.text = HELP.format(pause=pause, max_pause=max_pause, clock=clock, folder=folder or "off")

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from monitor.core.priority import LOOK
+from monitor.core.text import printable
 from monitor.ui import palette
 from monitor.ui.views import BannerView, HeaderView, Notice, TileView
 
@@ -18,8 +19,12 @@ _PRIORITY_CLASSES = tuple(f"-{p}" for p in LOOK)  # the .tcss styles each
 
 
 def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells. Every text from the session (a label, an alarm message, a note,
+    a column name) goes on screen through here, so it is made printable first: an ESC sequence in
+    it would act on the terminal."""
     if width <= 0:
         return ""
+    text = printable(text)
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
