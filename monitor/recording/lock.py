@@ -16,6 +16,7 @@ from pathlib import Path
 
 from monitor.core.text import printable
 from monitor.recording.files import SessionError
+from monitor.recording.private import make_folders, private_folder
 
 LOCK_FILE = ".lock"
 
@@ -32,19 +33,8 @@ class FolderLock:
         """Take the lock, making the folder (owner-only) if needed; SessionError if another
         monitor holds it."""
         try:
-            for parent in reversed([self.folder, *self.folder.parents]):
-                if not parent.exists():
-                    try:
-                        parent.mkdir(mode=0o700)
-                        self._made.append(parent)
-                    except FileExistsError:
-                        pass  # made by someone else meanwhile
-            if self.folder.is_symlink():
-                raise SessionError(
-                    f"cannot record in '{printable(self.folder)}': it is a symbolic link; give the folder itself"
-                )
-            if not self.folder.is_dir():
-                raise SessionError(f"cannot record in '{printable(self.folder)}': it is not a folder")
+            self._made = make_folders(self.folder)
+            private_folder(self.folder)  # a link is refused, its target never touched
             fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError as exc:
             raise SessionError(f"cannot record in '{printable(self.folder)}': {exc.strerror or exc}") from exc

@@ -38,20 +38,23 @@ def _not_regular(path: Path) -> str:
     return f"'{path}' is not a regular file: health data is written only to regular files"
 
 
-def make_folders(folder: Path) -> None:
+def make_folders(folder: Path) -> list[Path]:
     """Create `folder` and every missing folder above it, each 0700; folders that exist are left
-    as they are (they are the user's)."""
+    as they are (they are the user's). Returns the folders made, outermost first."""
     missing = []
     p = Path(folder)
     while not os.path.lexists(p) and p.parent != p:
         missing.append(p)
         p = p.parent
+    made = []
     for p in reversed(missing):
         try:
             os.mkdir(p, FOLDER_MODE)
         except FileExistsError:
             continue  # made meanwhile by someone else: theirs, like any folder that exists
+        made.append(p)
         _fix_folder_mode(p)  # (a umask stricter than 077 would leave it 0500: unusable)
+    return made
 
 
 def _fix_folder_mode(folder: Path) -> None:
