@@ -39,6 +39,7 @@ from monitor.core.alarm_types import AlarmEvent, AlarmStatus
 from monitor.core.dosing import Dose, Note, SupplementStatus
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.stale_fit import fit_stale_rules
+from monitor.core.text import printable
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time, hms
 from monitor.core.vitals import VITALS
@@ -125,6 +126,8 @@ class Session:
         self._clock_known = False  # a first reading has reached the engine
         self.resumed = resume is not None
         self.resume_note = ""
+        self.sink_start: float | None = None  # the first reading's time, as session.json has it
+        self._folder_lock: object | None = None  # the lock on a folder the recording moved to
         if resume is not None:
             self._load(resume)
 
@@ -223,6 +226,64 @@ class Session:
         except Exception as exc:  # the recording is closed already: say it and go on
             self.sink.log_line(f"the feed did not close cleanly: {exc!r}")
 
+    # -- records the disk has not taken ----------------------------------------------------------
+
+    def unwritten(self) -> tuple[int, str | None]:
+        """How many records are held in memory, not written yet, and why (None: not refused)."""
+        if not self.sink.enabled:
+            return 0, None
+        why = self.sink.last_error
+        if why is None and self.sink.backlog and self.recorder is None:
+            why = "the recording has not opened yet"
+        return len(self.sink.backlog), why
+
+    def retry_writing(self) -> int:
+        """Try the disk again now; the records still held."""
+        if self.recorder is None:
+            self.sink.failed_at = None
+            self._ensure_recorder()
+        self.writer.flush()
+        return len(self.sink.backlog) if self.sink.enabled else 0
+
+    def write_elsewhere(self, folder: str | Path) -> str | None:
+        """Go on recording in another folder (the disk of this one refuses): what was written
+        is copied there, and what is held written after it. None when all is written there,
+        else the sentence saying why not (the session records where it did)."""
+        from monitor.recording import SessionError
+        from monitor.recording.copy import copy_recording
+        from monitor.recording.lock import FolderLock
+
+        if self.folder is None or not self.sink.enabled:
+            return "this session is not recorded"
+        dst = Path(folder).expanduser()
+        if dst.exists() and dst.resolve() == self.folder.resolve():
+            return "that is the folder the disk refuses: give another one"
+        try:
+            if dst.is_dir() and any(dst.iterdir()):
+                return f"'{printable(dst)}' is not empty: give a new folder"
+            lock = FolderLock(dst).acquire()
+        except (OSError, SessionError) as exc:
+            return str(exc) if isinstance(exc, SessionError) else f"cannot use '{printable(dst)}': {exc.strerror}"
+        try:
+            copy_recording(self.folder, dst)
+        except (OSError, SessionError) as exc:
+            lock.release()
+            why = str(exc) if isinstance(exc, SessionError) else exc.strerror
+            return f"cannot copy the recording into '{printable(dst)}': {why}"
+        opened = self.recorder is not None
+        old = self.folder
+        self.sink.move_to(dst)
+        self.folder = dst
+        self._folder_lock = lock  # held while this monitor records there
+        if opened:
+            self.sink.open(**self._recording_meta(self.sink_start or 0.0))
+        else:
+            self._ensure_recorder()
+        self.writer.flush()
+        self.sink.log_line(f"the recording moved here from {old}: its disk refused to write")
+        held, why = self.unwritten()
+        return None if not held else f"{held} record(s) could not be written in '{printable(dst)}' either: {why}"
+
     def _ensure_recorder(self, first: float | None = None) -> None:
         """Open the recording once the feed's time kind is known; retried after a failure."""
         if not self.sink.can_try_open():
@@ -236,18 +297,7 @@ class Session:
             first = span[0] if span is not None else self.event_now()
         if first is None:
             return  # no event time yet: the recording starts with the first reading
-        extra = {"mode": self.feed.mode, **self.feed.meta()}
-        if self.fitted:
-            extra["stale_fitted"] = list(self.fitted)
-        error = self.sink.open(
-            label=self.label,
-            source=self.feed.source,
-            simulated=self.feed.simulated,
-            thresholds=self.th,
-            absolute=self.absolute,
-            start=first,
-            extra=extra,
-        )
+        error = self.sink.open(**self._recording_meta(first))
         if error is not None:
             # Never give up: everything stays in memory and is written once the recording opens.
             self.technical.raise_alarm("record.write", "high", f"RECORDING FAILED: {error}; retrying")
@@ -266,6 +316,22 @@ class Session:
             wall=format_time(self.clock.wall(), True),
         )
         self.writer.flush()
+
+    def _recording_meta(self, first: float) -> dict:
+        """What the recorder writes into session.json when it creates it."""
+        self.sink_start = first
+        extra = {"mode": self.feed.mode, **self.feed.meta()}
+        if self.fitted:
+            extra["stale_fitted"] = list(self.fitted)
+        return {
+            "label": self.label,
+            "source": self.feed.source,
+            "simulated": self.feed.simulated,
+            "thresholds": self.th,
+            "absolute": bool(self.absolute),
+            "start": first,
+            "extra": extra,
+        }
 
     # -- polling -------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class RecordingSink:
         self.recorder: SessionRecorder | None = None
         self.backlog: deque = deque()
         self.failed_at: float | None = None  # monotonic time of the last failure to open or write
+        self.last_error: str | None = None  # why, while it lasts
         self._last_try = -math.inf
         self._log_fh: TextIO | None = None
         self._pending_log: list[str] = []
@@ -68,7 +69,8 @@ class RecordingSink:
                 self.recorder.close()
                 self.recorder = None
             self.failed_at = self._mono()
-            return str(exc)
+            self.last_error = str(exc)
+            return self.last_error
         self.failed_at = None
         return None
 
@@ -100,9 +102,11 @@ class RecordingSink:
                 getattr(self.recorder, method)(*args, **kw)
             except SessionError as exc:
                 self.failed_at = self._mono()
-                return str(exc)
+                self.last_error = str(exc)
+                return self.last_error
             self.backlog.popleft()
         self.failed_at = None
+        self.last_error = None
         return None
 
     # -- monitor.log ---------------------------------------------------------------------------
@@ -140,6 +144,15 @@ class RecordingSink:
             self._log_fh.flush()
         except OSError:
             pass  # the recorder's own writes raise the alarm for a failing disk
+
+    def move_to(self, folder: Path) -> None:
+        """Go on recording into another folder, which holds a copy of this one's files
+        (monitor.recording.copy): the recorder and monitor.log are closed here, and the next
+        `open()` opens them there. What is held is written there."""
+        self.close()
+        self.recorder = None
+        self.folder = folder
+        self.failed_at = None
 
     def close(self) -> None:
         if self.recorder is not None:
