@@ -120,6 +120,7 @@ def test_german_export_fixture():
         "map": "NIBP_MAP",
         "spo2": "SpO2",
         "temp": "Temp",
+        "rr": "AF",  # Atemfrequenz, the German monitors' label for the respiratory rate
     }
     assert r.time_kind == "absolute"
     assert r.store.t[0] == epoch("2024-05-01T09:00:00+00:00")

@@ -49,15 +49,24 @@ def add_column_option(p: argparse.ArgumentParser) -> None:
 
 
 def column_map(items: list[str] | None) -> dict[str, str] | None:
-    """The --column values as {vital: header}; None when none was given."""
+    """The --column values as {vital: header}; None when none was given. A vital given twice
+    with different columns is refused: the last one must not silently win."""
     if not items:
         return None
-    out = {}
+    from monitor.core.text import printable
+
+    out: dict[str, str] = {}
     for item in items:
         name, sep, header = item.partition("=")
         if not sep or not name.strip() or not header:
-            raise UsageError(f"--column '{item}' must look like hr=\"Solar8000/HR\" (vital=header)")
-        out[name.strip().lower()] = header.strip().strip('"')
+            raise UsageError(f"--column '{printable(item)}' must look like hr=\"Solar8000/HR\" (vital=header)")
+        vital, column = name.strip().lower(), header.strip().strip('"')
+        if vital in out and out[vital] != column:
+            raise UsageError(
+                f"--column gives {printable(vital)} twice, as '{printable(out[vital])}' and as "
+                f"'{printable(column)}'; give each vital one column"
+            )
+        out[vital] = column
     return out
 
 

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--speed: {exc}")
     try:
         path = Path(args.input)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a link loop is named by the reader
             raise UsageError(f"'{path}' does not exist")
         rs = load_session(path, column_map=column_map(args.column))
         if not len(rs.store):

@@ -16,6 +16,8 @@ from monitor.core.timetext import parse_duration
 from monitor.core.vitals import ALL_SPECS
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# About 31.7 years: no setting of a session comes near it.
+MAX_DURATION_S = 1e9
 
 
 def key_text(part: Any) -> str:
@@ -37,6 +39,17 @@ def path_text(path: tuple) -> str:
     return out
 
 
+def number_text(v: int | float) -> str:
+    """A number from the file for a message: as written, or "about 1e+308" when it is so long
+    that hundreds of digits would bury the sentence."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**15:
+        try:
+            return f"about {float(v):.3g}"
+        except OverflowError:
+            return f"a number of {len(str(abs(v)))} digits"
+    return repr(v)
+
+
 def value_text(v: Any) -> str:
     """A value as a TOML user would name it, for 'must be a number, not ...'."""
     if isinstance(v, bool):
@@ -49,13 +62,20 @@ def value_text(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "an array"
     if isinstance(v, (int, float)):
-        return f"the number {v!r}"
+        return f"the number {number_text(v)}"
     if v is None:
         return "nothing (null)"
     mod = type(v).__module__
     if mod == "datetime":
         return f"a date/time ({v})"
     return f"a {type(v).__name__}"
+
+
+def _as_written(v: str | int | float) -> str:
+    """A duration's value as the file wrote it, shortened: '0.001s', 0.5, about 1e+300."""
+    if isinstance(v, str):
+        return repr(v if len(v) <= 40 else v[:37] + "...")
+    return number_text(v)
 
 
 class ValueChecker:
@@ -122,10 +142,15 @@ class ValueChecker:
         if not math.isfinite(f):
             self.err(path, f"must be a finite number, not {v!r}")
             return None
-        return f
+        return f + 0.0  # -0.0 is 0 (it would show as "-0")
 
     def duration(self, path: tuple, v: Any) -> float | None:
-        """Seconds from "10s", "2m", "1h30m" or a plain number; never negative."""
+        """Seconds from "10s", "2m", "1h30m" or a plain number: 0, or from 1 s to about 30 years.
+
+        Every duration of the file is a delay, a time without data, a pause or a window of a
+        session that lasts hours, kept to the second: a fraction of a second ("0.001s") is a typo
+        or nonsense, and years are a number that means nothing (its hundreds of digits would only
+        bury the message)."""
         if isinstance(v, bool) or not isinstance(v, (int, float, str)):
             self.err(
                 path, f'must be a duration like "10s", "2m" or "1h30m", or a number of seconds, not {value_text(v)}'
@@ -153,13 +178,20 @@ class ValueChecker:
             except OverflowError:
                 self.err(path, "is too large a duration")
                 return None
+        shown = _as_written(v)
         if not math.isfinite(seconds):
-            self.err(path, f"must be a finite duration, not {v!r}")
+            self.err(path, f"must be a finite duration, not {shown}")
             return None
         if seconds < 0:
-            self.err(path, f"must not be negative (got {v!r})")
+            self.err(path, f"must not be negative (got {shown})")
             return None
-        return seconds
+        if seconds >= MAX_DURATION_S:
+            self.err(path, f"is too large a duration ({seconds:.3g} s is more than 30 years)")
+            return None
+        if 0 < seconds < 1:
+            self.err(path, f'{shown} is less than a second: a duration is 0 or at least 1 s ("1s")')
+            return None
+        return seconds + 0.0  # -0.0 ("-0s") is 0
 
     def boolean(self, path: tuple, v: Any) -> bool | None:
         if isinstance(v, bool):

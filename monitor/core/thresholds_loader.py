@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from monitor.core.config_values import value_text
+from monitor.core.textfile import NotRegularFile, TooLarge, is_link_loop, read_limited, size_text, sniff_encoding
 from monitor.core.thresholds import Thresholds
 from monitor.core.thresholds_validator import MAX_AUDIO_PAUSE_S, REQUIRED_LIMITS, Validator
+
+# The default file, every number commented with its source, is about 10 KiB.
+MAX_THRESHOLDS_BYTES = 1024 * 1024
 
 _TOML_POS = re.compile(r"\s*\((at line (\d+), column (\d+)|at end of document)\)\s*$")
 
@@ -32,7 +36,7 @@ def default_thresholds_path() -> Path:
     package (monitor/thresholds.toml, a copy of the documented file at the top of the clone that
     tests/test_packaging.py keeps identical), so an installed wheel has them too."""
     local = Path.cwd() / "thresholds.toml"
-    if local.exists():
+    if local.exists() or local.is_symlink():  # a broken link or a link loop is named, not skipped
         return local
     from importlib.resources import files
 
@@ -43,27 +47,8 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
     """Read, validate and type a thresholds file; raises ConfigError listing every problem."""
     p = default_thresholds_path() if path is None else Path(path)
     name = str(p)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{name}: is a directory, not a thresholds file") from None
-    except PermissionError:
-        raise ConfigError(f"{name}: cannot be read (permission denied)") from None
-    except ValueError:  # e.g. a NUL byte in the name
-        raise ConfigError(f"{name!r}: is not a valid file name") from None
-    except OSError as e:
-        if p.is_dir():
-            raise ConfigError(f"{name}: is a directory, not a thresholds file") from None
-        raise ConfigError(f"{name}: cannot be read ({e.strerror or e})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{name}: is not UTF-8 text (byte 0x{raw[e.start]:02x} at line {line} cannot be decoded); save it as UTF-8"
-        ) from None
+    raw = _read(p, name)
+    text = _decode(raw, name)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -78,6 +63,50 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
         resolved = name
     th = thresholds_from_dict(data, source=name)
     return replace(th, source=resolved)
+
+
+def _read(p: Path, name: str) -> bytes:
+    try:
+        return read_limited(p, MAX_THRESHOLDS_BYTES)
+    except NotRegularFile as e:
+        if e.what == "a directory":
+            raise ConfigError(f"{name}: is a directory, not a thresholds file") from None
+        raise ConfigError(f"{name}: is {e.what}, not a regular file") from None
+    except TooLarge as e:
+        size = e.how_large()
+        raise ConfigError(
+            f"{name}: is {size} than the {size_text(e.limit)} a thresholds file may be "
+            f"(the default one, with every source commented, is about 10 KiB)"
+        ) from None
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such file") from None
+    except PermissionError:
+        raise ConfigError(f"{name}: cannot be read (permission denied)") from None
+    except ValueError:  # e.g. a NUL byte in the name
+        raise ConfigError(f"{name!r}: is not a valid file name") from None
+    except OSError as e:
+        if is_link_loop(e):
+            raise ConfigError(f"{name}: is a symbolic link loop (its links lead back round to themselves)") from None
+        raise ConfigError(f"{name}: cannot be read ({e.strerror or e})") from None
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 (a byte-order mark allowed), or UTF-16/UTF-32 told by a mark or their NUL bytes, as
+    Windows editors save "Unicode" text."""
+    sniffed = sniff_encoding(raw)
+    codec = sniffed[0] if sniffed else "utf-8"
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as e:
+        if codec != "utf-8":
+            raise ConfigError(
+                f"{name}: starts like {codec[:6].upper()} text but is not valid {codec[:6].upper()}; save it as UTF-8"
+            ) from None
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{name}: is not UTF-8 text (byte 0x{raw[e.start]:02x} at line {line} cannot be decoded); save it as UTF-8"
+        ) from None
+    return text.removeprefix("\ufeff")
 
 
 def _toml_error(message: str) -> str:

@@ -11,6 +11,7 @@ from monitor.core.vitals import ALL_SPECS
 
 def num_text(v: float) -> str:
     """A limit for a message: 160, 38.5, 0.9 (no trailing .0 noise)."""
+    v = v + 0.0  # -0.0 shows as 0, not "-0"
     return f"{v:g}" if abs(v) < 1e15 else repr(v)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from monitor.sources.csv.bounds import FAR_BEYOND
+
 __all__ = ["EXTRA_NA", "text_values", "vital_values"]
 
 # Cell texts that mean "not measured", as pandas' read_csv is told (besides its defaults: "", NA,
@@ -48,13 +50,18 @@ def text_values(raw: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndar
 
 
 def vital_values(raw: pd.Series, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(float values, mask of bad cells, saw a decimal comma) for one vital column."""
+    """(float values, mask of bad cells, saw a decimal comma) for one vital column.
+
+    Bad cells: text that is not a number, infinity, and numbers of FAR_BEYOND or more (no
+    measurement; a 309-digit cell must not reach the alarm engine as a value)."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         vals = raw.to_numpy(dtype=float, na_value=np.nan)
-        return vals, np.isinf(vals), False
+        with np.errstate(invalid="ignore"):
+            return vals, np.abs(vals) >= FAR_BEYOND, False
     st, na = text_values(raw, decimal_comma)
     had_comma = bool(decimal_comma and raw.astype(str).str.contains(",", regex=False, na=False).any())
     vals = np.array(pd.to_numeric(st, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
     vals[na] = np.nan
-    bad = (np.isnan(vals) & ~na) | np.isinf(vals)
+    with np.errstate(invalid="ignore"):
+        bad = (np.isnan(vals) & ~na) | (np.abs(vals) >= FAR_BEYOND)
     return vals, bad, had_comma

@@ -1,61 +1,66 @@
-"""A CSV file's bytes to text: UTF-8 (with or without a byte-order mark), UTF-16, or a legacy
-8-bit encoding; line ends made "\\n"; binary files refused.
+"""A CSV file's bytes to text: UTF-8 (with or without a byte-order mark), UTF-16 or UTF-32 (with a
+mark, or told by their NUL bytes), or a legacy 8-bit encoding; line ends made "\\n"; binary files,
+files that are not regular files and files beyond `MAX_FILE_BYTES` refused.
 """
 
 from __future__ import annotations
 
-import os
 import re
 
+from monitor.core.textfile import NotRegularFile, TooLarge, is_link_loop, read_limited, size_text, sniff_encoding
+from monitor.sources.csv.bounds import MAX_FILE_BYTES
 from monitor.sources.csv.errors import CsvError
 
 __all__ = ["read_text"]
-
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 # Every byte but those controls: bytes.translate(None, this) leaves only the controls (fast in C).
 _NOT_CONTROL = bytes(c for c in range(256) if not _CONTROL_RE.match(chr(c)))
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """ "utf-16-le" / "utf-16-be" for text that is plainly UTF-16 but has no byte-order mark."""
-    head = data[:4096]
-    if len(head) < 4 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    head = head[: len(head) // 2 * 2]
-    even, odd = head[0::2], head[1::2]
-    half = len(even)
-    if odd.count(0) >= 0.9 * half and even.count(0) <= 0.1 * half:
-        return "utf-16-le"
-    if even.count(0) >= 0.9 * half and odd.count(0) <= 0.1 * half:
-        return "utf-16-be"
-    return None
-
-
-def read_text(path: str) -> tuple[str, list[str]]:
-    """The file's text with universal newlines; raises CsvError for files that are not text."""
-    if os.path.isdir(path):
-        raise CsvError(f"Cannot load '{path}': it is a directory, not a CSV file.")
+def _read_bytes(path: str) -> bytes:
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        return read_limited(path, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        if exc.what == "a directory":
+            raise CsvError(f"Cannot load '{path}': it is a directory, not a CSV file.") from None
+        raise CsvError(f"Cannot load '{path}': it is {exc.what}, not a regular file.") from None
+    except TooLarge as exc:
+        size = exc.how_large()
+        raise CsvError(
+            f"Cannot load '{path}': it is {size} than the {size_text(exc.limit)} a CSV of readings may "
+            f"be (a 24-hour recording at 10 readings a second is about 60 MB)."
+        ) from None
     except FileNotFoundError:
         raise CsvError(f"Cannot load '{path}': the file does not exist.") from None
     except PermissionError:
         raise CsvError(f"Cannot load '{path}': permission to read it was denied.") from None
+    except ValueError:  # a NUL byte in the name
+        raise CsvError(f"Cannot load {path!r}: it is not a valid file name.") from None
     except OSError as exc:
+        if is_link_loop(exc):
+            raise CsvError(
+                f"Cannot load '{path}': it is a symbolic link loop (its links lead back round to themselves)."
+            ) from None
         raise CsvError(f"Cannot load '{path}': it could not be read ({exc.strerror or exc}).") from None
+
+
+def read_text(path: str) -> tuple[str, list[str]]:
+    """The file's text with universal newlines; raises CsvError for files that are not text."""
+    data = _read_bytes(path)
     notes: list[str] = []
     has_controls = bool(data.translate(None, _NOT_CONTROL))  # the same bytes in UTF-8 and cp1252
-    utf16 = _utf16_without_bom(data)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16:
+    sniffed = sniff_encoding(data)
+    if sniffed and sniffed[0] != "utf-8":
+        codec, bom = sniffed
+        width = codec[:6].upper()  # "UTF-16" or "UTF-32"
         try:
-            text = data.decode(utf16 or "utf-16")
+            text = data.decode(codec)
         except UnicodeDecodeError:
-            raise CsvError(f"Cannot load '{path}': it starts like UTF-16 text but is not valid UTF-16.") from None
+            raise CsvError(f"Cannot load '{path}': it starts like {width} text but is not valid {width}.") from None
         has_controls = bool(_CONTROL_RE.search(text))
-        if utf16:
-            notes.append(f"The file is UTF-16 text without a byte-order mark; it was read as {utf16.upper()}.")
+        if not bom:
+            notes.append(f"The file is {width} text without a byte-order mark; it was read as {codec.upper()}.")
     else:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]

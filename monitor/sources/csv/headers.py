@@ -22,16 +22,22 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
+from monitor.core.textfile import size_text
 from monitor.core.vitals import VITALS
+from monitor.sources.csv.bounds import MAX_LINE_BYTES
 from monitor.sources.csv.errors import CsvError, clip
 
 __all__ = ["DELIMITER_NAMES", "HEADER_SEARCH_LINES", "HeaderMap", "find_header", "resolve_header"]
 
-# Keys are header names lower-cased with everything but letters and digits removed
-# ("NIBP_SBP" -> "nibpsbp", "Heart Rate" -> "heartrate"). Within a vital, earlier spellings win
-# when a file has several (generic before cuff before arterial; ECG HR before pleth pulse).
+# Keys are header names lower-cased, accents dropped, everything but letters and digits removed
+# ("NIBP_SBP" -> "nibpsbp", "Heart Rate" -> "heartrate", "Température" -> "temperature"). Within
+# a vital, earlier spellings win when a file has several (generic before cuff before arterial;
+# ECG HR before pleth pulse). Spellings in German (RR sys, MAD, AF: "RR" alone stays the
+# respiratory rate), French and Spanish (FC, PAS, PAD, PAM, FR) come after the English ones.
 _ALIASES: dict[str, tuple[str, ...]] = {
     "time": (
         "time",
@@ -69,6 +75,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "zeit",
         "uhrzeit",
         "zeitstempel",
+        "datumzeit",
+        "datumuhrzeit",
+        "heure",
+        "horodatage",
+        "hora",
+        "tiempo",
     ),
     "hr": (
         "hr",
@@ -90,6 +102,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "plethpr",
         "prpleth",
         "bpm",
+        "herzfrequenz",
+        "puls",
+        "pulsfrequenz",
+        "fc",
+        "frequencecardiaque",
+        "frecuenciacardiaca",
+        "pouls",
+        "pulso",
     ),
     "sbp": (
         "sbp",
@@ -127,6 +147,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "sysabp",
         "arterialbpsystolic",
         "arterialbloodpressuresystolic",
+        "rrsys",
+        "rrsyst",
+        "rrsystolisch",
+        "systolisch",
+        "nibpsyst",
+        "pas",
+        "systolique",
+        "sistolica",
     ),
     "dbp": (
         "dbp",
@@ -172,6 +200,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "diasabp",
         "arterialbpdiastolic",
         "arterialbloodpressurediastolic",
+        "rrdia",
+        "rrdias",
+        "rrdiast",
+        "rrdiastolisch",
+        "diastolisch",
+        "nibpdiast",
+        "pad",
+        "diastolique",
+        "diastolica",
     ),
     "map": (
         "map",
@@ -203,6 +240,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "ibpmap",
         "arterialbpmean",
         "arterialbloodpressuremean",
+        "rrmittel",
+        "rrmitt",
+        "rrm",
+        "mad",
+        "mitteldruck",
+        "mittlererarteriellerdruck",
+        "pam",
+        "pressionarteriellemoyenne",
+        "presionarterialmedia",
     ),
     "spo2": (
         "spo2",
@@ -216,6 +262,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "plethspo2",
         "spo2pleth",
         "spo2sat",
+        "sao2",
+        "sauerstoffsattigung",
+        "o2sattigung",
+        "saturation",
+        "saturacion",
     ),
     "temp": (
         "temp",
@@ -236,6 +287,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "skintemp",
         "tskin",
         "tempskin",
+        "temperatur",
+        "korpertemperatur",
+        "korpertemp",
+        "temperatura",
     ),
     "rr": (
         "rr",
@@ -255,6 +310,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "rrimp",
         "imprr",
         "resprr",
+        "af",
+        "atemfrequenz",
+        "atmung",
+        "fr",
+        "frequencerespiratoire",
+        "frecuenciarespiratoria",
     ),
 }
 _TEMP_F = (
@@ -282,17 +343,28 @@ _TIME_MS = (
     "epochtimems",
 )
 _UNIT_SUFFIXES = ("bpm", "mmhg", "pct", "percent", "degc", "celsius", "permin", "brpm", "min")
+_SUFFIX_ENDS = {s[-3:] for s in _UNIT_SUFFIXES}  # a quick test before trying each suffix
 _TEMP_C_UNITS = {"c", "degc", "celsius"}
 _TEMP_F_UNITS = {"f", "degf", "fahrenheit"}
 _TIME_UNITS_MS = {"ms", "msec", "millis", "milliseconds"}
 
+_NOT_KEY_RE = re.compile(r"[^0-9a-z]")
+
+
+def _key(text: str) -> str:
+    """A header name as the tables spell it: "Température" -> "temperature", "SpO₂" -> "spo2"."""
+    if text.isascii():
+        return _NOT_KEY_RE.sub("", text.lower())
+    return _NOT_KEY_RE.sub("", unicodedata.normalize("NFKD", text).lower())
+
+
 _LOOKUP: dict[str, tuple[str, int]] = {}
 for _vital, _names in _ALIASES.items():
     for _rank, _name in enumerate(_names):
-        _key = re.sub(r"[^0-9a-z]", "", _name)
-        if _key in _LOOKUP and _LOOKUP[_key][0] != _vital:  # pragma: no cover - table bug
-            raise RuntimeError(f"alias {_key!r} names both {_LOOKUP[_key][0]} and {_vital}")
-        _LOOKUP.setdefault(_key, (_vital, _rank))
+        _k = _key(_name)
+        if _k in _LOOKUP and _LOOKUP[_k][0] != _vital:  # pragma: no cover - table bug
+            raise RuntimeError(f"alias {_k!r} names both {_LOOKUP[_k][0]} and {_vital}")
+        _LOOKUP.setdefault(_k, (_vital, _rank))
 
 _FIELDS = ("time",) + VITALS
 _DELIMITERS = (",", ";", "\t", "|")
@@ -300,6 +372,8 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical b
 _UNIT_RE = re.compile(r"^(.*?)\s*[\(\[\{]([^\)\]\}]*)[\)\]\}]\s*$")
 # The header must be among the first this many non-blank lines (a device may write a preamble).
 HEADER_SEARCH_LINES = 20
+# Unknown columns named in the "Ignored" note; a wide export's others are counted.
+_LISTED = 30
 
 
 @dataclass
@@ -349,15 +423,15 @@ def _classify(name: str) -> tuple[str, int, int, dict] | None:
     """
     text = name.strip()
     unit = ""
-    m = _UNIT_RE.match(text)
+    m = _UNIT_RE.match(text) if text[-1:] in ")]}" else None
     if m and m.group(1).strip():
         text, unit = m.group(1), m.group(2)
-    key = re.sub(r"[^0-9a-z]", "", text.lower())
-    ukey = re.sub(r"[^0-9a-z]", "", unit.lower())
+    key = _key(text)
+    ukey = _key(unit) if unit else ""
     if not key:
         return None
     extras: dict = {}
-    if ukey in _TEMP_F_UNITS and key in ("t", "temp", "temperature", "bodytemp", "bt"):
+    if ukey in _TEMP_F_UNITS and (key == "t" or _LOOKUP.get(key, ("",))[0] == "temp"):
         return "temp", 2, 0, {"fahrenheit": True}
     if ukey in _TEMP_C_UNITS and key == "t":
         return "temp", 2, 0, {}
@@ -372,13 +446,14 @@ def _classify(name: str) -> tuple[str, int, int, dict] | None:
     if key in _LOOKUP:
         vital, rank = _LOOKUP[key]
         return vital, 2, rank, extras
-    for suffix in _UNIT_SUFFIXES:
-        if key.endswith(suffix) and key[: -len(suffix)] in _LOOKUP:
-            vital, rank = _LOOKUP[key[: -len(suffix)]]
-            return vital, 3, rank, extras
+    if key[-3:] in _SUFFIX_ENDS:
+        for suffix in _UNIT_SUFFIXES:
+            if key.endswith(suffix) and key[: -len(suffix)] in _LOOKUP:
+                vital, rank = _LOOKUP[key[: -len(suffix)]]
+                return vital, 3, rank, extras
     for sep in ("/", ".", ":", "|"):
         if sep in text:
-            last = re.sub(r"[^0-9a-z]", "", text.rsplit(sep, 1)[1].lower())
+            last = _key(text.rsplit(sep, 1)[1])
             if last in _LOOKUP:
                 vital, rank = _LOOKUP[last]
                 return vital, 3, rank, extras
@@ -405,6 +480,11 @@ def _quote_list(items: list[str], limit: int = 12) -> str:
 def resolve_header(header_line: str, column_map: dict[str, str] | None = None, source: str = "<file>") -> HeaderMap:
     """Work out the delimiter and which column holds the time and each vital; raise CsvError."""
     line = header_line.replace("\ufeff", "").rstrip("\r\n")
+    if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
+        raise CsvError(
+            f"Cannot load '{source}': its header line is {size_text(len(line.encode('utf-8', 'surrogatepass')))} "
+            f"long, more than the {size_text(MAX_LINE_BYTES)} a line may be."
+        )
     delimiter = _sniff_delimiter(line)
     names = _split_header(line, delimiter)
     n_fields = len(names)
@@ -453,6 +533,14 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None, s
             losers[idx] = vital
 
     if "time" not in chosen:
+        taken = [(v, i) for v, i in chosen.items() if (cls := _classify(names[i])) and cls[0] == "time"]
+        if taken:
+            vital, i = taken[0]
+            raise CsvError(
+                f"Cannot load '{source}': column '{clip(names[i])}' given for {vital} is the time "
+                f"column; map {vital} to another column, or name another time column with "
+                f"--column time=NAME."
+            )
         raise CsvError(
             f"Cannot load '{source}': none of its columns ({_quote_list(names)}) is a time column "
             f"such as time, timestamp or datetime; name one explicitly, e.g. --column time=NAME."
@@ -467,17 +555,19 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None, s
 
     notes: list[str] = []
     used = set(chosen.values())
-    dup_names = {n for n in names if names.count(n) > 1}
+    dup_names = {n for n, c in Counter(names).items() if c > 1}
 
     def label(i: int) -> str:
         shown = f"'{clip(names[i])}'"
         return f"{shown} (column {i + 1})" if names[i] in dup_names else shown
 
-    unrecognised = [label(i) for i in range(n_fields) if i not in used and i not in losers and names[i]]
+    unrecognised = [i for i in range(n_fields) if i not in used and i not in losers and names[i]]
     unnamed = sum(1 for i in range(n_fields) if i not in used and not names[i])
     parts = []
     if unrecognised:
-        parts.append(f"{', '.join(unrecognised)} (not a vital sign this monitor shows)")
+        listed = ", ".join(label(i) for i in unrecognised[:_LISTED])
+        more = f" and {len(unrecognised) - _LISTED} more" if len(unrecognised) > _LISTED else ""
+        parts.append(f"{listed}{more} (not a vital sign this monitor shows)")
     by_vital: dict[str, list[str]] = {}
     for i in sorted(losers):
         by_vital.setdefault(losers[i], []).append(label(i))
@@ -502,7 +592,7 @@ def resolve_header(header_line: str, column_map: dict[str, str] | None = None, s
         notes.append(f"Time column {label(chosen['time'])} is in milliseconds; it was converted to seconds.")
 
     # "datetime_utc", "Time (UTC)": the header itself says the zone, whatever --tz says.
-    time_utc = "utc" in "".join(c for c in names[chosen["time"]].lower() if c.isalpha())
+    time_utc = "utc" in _key(names[chosen["time"]])
 
     return HeaderMap(
         source=source,

@@ -15,11 +15,13 @@ import csv
 import io
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from monitor.core.textfile import size_text
+from monitor.sources.csv.bounds import FAR_BEYOND, MAX_LINE_BYTES
 from monitor.sources.csv.cells import EXTRA_NA, vital_values
 from monitor.sources.csv.errors import RejectedLine, clip
 from monitor.sources.csv.headers import HeaderMap
@@ -29,6 +31,10 @@ __all__ = ["Batch", "parse_batch", "parse_body", "parse_lines"]
 
 _DECIMAL_COMMA_RE = re.compile(r"(?:^|[;\t|])\s*[-+]?\d+,\d+\s*(?=[;\t|]|$)", re.M)
 _QUOTED_DECIMAL_RE = re.compile(r"\s*[-+]?\d+,\d+\s*")
+# "1,200" quoted in a comma-separated file: 1.2 with a decimal comma, or 1200 with a thousands
+# separator. Nothing in the file tells which, so the line is rejected rather than guessed.
+# ("0,500" and "36,5" are not thousands: those stay decimal commas.)
+_AMBIGUOUS_COMMA_RE = re.compile(r"\s*[-+]?[1-9]\d{0,2},\d{3}\s*")
 
 
 @dataclass
@@ -45,32 +51,40 @@ class Batch:
     decimal_commas: bool = False  # some numbers used a decimal comma
     blank_lines: int = 0
     dst_guess: bool = False  # ambiguous local times at a clock change were read as summer time
+    epoch_units: dict[str, int] = field(default_factory=dict)  # numeric times by unit ("ms", "Excel")
+    nul_lines: list[int] = field(default_factory=list)  # rows read past the NUL bytes before them
 
 
 def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
     """Split data lines into text pandas can read safely and lines rejected for their shape.
 
     `body` is the data lines joined by "\\n" (no "\\r"). Returns (good_body, good_line_nos,
-    rejected, blank_count); good_body (UTF-8 bytes when every line was fine, else text) holds
-    only lines with the header's field count and no quotes (quoted lines are re-written
-    unquoted), so row i of it is line good_line_nos[i].
+    rejected, blank_count, nul_lines); good_body (UTF-8 bytes when every line was fine, else
+    text) holds only lines with the header's field count and no quotes (quoted lines are
+    re-written unquoted), so row i of it is line good_line_nos[i].
+
+    nul_lines: lines that began with NUL bytes. A crash in a file the writer had preallocated
+    leaves a block of them, and the next row written after it starts there: the NULs are not
+    part of that row, which is read without them. A line with NULs anywhere else is rejected.
     """
     d, nf = header.delimiter, header.n_fields
     want = nf - 1
     if body.endswith("\n"):
         body = body[:-1]
     if not body:
-        return "", np.empty(0, np.int64), [], 0
+        return "", np.empty(0, np.int64), [], 0, []
     raw = body.encode("utf-8", "surrogatepass")
     b = np.frombuffer(raw, dtype=np.uint8)
     nl = np.flatnonzero(b == 10)
     ends = np.r_[nl, len(b)]
     n = len(ends)
     counts = np.diff(np.searchsorted(np.flatnonzero(b == ord(d)), ends), prepend=0)
-    ok = counts == want
+    sizes = np.diff(ends, prepend=-1) - 1  # bytes of each line, without its "\n"
+    too_long = sizes > MAX_LINE_BYTES
+    ok = (counts == want) & ~too_long
     special = '"' in body or "\x00" in body
     if ok.all() and not special:
-        return raw, first_line_no + np.arange(n, dtype=np.int64), [], 0
+        return raw, first_line_no + np.arange(n, dtype=np.int64), [], 0, []
 
     check = ~ok
     if special:
@@ -81,15 +95,27 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
     keep = ~check
     replace: dict[int, str] = {}
     blank = 0
+    nul_lines: list[int] = []
+    used = {header.time_index, *header.vital_index.values()}
     for i in np.flatnonzero(check).tolist():
-        ln = lines[i]
         line_no = first_line_no + i
+        if too_long[i]:
+            why = (
+                f"the line is {size_text(int(sizes[i]))} long, more than the {size_text(MAX_LINE_BYTES)} a line may be"
+            )
+            rejected.append(RejectedLine(line_no, why))
+            continue
+        ln = lines[i]
         if not ln.replace(d, "").strip():
             blank += 1  # empty, or nothing but separators
             continue
         if "\x00" in ln:
-            rejected.append(RejectedLine(line_no, "the line contains binary data (NUL bytes)"))
-            continue
+            rest = ln.lstrip("\x00")
+            if "\x00" in rest or not rest.replace(d, "").strip():
+                rejected.append(RejectedLine(line_no, "the line contains binary data (NUL bytes)"))
+                continue
+            ln = rest
+            nul_lines.append(line_no)
         if '"' in ln:
             try:  # strict: a quote left open is an error, not a field silently closed
                 fields = next(csv.reader([ln], delimiter=d, strict=True))
@@ -109,16 +135,29 @@ def _prepare_body(body: str, header: HeaderMap, first_line_no: int):
             rejected.append(RejectedLine(line_no, f"expected {nf} fields, found {len(fields)}"))
             continue
         clean = []
-        for f in fields:
+        ambiguous = None
+        for j, f in enumerate(fields):
             if d == "," and _QUOTED_DECIMAL_RE.fullmatch(f):
+                if j in used and _AMBIGUOUS_COMMA_RE.fullmatch(f):
+                    ambiguous = (j, f.strip())
+                    break
                 f = f.replace(",", ".")  # a quoted decimal comma in a comma-separated file
             # A quote left inside a value (7" or "7"x) stays, so the value is not a number.
             clean.append(f.replace(d, " "))
+        if ambiguous:
+            j, f = ambiguous
+            decimal, thousands = f"{float(f.replace(',', '.')):g}", f.replace(",", "").lstrip("+")
+            why = (
+                f"'{f}' in column {clip(header.names[j])} is ambiguous: {decimal} or {thousands} "
+                f"(a decimal comma or a thousands separator)"
+            )
+            rejected.append(RejectedLine(line_no, why))
+            continue
         replace[i] = d.join(clean)
         keep[i] = True
     idx = np.flatnonzero(keep)
     good = [replace.get(i, lines[i]) for i in idx.tolist()]
-    return "\n".join(good), first_line_no + idx.astype(np.int64), rejected, blank
+    return "\n".join(good), first_line_no + idx.astype(np.int64), rejected, blank, nul_lines
 
 
 def _read_fields(
@@ -177,7 +216,7 @@ def parse_batch(
 
 def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str, time_kind: str | None) -> Batch:
     """Parse data lines joined by "\\n" (no "\\r"), the first being line `first_line_no`."""
-    body, good_nos, rejected, blank = _prepare_body(body, header, first_line_no)
+    body, good_nos, rejected, blank, nul_lines = _prepare_body(body, header, first_line_no)
     vitals = list(header.vital_index)
     n = len(good_nos)
     if not n:
@@ -189,7 +228,7 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
     decimal = "," if header.decimal_comma and _DECIMAL_COMMA_RE.search(head) else "."
     series = _read_fields(body, n, header, usecols, decimal)
 
-    secs, reasons, kind, naive, epoch, dst = parse_times(series[header.time_index], header, assume_tz, time_kind)
+    secs, reasons, kind, naive, units, dst = parse_times(series[header.time_index], header, assume_tz, time_kind)
     bad_row = np.isnan(secs)
     no_time = bad_row.copy()
     vital_bad = np.zeros(n, bool)
@@ -205,8 +244,13 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
             for i in np.flatnonzero(bad):
                 if reasons[i] is None:
                     t = clip(str(texts.iloc[i]).strip())
-                    what = "a finite number" if np.isinf(vals[i]) else "a number"
-                    reasons[i] = f"'{t}' in column {clip(header.names[idx])} is not {what}"
+                    if np.isinf(vals[i]):
+                        what = "is not a finite number"
+                    elif np.isnan(vals[i]):
+                        what = "is not a number"
+                    else:
+                        what = f"is far beyond any measurement (a vital sign is never {FAR_BEYOND:,.0f} or more)"
+                    reasons[i] = f"'{t}' in column {clip(header.names[idx])} {what}"
             vital_bad |= bad
         if vital == "temp" and header.temp_fahrenheit:
             vals = np.round((vals - 32.0) * 5.0 / 9.0, 2)
@@ -226,6 +270,8 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
             rejected.append(RejectedLine(int(good_nos[i]), reasons[i]))
     rejected.sort(key=lambda r: r.line)
     keep = ~bad_row
+    kept_units = units[keep]
+    epoch_units = {u: int((kept_units == u).sum()) for u in sorted(set(kept_units.tolist())) if u}
     if not keep.all():
         secs = secs[keep]
         good_nos = good_nos[keep]
@@ -239,10 +285,12 @@ def parse_body(body: str, header: HeaderMap, first_line_no: int, assume_tz: str,
         rejected,
         kind,
         naive_times=int(naive[keep].sum()),
-        epoch_numbers=epoch,
+        epoch_numbers=sum(epoch_units.values()),
         decimal_commas=saw_comma and n > 0,
         blank_lines=blank,
         dst_guess=dst,
+        epoch_units=epoch_units,
+        nul_lines=sorted(set(nul_lines) & set(good_nos.tolist())),
     )
 
 

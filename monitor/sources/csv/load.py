@@ -7,11 +7,13 @@ and why, how many values were flagged as artifacts.
 
 What it copes with:
 
-* separators `,` `;` tab `|` (sniffed from the header), a UTF-8 byte-order mark (or UTF-16 with
-  one), CRLF or CR line ends, decimal commas in files not separated by commas, quoted fields,
-  blank lines, a trailing separator on every row, a short preamble before the header;
+* separators `,` `;` tab `|` (sniffed from the header), a UTF-8 byte-order mark, UTF-16 or UTF-32
+  (with a mark or without), CRLF or CR line ends, decimal commas in files not separated by commas,
+  quoted fields, blank lines, a trailing separator on every row, a short preamble before the
+  header, the NUL bytes a crash leaves before a row;
 * `time` as ISO 8601 with an offset, ISO 8601 without one (read in `assume_tz`, UTC by default, and
-  said in a note), seconds since the start, or Unix epoch seconds / milliseconds;
+  said in a note), seconds since the start, Unix epoch seconds / ms / µs / ns, or Excel serial
+  dates;
 * header spellings of many devices and exports in any case (`HR`, `heart_rate`, `NBP-S`,
   `NIBP_SBP`, `ABPSys`, `SpO2`, `Temp (°C)`, `Solar8000/HR`, ...), plus an explicit mapping;
 * rows with only some vitals (empty cell = not measured), rows out of time order (sorted),
@@ -49,6 +51,16 @@ class LoadResult:
     rejected: list[RejectedLine]
     artifacts: dict[str, int]  # vital -> count of values flagged as artifacts
     rows: int  # rows loaded into the store
+
+
+# How a note names the unit of epoch numbers told by their size ("ms", not "milliseconds": that
+# word is the note of a header that says its times are in milliseconds, which are then scaled).
+_EPOCH_UNIT_WORDS = {
+    "s": "seconds",
+    "ms": "ms (thousandths of a second)",
+    "µs": "µs (millionths of a second)",
+    "ns": "ns (billionths of a second)",
+}
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -104,12 +116,32 @@ def load_csv(
                 f"Some local times fell in the hour repeated when clocks went back in "
                 f"{tz}; they were read as summer time."
             )
-        if batch.epoch_numbers:
-            notes.append("Times are numbers that look like Unix epoch time; they were read as absolute times (UTC).")
+        excel = batch.epoch_units.get("Excel", 0)
+        if excel:
+            notes.append(
+                "Times are Excel serial dates (days since 1899-12-30, the time of day as a fraction); "
+                "they were read as dates and times."
+            )
+        epoch = {u: c for u, c in batch.epoch_units.items() if u != "Excel"}
+        if epoch:
+            if len(epoch) == 1:
+                counted = _EPOCH_UNIT_WORDS[next(iter(epoch))]
+            else:
+                counted = ", ".join(f"{_EPOCH_UNIT_WORDS[u]} ({_plural(c, 'row')})" for u, c in epoch.items())
+            notes.append(
+                f"Times are numbers that look like Unix epoch time, counted in {counted} since "
+                f"1970-01-01 UTC; they were read as absolute times (UTC)."
+            )
     elif batch.time_kind == "relative":
         notes.append("Times are seconds since the start of the recording (no date).")
     if batch.decimal_commas:
         notes.append("Decimal commas were read as decimal points.")
+    if batch.nul_lines:
+        lines = ", ".join(str(n) for n in batch.nul_lines[:5]) + (" and more" if len(batch.nul_lines) > 5 else "")
+        notes.append(
+            f"{_plural(len(batch.nul_lines), 'line')} ({lines}) began with NUL bytes, as a crash leaves "
+            f"them in a file; the NUL bytes were skipped and the {'row' if len(batch.nul_lines) == 1 else 'rows'} read."
+        )
 
     rejected = batch.rejected
     if rejected:

@@ -1,11 +1,15 @@
-"""The time column: ISO 8601 dates and times, seconds since the start, or Unix epoch numbers.
+"""The time column: ISO 8601 dates and times, seconds since the start, Unix epoch numbers, or
+Excel serial dates.
 
 A file's times are of one kind. "absolute" times become epoch seconds (UTC): ISO 8601 with an
-offset, ISO 8601 without one (read in the assumed zone), or numbers that are plainly Unix epoch
-seconds (>= 1e9) or milliseconds (>= 1e11), whatever the column is called. "relative" times are
-seconds since the start, kept as given. The kind is told from the values (most ISO dates, or a
-median number >= 1e9, make "absolute"); a batch of a live file is held to the kind the file
-showed first.
+offset (hours, minutes and even seconds: +05:30:15), ISO 8601 without one (read in the assumed
+zone), numbers that are plainly Unix epoch time, told by their size whatever the column is called
+(seconds from 1e9, milliseconds from 1e11, microseconds from 1e14, nanoseconds from 1e17 up to
+1e20), or Excel serial dates (days since 1899-12-30 with the time of day as a fraction, read as
+wall-clock time in the assumed zone). "relative" times are seconds since the start, kept as
+given. The kind is told from the values (most ISO dates, a median number >= 1e9, or numbers in
+Excel's range of days that step by fractions of a day make "absolute"); a batch of a live file is
+held to the kind the file showed first.
 """
 
 from __future__ import annotations
@@ -26,8 +30,21 @@ __all__ = ["check_zone", "parse_times"]
 _UTC_NAMES = ("UTC", "Z", "ETC/UTC", "GMT", "ETC/GMT")
 _ISO_OFFSET_RE = (
     r"(?:[Tt]|\s)\d{1,2}(?::?\d{2}){0,2}(?:[.,]\d+)?\s*"
-    r"(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+    r"(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d+)?)?)?)$"
 )
+# Unix epoch numbers by size: (from, unit, seconds per unit), up to _EPOCH_END. 1e9 s is 2001;
+# the ranges do not overlap for any date from 1973 to 5138.
+_EPOCH_UNITS = ((1e9, "s", 1.0), (1e11, "ms", 1e-3), (1e14, "µs", 1e-6), (1e17, "ns", 1e-9))
+_EPOCH_END = 1e20
+# Excel serial dates: day 25569 is 1970-01-01. Those of 2000-01-01 (36526) to 2100-01-01 (73051)
+# are taken for dates when a file's times step by fractions of a day (at most 30 minutes): as
+# seconds since the start they would be a recording that began 10 hours in and is sampled at
+# 50 Hz or faster.
+_EXCEL_1970 = 25569.0
+_EXCEL_RANGE = (36526.0, 73051.0)
+_EXCEL_MAX_STEP = 1 / 48
+# Seconds since the start beyond this (about 31 years) are not a recording's times.
+_RELATIVE_END = 1e9
 
 
 def check_zone(assume_tz: str, path: str) -> str:
@@ -112,12 +129,34 @@ def _parse_iso(st: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray, bool]:
         return secs, naive, guessed
 
 
-def _epoch_from_number(v: np.ndarray) -> np.ndarray:
-    """Unix epoch seconds from numbers that are epoch seconds (>= 1e9) or milliseconds (>= 1e11)."""
-    out = np.where(v >= 1e11, v / 1000.0, v)
-    out[~(v >= 1e9)] = np.nan
-    out[v >= 1e14] = np.nan
-    return out
+def _epoch_from_number(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Unix epoch seconds, unit of each: "s", "ms", "µs", "ns" or "") from numbers told by
+    their size; NaN where a number is no epoch time."""
+    out = np.full(len(v), np.nan)
+    units = np.full(len(v), "", dtype=object)
+    ends = [u[0] for u in _EPOCH_UNITS[1:]] + [_EPOCH_END]
+    with np.errstate(invalid="ignore"):
+        for (low, unit, scale), high in zip(_EPOCH_UNITS, ends, strict=True):
+            m = (v >= low) & (v < high)
+            out[m] = v[m] * scale
+            units[m] = unit
+    return out, units
+
+
+def _is_excel(v: np.ndarray) -> bool:
+    """Numbers that are Excel serial dates: days in Excel's range stepping by fractions of a day."""
+    low, high = _EXCEL_RANGE
+    days = v[(v >= low) & (v < high)]
+    if len(days) < 2 or len(days) * 2 <= len(v):
+        return False
+    steps = np.diff(np.unique(days))
+    return len(steps) > 0 and float(np.median(steps)) <= _EXCEL_MAX_STEP
+
+
+def _excel_to_epoch(v: np.ndarray, tz: str) -> tuple[np.ndarray, bool]:
+    """(epoch seconds, guessed summer time) of Excel serial days read as wall-clock time in tz."""
+    wall = np.round((v - _EXCEL_1970) * 86400.0, 3)  # Excel keeps the time to about 1 ms
+    return _localize(pd.Series(pd.to_datetime(wall * 1e6, unit="us")), tz)
 
 
 _DATE_RE = r"[+-]?\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}T\d"
@@ -126,8 +165,9 @@ _DATE_RE = r"[+-]?\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}T\d"
 def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: str | None):
     """Parse the time column.
 
-    Returns (secs with NaN for rejected rows, reason per row or None, kind, mask of ISO times
-    without an offset, count of epoch numbers, guessed summer time).
+    Returns (secs with NaN for rejected rows, reason per row or None, kind, mask of times
+    without an offset, unit of each numeric absolute time ("s", "ms", "µs", "ns", "Excel", or ""
+    for the others), guessed summer time).
     """
     if header.time_utc:
         assume_tz = "UTC"
@@ -180,6 +220,7 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
     is_iso = ~np.isnan(iso)
     is_num = ~np.isnan(num)
     finite = np.isfinite(num)
+    vals = num[is_num & finite]
     if time_kind is None:
         n_iso, n_num = int(is_iso.sum()), int(is_num.sum())
         if n_iso == 0 and n_num == 0:
@@ -187,25 +228,34 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
         elif n_iso > n_num:
             kind = "absolute"
         else:
-            vals = num[is_num & finite]
-            kind = "absolute" if len(vals) and np.median(vals) >= 1e9 else "relative"
+            big = len(vals) and np.median(vals) >= _EPOCH_UNITS[0][0]
+            kind = "absolute" if big or _is_excel(vals) else "relative"
     else:
         kind = time_kind
 
     secs = np.full(n, np.nan)
     naive_mask = np.zeros(n, bool)
-    epoch_count = 0
+    units = np.full(n, "", dtype=object)
     if kind == "relative":
-        ok = is_num & finite
+        ok = is_num & finite & (np.abs(num, where=finite, out=np.full(n, np.inf)) < _RELATIVE_END)
         secs[ok] = num[ok]
     elif kind == "absolute":
         secs[is_iso] = iso[is_iso]
         naive_mask = naive & is_iso
         if is_num.any():
-            ep = _epoch_from_number(np.where(finite, num, np.nan))
+            ep, units = _epoch_from_number(np.where(finite, num, np.nan))
             use = is_num & ~np.isnan(ep)
             secs[use] = ep[use]
-            epoch_count = int(use.sum())
+            # Excel serial days, when they are all this batch's times (a stray small number in a
+            # file of ISO or epoch times is an error, not a date of its own kind).
+            low, high = _EXCEL_RANGE
+            with np.errstate(invalid="ignore"):
+                excel = is_num & finite & (num >= low) & (num < high)
+            if excel.any() and not (is_iso | use).any():
+                secs[excel], guessed = _excel_to_epoch(num[excel], assume_tz)
+                units[excel] = "Excel"
+                naive_mask |= excel & ~np.isnan(secs)
+                dst = dst or guessed
     reasons: list[str | None] = [None] * n
     for i in np.flatnonzero(np.isnan(secs)):
         if na[i]:
@@ -214,8 +264,13 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
         shown = clip(text.iloc[i]) if text is not None else f"{num[i]:g}"
         if kind == "relative" and is_iso[i]:
             reasons[i] = f"time '{shown}' is a date and time, but this file gives times as seconds since the start"
+        elif kind == "relative" and finite[i]:
+            reasons[i] = f"time '{shown}' is too large for seconds since the start (over 30 years)"
         elif kind == "absolute" and is_num[i] and finite[i]:
-            reasons[i] = f"time '{shown}' is a number, but this file gives times as dates and times"
+            reasons[i] = (
+                f"time '{shown}' is a number, but this file gives times as dates and times, and it is not "
+                f"a Unix epoch time (s, ms, µs or ns since 1970) or an Excel date"
+            )
         else:
             reasons[i] = f"time '{shown}' is not a time"
-    return secs, reasons, kind, naive_mask, epoch_count, dst
+    return secs, reasons, kind, naive_mask, units, dst
