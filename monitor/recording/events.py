@@ -18,7 +18,7 @@ from pathlib import Path
 
 from monitor.core.alarm_types import AlarmEvent, Control
 from monitor.core.priority import TECHNICAL_PRIORITIES
-from monitor.recording.files import SessionError, parse_time
+from monitor.recording.files import EVENTS_LIMIT, parse_time, read_side_text
 
 CONTROL_KINDS = ("dose", "ack", "pause", "technical", "clock")
 
@@ -109,10 +109,7 @@ def decode_event(obj) -> dict:
 def read_events(path: Path) -> tuple[list[dict], list[str]]:
     """Checked events in file order, and a note for each line that was skipped."""
     events, notes = [], []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise SessionError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+    text = read_side_text(path, EVENTS_LIMIT)
     # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085, ... which JSON written
     # with ensure_ascii=False keeps raw inside strings (a note holding one would be lost).
     for no, line in enumerate(text.split("\n"), 1):

@@ -65,3 +65,29 @@ def session_paths(path: str | Path) -> tuple[Path, Path, Path]:
 
 def is_session_folder(p: Path) -> bool:
     return p.is_dir() and ((p / META).exists() or (p / READINGS).exists())
+
+
+# Bounds on what is read of a side file: far beyond any real session (a day of events is a few MB).
+EVENTS_LIMIT = 256 * 1024 * 1024
+META_LIMIT = 16 * 1024 * 1024
+
+
+def read_side_text(path: Path, limit: int) -> str:
+    """The text of session.json or events.jsonl; SessionError (one sentence) when it is not a
+    regular file (a FIFO would hang every command), is larger than `limit`, or cannot be read."""
+    from monitor.core.text import printable
+    from monitor.core.textfile import NotRegularFile, TooLarge, is_link_loop, read_limited, size_text
+
+    name = printable(path)
+    try:
+        data = read_limited(path, limit)
+    except NotRegularFile as exc:
+        raise SessionError(f"cannot read '{name}': it is {exc.what}, not a regular file") from None
+    except TooLarge as exc:
+        raise SessionError(
+            f"cannot read '{name}': it is {exc.how_large()} than the {size_text(limit)} such a file may be"
+        ) from None
+    except OSError as exc:
+        why = "it is a symbolic link loop" if is_link_loop(exc) else (exc.strerror or str(exc))
+        raise SessionError(f"cannot read '{name}': {why}") from exc
+    return data.decode("utf-8", errors="replace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from monitor.core.dosing import Dose, Note
 from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds
 from monitor.recording.events import CONTROL_KINDS, alarm_event, event_control, read_events
-from monitor.recording.files import READINGS, SessionError, session_paths
+from monitor.recording.files import META_LIMIT, READINGS, SessionError, read_side_text, session_paths
 
 
 @dataclass
@@ -82,9 +83,10 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
     if p.is_dir() and not csv_path.exists():
         raise SessionError(f"'{p}' is a folder but not a session: it has no {READINGS}")
     loaded = load_csv(csv_path, column_map=column_map, skip_unterminated_last_line=p.is_dir())
-    meta = read_meta(meta_path) if meta_path.exists() else {}
+    # lexists: a dangling link or a link loop is named, not taken for "no such file"
+    meta = read_meta(meta_path) if os.path.lexists(meta_path) else {}
     meta.setdefault("source", str(csv_path))
-    events, notes = read_events(events_path) if events_path.exists() else ([], [])
+    events, notes = read_events(events_path) if os.path.lexists(events_path) else ([], [])
     return RecordedSession(
         p,
         loaded.store,
@@ -99,10 +101,7 @@ def load_session(path: str | Path, column_map: dict[str, str] | None = None) -> 
 
 def read_meta(meta_path: Path) -> dict:
     """The JSON object in a session.json; SessionError (one sentence) for anything else."""
-    try:
-        text = meta_path.read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        raise SessionError(f"'{meta_path}' is not readable JSON: {exc}") from exc
+    text = read_side_text(meta_path, META_LIMIT)
     if not text.strip():
         # What a version that wrote it in place left when the disk was full as the session began.
         raise SessionError(f"'{meta_path}' is empty: the session's details were never written whole")
