@@ -411,7 +411,10 @@ class MonitorApp(App):
                 self.end_session()
                 self.exit(0)
 
-        self.push_screen(QuitScreen(self.session.feed.mode, str(self.session.folder or "")), done)
+        s = self.session
+        self.push_screen(
+            QuitScreen(s.feed.mode, str(s.folder or ""), s.unwritten, s.retry_writing, s.write_elsewhere), done
+        )
 
     async def action_quit(self) -> None:
         self.action_quit_session()

@@ -154,30 +154,116 @@ class NoteScreen(SafeModal[str | None]):
 
 
 class QuitScreen(SafeModal[bool]):
-    """Ending a session is deliberate: ask."""
+    """Ending a session is deliberate: ask.
+
+    While the disk refuses records (`unwritten()` > 0: a full disk), ending would lose what is held
+    in memory: the dialog says how much and why, and offers to wait until the disk takes it (`w`,
+    retried every second through `retry()`, then the session ends), to write the whole recording
+    into another folder (`e`, through `elsewhere(folder)`, which returns why not or None), or to
+    end anyway, losing it (`y`).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "End session"),
         Binding("n", "answer(False)", "Keep monitoring"),
-        Binding("escape", "answer(False)", "Keep monitoring"),
+        Binding("escape", "escape", "Keep monitoring"),
         Binding("q", "answer(False)", show=False),
+        Binding("w", "wait", show=False),
+        Binding("e", "elsewhere", show=False),
     ]
 
-    def __init__(self, mode: str, folder: str):
+    def __init__(
+        self,
+        mode: str,
+        folder: str,
+        unwritten: Callable[[], tuple[int, str | None]] = lambda: (0, None),
+        retry: Callable[[], int] = lambda: 0,
+        elsewhere: Callable[[str], str | None] | None = None,
+    ):
         super().__init__()
         self.mode, self.folder = mode, folder
+        self.unwritten, self.retry, self.elsewhere = unwritten, retry, elsewhere
+        self.held, self.why = unwritten()
+        self.waiting = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield _badge(self.mode)
             yield Label("End this session?", classes="dialog-title")
             yield Label("Monitoring, alarms and recording stop.")
-            if self.folder:
-                yield Label(plain(f"The recording stays in {self.folder}"))
-            yield Label("[b]y[/b] end session   ·   [b]n[/b] / Esc keep monitoring", classes="dialog-help")
+            if self.held:
+                yield Static(  # a Static wraps: the reason names a path and must be read whole
+                    plain(
+                        f"{self.held} record(s) are not written yet: {self.why or 'the disk refuses them'}.",
+                        "They are held in memory: ending now loses them.",
+                    ),
+                    id="unwritten",
+                    classes="dialog-error",
+                )
+                yield Static("", id="status")
+                yield Static(
+                    "[b]w[/b] wait until written, then end\n[b]e[/b] write everything to another folder\n"
+                    "[b]y[/b] end anyway (lose them)   ·   [b]n[/b] / Esc keep monitoring",
+                    classes="dialog-help",
+                )
+            else:
+                if self.folder:
+                    yield Label(plain(f"The recording stays in {self.folder}"))
+                yield Label("[b]y[/b] end session   ·   [b]n[/b] / Esc keep monitoring", classes="dialog-help")
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
+
+    def action_escape(self) -> None:
+        field = self._folder_field()
+        if field is not None:
+            field.remove()  # back to the question
+            self._status("")
+            return
+        self.dismiss(False)
+
+    def action_wait(self) -> None:
+        if not self.held or self.waiting:
+            return
+        self.waiting = True
+        self._status(f"waiting for the disk: {self.held} record(s) left (Esc: keep monitoring)")
+        self.set_interval(1.0, self._try_again)
+
+    def _try_again(self) -> None:
+        left = self.retry()
+        if not left:
+            self.dismiss(True)
+            return
+        self.held, self.why = self.unwritten()
+        self._status(f"waiting for the disk: {left} record(s) left (Esc: keep monitoring)")
+
+    def action_elsewhere(self) -> None:
+        if not self.held or self.elsewhere is None or self._folder_field() is not None:
+            return
+        # Mounted only now: a field in the dialog from the start would take the keys w, e and y.
+        field = Input("", placeholder="a folder on another disk", id="folder")
+        self.query_one(".dialog", Vertical).mount(field, after="#status")
+        field.focus()
+        self._status("the whole recording is written into this folder, and the session ends")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.elsewhere is None or not event.value.strip():
+            return
+        why = self.elsewhere(event.value.strip())
+        if why is None:
+            self.dismiss(True)
+        else:
+            self._status(f"not written there: {why}")
+
+    def _folder_field(self) -> Input | None:
+        found = self.query("#folder")
+        return found.first(Input) if found else None
+
+    def _status(self, text: str) -> None:
+        found = self.query("#status")
+        if found:
+            found.first(Static).update(plain(text))
 
 
 HELP = """\
