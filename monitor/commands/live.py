@@ -114,14 +114,11 @@ def _say_what_was_recorded(session, folder: Path | None, announce: bool) -> int:
 
     if folder is None:
         return 0
-    held = len(session.sink.backlog) if session.sink.enabled else 0
+    held, why = session.unwritten()
     where = printable(session.sink.folder or folder)
     if held:
         written = "nothing was recorded" if session.recorder is None else f"what was written is in {where}"
-        print(
-            f"vitals-monitor: {held} record(s) of the session could not be written (see monitor.log); {written}",
-            file=sys.stderr,
-        )
+        print(f"vitals-monitor: {held} of the session could not be written ({why}); {written}", file=sys.stderr)
         return 1
     if announce and session.recorder is not None:
         print(f"session recorded in {where}")

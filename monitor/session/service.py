@@ -228,14 +228,18 @@ class Session:
 
     # -- records the disk has not taken ----------------------------------------------------------
 
-    def unwritten(self) -> tuple[int, str | None]:
-        """How many records are held in memory, not written yet, and why (None: not refused)."""
-        if not self.sink.enabled:
-            return 0, None
+    def unwritten(self) -> tuple[str, str | None]:
+        """What is held in memory, not written yet ("" when nothing: "1,234 readings and 3
+        events"), and why (None: the disk did not refuse)."""
+        if not self.sink.enabled or not self.sink.backlog:
+            return "", None
         why = self.sink.last_error
-        if why is None and self.sink.backlog and self.recorder is None:
+        if why is None and self.recorder is None:
             why = "the recording has not opened yet"
-        return len(self.sink.backlog), why
+        readings, others = self.sink.held()
+        parts = [f"{readings:,} reading(s)"] if readings else []
+        parts += [f"{others:,} event(s)"] if others else []
+        return " and ".join(parts), why
 
     def retry_writing(self) -> int:
         """Try the disk again now; the records still held."""
@@ -282,7 +286,7 @@ class Session:
         self.writer.flush()
         self.sink.log_line(f"the recording moved here from {old}: its disk refused to write")
         held, why = self.unwritten()
-        return None if not held else f"{held} record(s) could not be written in '{printable(dst)}' either: {why}"
+        return None if not held else f"{held} could not be written in '{printable(dst)}' either: {why}"
 
     def _ensure_recorder(self, first: float | None = None) -> None:
         """Open the recording once the feed's time kind is known; retried after a failure."""

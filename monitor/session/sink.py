@@ -145,6 +145,17 @@ class RecordingSink:
         except OSError:
             pass  # the recorder's own writes raise the alarm for a failing disk
 
+    def held(self) -> tuple[int, int]:
+        """(readings, other records) waiting to be written."""
+        readings = 0
+        for method, args, _ in self.backlog:
+            if method == "readings":
+                readings += len(args[0])
+            elif method == "reading":
+                readings += 1
+        others = sum(1 for method, _, _ in self.backlog if method not in ("readings", "reading"))
+        return readings, others
+
     def move_to(self, folder: Path) -> None:
         """Go on recording into another folder, which holds a copy of this one's files
         (monitor.recording.copy): the recorder and monitor.log are closed here, and the next

@@ -176,7 +176,7 @@ class QuitScreen(SafeModal[bool]):
         self,
         mode: str,
         folder: str,
-        unwritten: Callable[[], tuple[int, str | None]] = lambda: (0, None),
+        unwritten: Callable[[], tuple[str, str | None]] = lambda: ("", None),
         retry: Callable[[], int] = lambda: 0,
         elsewhere: Callable[[str], str | None] | None = None,
     ):
@@ -194,7 +194,7 @@ class QuitScreen(SafeModal[bool]):
             if self.held:
                 yield Static(  # a Static wraps: the reason names a path and must be read whole
                     plain(
-                        f"{self.held} record(s) are not written yet: {self.why or 'the disk refuses them'}.",
+                        f"{self.held} are not written yet: {self.why or 'the disk refuses them'}.",
                         "They are held in memory: ending now loses them.",
                     ),
                     id="unwritten",
@@ -226,16 +226,15 @@ class QuitScreen(SafeModal[bool]):
         if not self.held or self.waiting:
             return
         self.waiting = True
-        self._status(f"waiting for the disk: {self.held} record(s) left (Esc: keep monitoring)")
+        self._status(f"waiting for the disk: {self.held} left (Esc: keep monitoring)")
         self.set_interval(1.0, self._try_again)
 
     def _try_again(self) -> None:
-        left = self.retry()
-        if not left:
+        if not self.retry():
             self.dismiss(True)
             return
         self.held, self.why = self.unwritten()
-        self._status(f"waiting for the disk: {left} record(s) left (Esc: keep monitoring)")
+        self._status(f"waiting for the disk: {self.held} left (Esc: keep monitoring)")
 
     def action_elsewhere(self) -> None:
         if not self.held or self.elsewhere is None or self._folder_field() is not None:
