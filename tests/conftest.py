@@ -18,6 +18,8 @@ import os  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from tests.support import head_start  # noqa: E402
+
 FUZZ_FACTOR = 10
 DEV_FRACTION = 4
 settings.register_profile("dev", deadline=None, max_examples=25)
@@ -41,3 +43,19 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "faults" in item.path.parts:
             item.add_marker(pytest.mark.fault)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "head_start(work): the test's HeadStart is started when the run is collected (tests/support/head_start.py)",
+    )
+
+
+def pytest_collection_finish(session):
+    if not session.config.option.collectonly:
+        head_start.start_marked(session.items)
+
+
+def pytest_sessionfinish(session):
+    head_start.stop_all()
