@@ -77,9 +77,12 @@ def as_tuples(log):
     return [(e.t, e.alarm, e.state, e.priority, e.value, e.limit, e.message) for e in log]
 
 
+# The two long properties run in the background from the start of the run, on the core the other
+# tests leave idle (tests/support/head_start.py); the same function, so the same examples.
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
 @pytest.mark.slow
+@pytest.mark.head_start
 def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
     readings, controls = session
     live = feed_live(readings, controls)
@@ -110,6 +113,7 @@ def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(), sessions())
 @pytest.mark.slow
+@pytest.mark.head_start
 def test_a_batch_run_then_live_readings_equals_all_live(first, second):
     """Resume: the recording is run in batch, then the feed carries on one reading at a time."""
     r1, c1 = first

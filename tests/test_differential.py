@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,6 @@ from monitor.session import ActionError, ManualClock, Session
 from monitor.session.replay import ReplayController
 from monitor.sources.replay import ReplaySource
 from tests.session_gen import POLL_S, T0, BridgeFeed, csv_text, generate
-from tests.support.head_start import HeadStart
 
 TH = load_thresholds()
 # The fast loop runs the first FAST sessions; CI (slow tests included) runs SESSIONS in all.
@@ -85,34 +85,30 @@ def check(seed, tmp_path, replay=False):
         assert [key(e) for e in rc.session.engine.log] == recorded, f"seed {seed}: replay differs from live"
 
 
-@pytest.mark.slow
-def test_generated_sessions_give_the_same_log_live_headless_and_in_replay(tmp_path):
-    for seed in range(FAST):
-        check(seed, tmp_path, replay=seed % 10 == 0)
-
-
 def check_seeds(seeds: range) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             check(seed, Path(tmp), replay=seed % 10 == 0)
 
 
-# On every core: the sessions are independent. They start when the run is collected, in the
-# background (tests/support/head_start.py); in small chunks, taken one at a time by whichever
-# process is free.
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_SEEDS = range(FAST, max(SESSIONS, FAST))
-_CHUNKS = 10 * _WORKERS
-TWO_THOUSAND = HeadStart(check_seeds, [_SEEDS[k::_CHUNKS] for k in range(_CHUNKS)], _WORKERS)
+# The two long runs need nothing but themselves: they run in the background from the start of the
+# run (tests/support/head_start.py), on the core the other tests leave idle.
+@pytest.mark.slow
+@pytest.mark.head_start
+def test_generated_sessions_give_the_same_log_live_headless_and_in_replay():
+    check_seeds(range(FAST))
 
 
 @pytest.mark.slow
-@pytest.mark.head_start(TWO_THOUSAND)
+@pytest.mark.head_start
 def test_two_thousand_generated_sessions_give_the_same_log():
-    chunks = TWO_THOUSAND.results()
-    assert len(chunks) == _CHUNKS and sorted(s for c in TWO_THOUSAND.chunks for s in c) == list(_SEEDS)
-    for done in chunks:
-        assert done is None
+    # On every core: the sessions are independent.
+    seeds = range(FAST, max(SESSIONS, FAST))
+    workers = max(1, min(4, os.cpu_count() or 1))
+    chunks = [seeds[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        for done in pool.map(check_seeds, chunks):
+            assert done is None
 
 
 def test_a_clean_bridge_gives_what_alarms_gives_over_its_own_file(tmp_path):

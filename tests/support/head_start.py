@@ -1,141 +1,175 @@
-"""Long, self-contained work of a test started in the background as soon as the run is collected.
+"""Tests marked `head_start` run in background processes from the moment the run is collected.
 
 The suite runs one test at a time, so on a machine with two cores one of them is mostly idle (Pilot
-tests wait for the screen, subprocess tests for their processes). The 2,000 generated sessions of
-the differential test need over a minute of CPU and depend on nothing else: a `HeadStart` starts
-them in worker processes at a low priority (`nice` 10) when collection ends (tests/conftest.py), so
-they take the time the other tests leave. When the test's turn comes it takes the results: the
-workers get back their normal priority (where the system allows it; where not, the test's own
-process takes on the chunks nobody has started). A chunk that raised raises there, with the
-worker's traceback in its notes, as if it had run in the test.
+tests wait for the screen, subprocess tests for their processes). A few long tests depend on
+nothing but themselves: the live-against-batch properties, the differential test's generated
+sessions, the report opened in Chromium. Marked `@pytest.mark.head_start`, such a test (no
+fixtures, no parameters) is started in a process of its own when collection ends
+(tests/conftest.py), at a low priority (`nice` 10) and as many at once as there are cores, so it
+takes the time the other tests leave; marked tests are put after all the others, so their work
+has the whole run to be done in. When its turn comes the test waits for that process (given back
+its normal priority where the system allows it) and passes or fails with what the function did
+there: its exception, with the traceback from the background process in its notes. The function
+is the one pytest collected, called as pytest would call it, so a property test tries the same
+examples.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
+import sys
+import tempfile
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import pytest
 
 BACKGROUND_NICE = 10
+# As many running at once as there are cores: more would only share them (browsers, pools).
+AT_ONCE = os.cpu_count() or 1
+_CONTEXT = multiprocessing.get_context("fork")  # the processes have the collected modules
+OUTPUT_KEPT = 1_000_000  # bytes: the end of what a test printed
 
 
-def _claim(next_chunk: Any, n: int) -> int | None:
-    """The index of the next chunk nobody has started, or None when all are taken."""
-    with next_chunk.get_lock():
-        i = next_chunk.value
-        if i >= n:
-            return None
-        next_chunk.value = i + 1
-        return i
-
-
-def _outcome(fn: Callable[[Any], Any], chunk: Any) -> tuple[bool, Any]:
+def _picklable(obj: Any, fallback: Callable[[Any], Any]) -> Any:
     try:
-        return True, fn(chunk)
+        pickle.dumps(obj)  # it goes back to the test's process
+    except Exception:
+        return fallback(obj)
+    return obj
+
+
+def _outcome(test: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        test()
     except Exception as exc:
-        try:
-            pickle.dumps(exc)  # it goes back to the test's process
-        except Exception:
-            exc = RuntimeError(repr(exc))
-        return False, (exc, traceback.format_exc())
+        return False, (_picklable(exc, lambda e: RuntimeError(repr(e))), traceback.format_exc())
+    return True, None
 
 
-def _normal_priority(pid: int) -> bool:
-    """Give a worker back the normal priority; False where that needs privileges we lack."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, 0)
-    except OSError:
-        return False
-    return True
-
-
-def _worker(fn: Callable[[Any], Any], chunks: Sequence[Any], next_chunk: Any, done: Any) -> None:
+def _run(test: Callable[[], Any], done: Any, slots: Any) -> None:
+    # A process group of its own: whatever it starts (a process pool, a browser) has its priority
+    # raised with it, and is killed with it.
+    os.setpgrp()
     os.nice(BACKGROUND_NICE)
-    while (i := _claim(next_chunk, len(chunks))) is not None:
-        done.put((i, *_outcome(fn, chunks[i])))
+    # What the test prints (it and what it starts) and warns goes back to the test, whose captured
+    # output and warnings pytest reports, not into whichever test is running meanwhile.
+    with tempfile.TemporaryFile() as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+        sys.stdout = sys.stderr = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 (the process's own streams)
+        with slots if slots is not None else contextlib.nullcontext(), warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("default")
+            ok, value = _outcome(test)
+        sys.stdout.flush()
+        out.seek(0)
+        output = out.read()[-OUTPUT_KEPT:]
+    found = [(_picklable(w.message, str), w.category, w.filename, w.lineno) for w in seen]
+    done.put((ok, value, output, found))
 
 
 class HeadStart:
-    """fn over each of chunks, in `workers` background processes, started at most once."""
+    """One test function run in a background process."""
 
-    started: ClassVar[list[HeadStart]] = []
+    started: ClassVar[dict[str, HeadStart]] = {}  # by node id
 
-    def __init__(self, fn: Callable[[Any], Any], chunks: Sequence[Any], workers: int):
-        self.fn, self.chunks, self.workers = fn, list(chunks), workers
-        self._procs: list[Any] = []
+    def __init__(self, nodeid: str, test: Callable[[], Any], slots: Any = None):
+        """slots: a semaphore the process holds while the test runs (how many run at once)."""
+        self.nodeid, self.test = nodeid, test
+        self._done = _CONTEXT.Queue()
+        # Not a daemon: a daemon may not start processes of its own (a test's process pool).
+        self._proc = _CONTEXT.Process(target=_run, args=(test, self._done, slots), name=f"head start: {nodeid}")
+        self._outcome: tuple[bool, Any, bytes, list] | None = None
 
     def start(self) -> None:
-        if self._procs:
-            return
-        # fork, as the differential test's pool always did: the workers have the collected modules.
-        ctx = multiprocessing.get_context("fork")
-        self._next = ctx.Value("i", 0)
-        self._done = ctx.Queue()
-        self._procs = [
-            ctx.Process(target=_worker, args=(self.fn, self.chunks, self._next, self._done), daemon=True)
-            for _ in range(self.workers)
-        ]
-        for p in self._procs:
-            p.start()
-        HeadStart.started.append(self)
+        self._proc.start()
+        HeadStart.started[self.nodeid] = self
 
-    def results(self) -> list[Any]:
-        """Every chunk's result, in chunk order; the first chunk that raised raises here."""
-        self.start()
-        try:
-            outcomes: dict[int, tuple[bool, Any]] = {}
-            if not all([_normal_priority(p.pid) for p in self._procs]):
-                # Left at a low priority, the workers could wait behind anything else the machine
-                # runs: this process (at the normal one) takes chunks too.
-                while (i := _claim(self._next, len(self.chunks))) is not None:
-                    outcomes[i] = _outcome(self.fn, self.chunks[i])
-            while len(outcomes) < len(self.chunks):
-                alive = any(p.is_alive() for p in self._procs)  # before looking: a worker may put, then end
-                try:
-                    i, ok, value = self._done.get(timeout=0.5)
-                except queue.Empty:
-                    if not alive:
-                        missing = sorted(set(range(len(self.chunks))) - set(outcomes))
-                        raise AssertionError(f"a head-start worker died: chunks {missing} gave no result") from None
-                    continue
-                outcomes[i] = (ok, value)
-        finally:
-            self.stop()
-        values = []
-        for i in range(len(self.chunks)):
-            ok, value = outcomes[i]
+    def outcome(self) -> None:
+        """Wait for the test's process; print what it printed, warn what it warned, raise what it
+        raised."""
+        first = self._outcome is None
+        if first:
+            try:
+                self._outcome = self._wait()
+            finally:
+                self.stop()
+        assert self._outcome is not None
+        ok, value, output, found = self._outcome
+        if first:
+            sys.stdout.write(output.decode("utf-8", "replace"))
+            for message, category, filename, lineno in found:
+                warnings.warn_explicit(message, category, filename, lineno)
+        if not ok:
+            raise value
+
+    def _wait(self) -> tuple[bool, Any, bytes, list]:
+        with contextlib.suppress(OSError):  # raising a priority may need privileges
+            os.setpriority(os.PRIO_PGRP, self._proc.pid, 0)
+        while True:
+            alive = self._proc.is_alive()  # before looking: the process may put its outcome, then end
+            try:
+                ok, value, output, found = self._done.get(timeout=0.1)
+            except queue.Empty:
+                if not alive:
+                    raise AssertionError(
+                        f"the background process of {self.nodeid} ended (exit code {self._proc.exitcode}) "
+                        "without an outcome"
+                    ) from None
+                continue
             if not ok:
                 exc, tb = value
-                exc.add_note(f"raised in a head-start worker:\n{tb}")
-                raise exc
-            values.append(value)
-        return values
+                exc.add_note(f"raised in the background process of {self.nodeid}:\n{tb}")
+                value = exc
+            return ok, value, output, found
 
     def stop(self) -> None:
-        for p in self._procs:
-            if p.is_alive():
-                p.kill()
-            p.join()
-        self._procs = []
-        if self in HeadStart.started:
-            HeadStart.started.remove(self)
+        """End the process and whatever it started."""
+        if self._proc.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.join()
+        HeadStart.started.pop(self.nodeid, None)
+
+
+def marked(item: pytest.Item) -> bool:
+    return item.get_closest_marker("head_start") is not None
+
+
+def last(items: list[pytest.Item]) -> None:
+    """Marked tests after all the others (in their own order)."""
+    items.sort(key=marked)  # stable
 
 
 def start_marked(items: Sequence[pytest.Item]) -> None:
-    """Start the head start of every collected test marked `head_start(obj)`."""
+    """Start every collected test marked `head_start`, unless it may be skipped (then it runs as
+    any other test does)."""
+    slots = _CONTEXT.Semaphore(AT_ONCE)
     for item in items:
-        marker = item.get_closest_marker("head_start")
-        if marker is not None:
-            marker.args[0].start()
+        if not marked(item) or item.get_closest_marker("skip") or item.get_closest_marker("skipif"):
+            continue
+        if not isinstance(item, pytest.Function) or item.fixturenames or hasattr(item, "callspec"):
+            raise pytest.UsageError(f"{item.nodeid}: a head_start test takes no fixtures and no parameters")
+        HeadStart(item.nodeid, item.obj, slots).start()
+
+
+def outcome_of(item: pytest.Item) -> bool:
+    """True if the test ran in the background (its failure, if any, raised here)."""
+    h = HeadStart.started.get(item.nodeid)
+    if h is None:
+        return False
+    h.outcome()
+    return True
 
 
 def stop_all() -> None:
     """End whatever is still running (a run stopped early, by -x or a Ctrl-C)."""
-    for h in list(HeadStart.started):
+    for h in list(HeadStart.started.values()):
         h.stop()
