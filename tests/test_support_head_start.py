@@ -106,7 +106,7 @@ def test_a_slot_is_held_while_a_test_runs(tmp_path):
 
     def span():
         start = time.monotonic()
-        time.sleep(0.2)
+        time.sleep(0.1)
         with log.open("a") as f:
             f.write(f"{start} {time.monotonic()}\n")
 
