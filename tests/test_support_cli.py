@@ -13,15 +13,15 @@ import pytest
 from monitor.commands import check_config
 from tests.support.cli import run_in_process, run_process, same_as_a_process
 
+pytestmark = pytest.mark.slow  # the runner serves the slow corpus and security tests
 
-@pytest.mark.slow
+
 def test_a_usage_error_and_a_bad_file_give_what_a_process_gives(tmp_path):
     same_as_a_process(["alarms"])  # argparse: usage on stderr, exit status 2
     same_as_a_process(["check-config", str(tmp_path / "missing.toml")])
     same_as_a_process(["check-config"])  # the packaged defaults: the rules on stdout, exit 0
 
 
-@pytest.mark.slow
 def test_text_is_decoded_as_subprocess_decodes_it():
     real, here = run_process(["check-config"], text=True), run_in_process(["check-config"], text=True)
     assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)

@@ -13,6 +13,8 @@ import pytest
 from tests.support import head_start
 from tests.support.head_start import HeadStart
 
+pytestmark = pytest.mark.slow  # head_start serves slow tests only
+
 
 def _passes():
     assert sum(range(10)) == 45
