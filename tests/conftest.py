@@ -18,6 +18,8 @@ import os  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from tests.support import head_start  # noqa: E402
+
 FUZZ_FACTOR = 10
 DEV_FRACTION = 4
 settings.register_profile("dev", deadline=None, max_examples=25)
@@ -37,7 +39,32 @@ def examples(n: int) -> int:
 
 
 def pytest_collection_modifyitems(items):
-    """Every test under tests/faults injects a fault (into the feed, the disk or the process)."""
+    """Every test under tests/faults injects a fault (into the feed, the disk or the process).
+    Tests with a head start (tests/support/head_start.py) run last."""
     for item in items:
         if "faults" in item.path.parts:
             item.add_marker(pytest.mark.fault)
+    head_start.last(items)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "head_start: run in a background process from the end of collection, after all other tests "
+        "(tests/support/head_start.py); no fixtures, no parameters",
+    )
+
+
+def pytest_collection_finish(session):
+    if not session.config.option.collectonly:
+        head_start.start_marked(session.items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A head_start test has run already: its outcome is that of its background process."""
+    return True if head_start.outcome_of(pyfuncitem) else None
+
+
+def pytest_sessionfinish(session):
+    head_start.stop_all()

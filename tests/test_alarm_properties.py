@@ -15,30 +15,45 @@ from tests.engine_helpers import rules, store_of
 NAN = math.nan
 
 
+# Built once, not at every draw: Hypothesis validates and labels a strategy the first time it
+# draws from it, which cost more than the whole alarm engine when these were rebuilt per reading.
+# The draws are the same, so the examples are too.
+N_READINGS = st.integers(1, 120)
+STEP = st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 15.0, 200.0])
+HR = st.one_of(st.just(NAN), st.floats(0, 300, allow_nan=False).map(round))
+CUFF_ONE_IN_SIX = st.integers(0, 5)
+SBP = st.integers(0, 260)
+DBP = st.integers(20, 130)
+SPO2 = st.one_of(st.just(NAN), st.integers(80, 100).map(float))
+N_CONTROLS = st.integers(0, 6)
+KIND = st.sampled_from(["ack", "ack", "pause", "dose"])
+PAUSE_S = st.sampled_from([30.0, 120.0, 600.0])
+
+
 @st.composite
 def sessions(draw):
     """Readings with irregular gaps, partial rows, artifacts, plus doses, acks and pauses."""
-    n = draw(st.integers(1, 120))
+    n = draw(N_READINGS)
     t = 0.0
     readings = []
     for _ in range(n):
-        t += draw(st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 15.0, 200.0]))
-        hr = draw(st.one_of(st.just(NAN), st.floats(0, 300, allow_nan=False).map(round)))
-        if draw(st.integers(0, 5)) == 0:
-            sbp = float(draw(st.integers(0, 260)))
-            dbp = float(draw(st.integers(20, 130)))
+        t += draw(STEP)
+        hr = draw(HR)
+        if draw(CUFF_ONE_IN_SIX) == 0:
+            sbp = float(draw(SBP))
+            dbp = float(draw(DBP))
         else:
             sbp = dbp = NAN
-        spo2 = draw(st.one_of(st.just(NAN), st.integers(80, 100).map(float)))
+        spo2 = draw(SPO2)
         readings.append(Reading(t, hr=hr, sbp=sbp, dbp=dbp, spo2=spo2))
     controls = []
-    for _ in range(draw(st.integers(0, 6))):
+    for _ in range(draw(N_CONTROLS)):
         # Whole seconds too: actions landing exactly on a reading or a deadline are the edge cases.
         ct = draw(st.one_of(st.floats(0, t + 5, allow_nan=False), st.integers(0, int(t) + 5).map(float)))
-        kind = draw(st.sampled_from(["ack", "ack", "pause", "dose"]))
+        kind = draw(KIND)
         data = {"dose": "initial"} if kind == "dose" else {}
         if kind == "pause":
-            data = {"seconds": draw(st.sampled_from([30.0, 120.0, 600.0]))}
+            data = {"seconds": draw(PAUSE_S)}
         controls.append(Control(ct, kind, data))
     controls.sort(key=lambda c: c.t)
     return readings, controls
@@ -62,9 +77,12 @@ def as_tuples(log):
     return [(e.t, e.alarm, e.state, e.priority, e.value, e.limit, e.message) for e in log]
 
 
+# The two long properties run in the background from the start of the run, on the core the other
+# tests leave idle (tests/support/head_start.py); the same function, so the same examples.
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
 @pytest.mark.slow
+@pytest.mark.head_start
 def test_one_at_a_time_and_batch_give_the_same_alarm_log(session):
     readings, controls = session
     live = feed_live(readings, controls)
@@ -95,6 +113,7 @@ def test_value_beyond_limit_for_at_least_the_delay_is_active(value, held, before
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(), sessions())
 @pytest.mark.slow
+@pytest.mark.head_start
 def test_a_batch_run_then_live_readings_equals_all_live(first, second):
     """Resume: the recording is run in batch, then the feed carries on one reading at a time."""
     r1, c1 = first

@@ -223,10 +223,13 @@ def recorded(tmp_path_factory) -> Path:
     done = {"ack": 0, "pause": False, "note": False, "dose": False}
 
     async def script(pilot):
+        # pause(0): the screen handles what is queued, without Textual's wait for the process to
+        # go idle (20 ms or more each, 400 times). What is recorded depends only on the clock and
+        # the keys, and `pilot.press` still waits for each key to be handled.
         for step in range(200):
             clock.advance(1.0)  # a simulated minute
             app.step()
-            await pilot.pause()
+            await pilot.pause(0)
             s = app.session
             if not done["note"] and step == 20:
                 await pilot.press("n", *"patient calm", "enter")
@@ -244,7 +247,7 @@ def recorded(tmp_path_factory) -> Path:
                 if getattr(app.screen, "confirming", False):  # outside the window: say so, confirm
                     await pilot.press("y")
                 done["dose"] = True
-            await pilot.pause()
+            await pilot.pause(0)
             assert not isinstance(app.screen, (DoseScreen, NoteScreen))
             if s.finished:
                 break

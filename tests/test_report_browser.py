@@ -7,6 +7,7 @@ unless VITALS_REQUIRE_BROWSER=1 (set by `.ci/run` when chromium is installed), w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -20,7 +21,9 @@ from monitor.recording import load_session
 from monitor.report import write_report
 from tests.support.report_session import PAYLOAD, make_session
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]  # each test starts headless Chromium
+# Each test starts headless Chromium, and needs nothing but itself: they run in the background from
+# the start of the run (tests/support/head_start.py), on the core the other tests leave idle.
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.head_start]
 
 
 def _find_chromium() -> Path | None:
@@ -78,9 +81,14 @@ def open_in_chromium(html: Path, *extra: str) -> tuple[str, list[str]]:
     return p.stdout, console
 
 
-@pytest.fixture(scope="module")
-def evil_report(tmp_path_factory):
-    d = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def a_folder():
+    """A temporary folder (the tests take no fixtures: they run in a process of their own)."""
+    with tempfile.TemporaryDirectory(prefix="browser-") as d:
+        yield Path(d)
+
+
+def evil_report(d: Path) -> Path:
     evil = PAYLOAD + " <img src=x onerror=\"document.title='PWNED'\"> %{y} <b>bold</b>"
     folder = make_session(d / "s", label=evil, note=NOTE, who=evil, dose_extra={"given_by": evil})
     return write_report(load_session(folder), d / "report.html", title=evil)
@@ -98,8 +106,9 @@ HOVER_NOTE = """<script>
 </script></body>"""
 
 
-def test_charts_render_offline_without_console_errors(evil_report):
-    dom, console = open_in_chromium(evil_report)
+def test_charts_render_offline_without_console_errors():
+    with a_folder() as d:
+        dom, console = open_in_chromium(evil_report(d))
     assert console == [], console
     assert dom.count('class="main-svg"') >= 2, "Plotly did not draw the chart"
     # Traces (HR line, BP markers, temperature, events) and the range slider were drawn.
@@ -108,18 +117,20 @@ def test_charts_render_offline_without_console_errors(evil_report):
     assert re.search(r'data-unformatted="1 h"', dom) and re.search(r'data-unformatted="all"', dom)
 
 
-def test_text_from_the_data_shows_as_text(evil_report):
-    dom, _ = open_in_chromium(evil_report)
+def test_text_from_the_data_shows_as_text():
+    with a_folder() as d:
+        dom, _ = open_in_chromium(evil_report(d))
     title = re.search(r"<title>(.*?)</title>", dom, re.DOTALL).group(1)
     assert title.strip() != "PWNED" and title.strip().endswith("session report")  # no handler ran
     assert '<img src="x"' not in dom and "<script>alert(1)</script>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # in the header, the tables
 
 
-def test_plotly_shows_a_note_as_typed_in_its_hover(evil_report, tmp_path):
-    page = tmp_path / "hover.html"
-    page.write_text(evil_report.read_text(encoding="utf-8").replace("</body>", HOVER_NOTE), encoding="utf-8")
-    dom, console = open_in_chromium(page)
+def test_plotly_shows_a_note_as_typed_in_its_hover():
+    with a_folder() as d:
+        page = d / "hover.html"
+        page.write_text(evil_report(d).read_text(encoding="utf-8").replace("</body>", HOVER_NOTE), encoding="utf-8")
+        dom, console = open_in_chromium(page)
     assert console == [], console
     hover = re.search(r'<g class="hovertext".*?</g></g>', dom, re.DOTALL)
     assert hover, "no hover label was drawn"
@@ -143,10 +154,11 @@ setTimeout(function () {
 </script></body>"""
 
 
-def test_the_1h_button_zooms_to_the_first_hour_after_the_dose(evil_report, tmp_path):
-    page = tmp_path / "click.html"
-    page.write_text(evil_report.read_text(encoding="utf-8").replace("</body>", CLICK_1H), encoding="utf-8")
-    dom, console = open_in_chromium(page)
+def test_the_1h_button_zooms_to_the_first_hour_after_the_dose():
+    with a_folder() as d:
+        page = d / "click.html"
+        page.write_text(evil_report(d).read_text(encoding="utf-8").replace("</body>", CLICK_1H), encoding="utf-8")
+        dom, console = open_in_chromium(page)
     assert console == [], console
     m = re.search(r'<pre id="range-after-click">\[(.*?)\]</pre>', dom)
     assert m, "the button click was not recorded"
@@ -154,10 +166,10 @@ def test_the_1h_button_zooms_to_the_first_hour_after_the_dose(evil_report, tmp_p
     assert (lo, hi) == (0.0, 1.0)
 
 
-def test_cdn_report_offline_says_why_no_charts(tmp_path):
-    folder = make_session(tmp_path / "s")
-    out = write_report(load_session(folder), tmp_path / "cdn.html", plotlyjs="cdn")
-    dom, console = open_in_chromium(out)
+def test_cdn_report_offline_says_why_no_charts():
+    with a_folder() as d:
+        out = write_report(load_session(make_session(d / "s")), d / "cdn.html", plotlyjs="cdn")
+        dom, console = open_in_chromium(out)
     assert "plotly.js did not load" in dom
     assert 'class="main-svg"' not in dom
     # The only console complaints are about the blocked CDN script.

@@ -1,11 +1,16 @@
 """The malformed-input corpus (tests/data/bad/) through the real command line.
 
 Every CSV goes through `vitals-monitor alarms FILE`, every thresholds file through
-`vitals-monitor check-config FILE`, each in its own process, exactly as a user would run them. What
-each file must do is written in tests/data/bad/expected.toml: either it cannot be used (exit status 2,
-one clear sentence naming the problem, line or key) or it loads with its bad lines rejected and
-reported by number (exit status 0). Never a traceback, never a raw control character on the
-terminal, and nothing valid is lost: for every file that loads, every valid row is in the store.
+`vitals-monitor check-config FILE`, as a user would run them. What each file must do is written in
+tests/data/bad/expected.toml: either it cannot be used (exit status 2, one clear sentence naming the
+problem, line or key) or it loads with its bad lines rejected and reported by number (exit status 0).
+Never a traceback, never a raw control character on the terminal, and nothing valid is lost: for
+every file that loads, every valid row is in the store.
+
+The corpus runs through the command's entry point inside the test process, its output encoded as a
+process's would be (tests/support/cli.py): a hundred processes cost most of a minute, nearly all of
+it starting Python and importing pandas. A file of each kind also runs in a real process, which must
+give the same bytes and exit status.
 """
 
 from __future__ import annotations
@@ -15,36 +20,48 @@ import re
 import subprocess
 import sys
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.support.cli import run_in_process, run_process
+
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "data" / "bad"
 EXPECTED = tomllib.loads((BAD / "expected.toml").read_text(encoding="utf-8"))
 CSV_CASES = EXPECTED["csv"]
 TOML_CASES = EXPECTED["toml"]
-TIMEOUT = 120
 
 # Any C0/C1 control character except newline and tab: data must never reach the terminal raw.
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, cwd=ROOT, timeout=TIMEOUT)
+def _job(kind: str, name: str) -> list[str]:
+    return ["alarms" if kind == "csv" else "check-config", str(BAD / kind / name)]
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict[tuple[str, str], subprocess.CompletedProcess]:
-    """Every corpus file through the CLI once, a few processes at a time."""
-    jobs = {("csv", n): ["alarms", str(BAD / "csv" / n)] for n in CSV_CASES}
-    jobs.update({("toml", n): ["check-config", str(BAD / "toml" / n)] for n in TOML_CASES})
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {k: pool.submit(_run, a) for k, a in jobs.items()}
-        return {k: f.result() for k, f in futures.items()}
+    """Every corpus file through the command once."""
+    jobs = [("csv", n) for n in CSV_CASES] + [("toml", n) for n in TOML_CASES]
+    return {job: run_in_process(_job(*job)) for job in jobs}
+
+
+# One of each outcome: a CSV refused, a CSV loaded with rejected lines, a thresholds file refused.
+IN_REAL_PROCESSES = [
+    ("csv", next(n for n in sorted(CSV_CASES) if CSV_CASES[n]["exit"] == 2)),
+    ("csv", next(n for n in sorted(CSV_CASES) if CSV_CASES[n]["exit"] == 0 and CSV_CASES[n]["rejected"])),
+    ("toml", sorted(TOML_CASES)[0]),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("job", IN_REAL_PROCESSES, ids="/".join)
+def test_a_real_process_gives_what_the_corpus_run_saw(runs, job):
+    real = run_process(_job(*job))
+    assert (real.returncode, real.stdout, real.stderr) == (runs[job].returncode, runs[job].stdout, runs[job].stderr)
 
 
 def _text(p: subprocess.CompletedProcess) -> tuple[str, str]:
@@ -181,7 +198,7 @@ def test_bad_thresholds_given_to_alarms_are_exit_2_too():
     """A broken --thresholds file stops `alarms` with the same key-naming message, before any output."""
     good = str(BAD / "csv" / "times_backwards.csv")
     toml = str(BAD / "toml" / "medium_beyond_high_hr.toml")
-    p = _run(["alarms", good, "--thresholds", toml])
+    p = run_process(["alarms", good, "--thresholds", toml])
     out, err = _text(p)
     assert p.returncode == 2 and out == ""
     assert "vitals.hr.upper.medium: 140 must be below the high limit 130" in err
