@@ -15,6 +15,7 @@ alarm events and its readings.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -80,18 +81,20 @@ def _transitions(folder: Path) -> list[tuple[str, str, float]]:
     return [(e["alarm"], e["state"], round(e["t"], 3)) for e in load_session(folder).events if e["kind"] == "alarm"]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    try:
+def _record_reference(tmp: Path) -> list[tuple[str, str]]:
+    """The uninterrupted session, recorded in tmp/rec; every write the recorder made, in order."""
+    with pytest.MonkeyPatch.context() as mp:
         spy = Spy(mp)
-        tmp = tmp_path_factory.mktemp("reference")
         csv = tmp / "bed.csv"
         csv.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n")
         _run(csv, tmp / "rec", ManualClock(wall=T0 + 2, monotonic=1000.0), _rows())
-    finally:
-        mp.undo()
-    return tmp, spy.writes
+    return spy.writes
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reference")
+    return tmp, _record_reference(tmp)
 
 
 def test_the_reference_session_has_alarms_of_every_kind(reference):
@@ -154,35 +157,45 @@ def _older_order(writes):
     return out + group[1:] + group[:1]
 
 
+def _kill_at_every_write(older: bool) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        writes = _record_reference(tmp)
+        if older:
+            writes = _older_order(writes)
+        want = _transitions(tmp / "rec")
+        failures = []
+        for k, half in _write_points(writes):
+            folder = _crashed(tmp, writes, k, half, tmp / f"k{k}{'h' if half else ''}")
+            csv = folder.parent / f"{folder.name}.csv"
+            csv.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n" + "".join(line for _, line in _rows()))
+            # The recording said what it followed: follow this copy of the bridge's (complete) file.
+            clock = ManualClock(wall=T0 + 400, monotonic=5000.0)
+            s = Session(FileFeed(csv), TH, folder=folder, clock=clock, resume=load_session(folder))
+            s.start()
+            for _ in range(4):
+                s.poll()
+                clock.advance(0.25)
+            s.stop()
+            try:
+                _check(folder, want)
+            except AssertionError as exc:
+                failures.append(f"kill after write {k}{' (half of the next)' if half else ''}: {exc}")
+            if len(failures) > 5:
+                break
+        assert not failures, "\n".join(failures[:5])
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("order", ["this version", "older versions"])
-def test_a_kill_at_every_write_resumes_with_nothing_lost_or_doubled(reference, tmp_path, order):
-    ref_dir, writes = reference
-    if order == "older versions":
-        # Recordings written before the fix resume without doubles too.
-        writes = _older_order(writes)
-    want = _transitions(ref_dir / "rec")
-    failures = []
-    for k, half in _write_points(writes):
-        folder = _crashed(ref_dir, writes, k, half, tmp_path / f"k{k}{'h' if half else ''}")
-        csv = folder.parent / f"{folder.name}.csv"
-        csv.write_text("time,hr,sbp,dbp,map,spo2,temp,rr\n" + "".join(line for _, line in _rows()))
-        # The recording said what it followed: follow this copy of the bridge's (complete) file.
-        rs = load_session(folder)
-        clock = ManualClock(wall=T0 + 400, monotonic=5000.0)
-        s = Session(FileFeed(csv), TH, folder=folder, clock=clock, resume=rs)
-        s.start()
-        for _ in range(4):
-            s.poll()
-            clock.advance(0.25)
-        s.stop()
-        try:
-            _check(folder, want)
-        except AssertionError as exc:
-            failures.append(f"kill after write {k}{' (half of the next)' if half else ''}: {exc}")
-        if len(failures) > 5:
-            break
-    assert not failures, "\n".join(failures[:5])
+@pytest.mark.head_start
+def test_a_kill_at_every_write_resumes_with_nothing_lost_or_doubled():
+    _kill_at_every_write(older=False)
+
+
+@pytest.mark.slow
+@pytest.mark.head_start
+def test_recordings_written_in_the_older_order_resume_without_doubles_too():
+    _kill_at_every_write(older=True)
 
 
 def test_the_points_cover_every_write_whole_and_cut(reference):
