@@ -259,7 +259,7 @@ class Session:
 
         if self.folder is None or not self.sink.enabled:
             return "this session is not recorded"
-        dst = Path(folder).expanduser()
+        dst = Path(folder).expanduser().absolute()
         if dst.exists() and dst.resolve() == self.folder.resolve():
             return "that is the folder the disk refuses: give another one"
         try:

@@ -98,11 +98,24 @@ def test_a_second_real_monitor_on_the_same_folder_is_refused(tmp_path):
         first.communicate(timeout=30)
     # Once the first has ended (even killed), the folder can be resumed.
     again = _monitor(["--resume", str(rec)], tmp_path)
-    time.sleep(2.0)
+    _wait_until_locked(rec, again)
     again.send_signal(signal.SIGKILL)
     again.communicate(timeout=30)
     third = _monitor(["--resume", str(rec)], tmp_path)
-    time.sleep(2.0)
+    _wait_until_locked(rec, third)
     third.send_signal(signal.SIGTERM)
     out, err = third.communicate(timeout=30)
     assert "another monitor" not in err, err
+
+
+def _wait_until_locked(rec: Path, by: subprocess.Popen, seconds: float = 20.0) -> None:
+    """Until the monitor `by` holds the folder's lock (it has got past refusing anyone)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and by.poll() is None:
+        try:
+            FolderLock(rec).acquire().release()
+        except SessionError as exc:
+            if f"process {by.pid}" in str(exc):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the monitor never took the lock (exit {by.poll()})")

@@ -20,6 +20,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import termios
 import time
 from datetime import UTC
@@ -120,7 +121,14 @@ def raw_rows(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
+@pytest.mark.head_start
+def test_sigkill_at_random_moments_loses_and_doubles_nothing():
+    # In the background from the start of the run (tests/support/head_start.py): no fixtures.
+    with tempfile.TemporaryDirectory() as name:
+        _sigkill_at_random_moments(Path(name))
+
+
+def _sigkill_at_random_moments(tmp_path: Path) -> None:
     rnd = random.Random(int(os.environ.get("FAULT_SEED", "7")))
     csv, rec = tmp_path / "bed.csv", tmp_path / "rec"
     writer = subprocess.Popen(

@@ -171,6 +171,7 @@ class QuitScreen(SafeModal[bool]):
         Binding("w", "wait", show=False),
         Binding("e", "elsewhere", show=False),
     ]
+    RETRY_EVERY_S = 1.0  # while waiting for the disk
 
     def __init__(
         self,
@@ -227,7 +228,7 @@ class QuitScreen(SafeModal[bool]):
             return
         self.waiting = True
         self._status(f"waiting for the disk: {self.held} left (Esc: keep monitoring)")
-        self.set_interval(1.0, self._try_again)
+        self.set_interval(self.RETRY_EVERY_S, self._try_again)
 
     def _try_again(self) -> None:
         if not self.retry():
