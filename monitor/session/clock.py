@@ -35,6 +35,9 @@ class Clock:
 
     monotonic: Callable[[], float] = time.monotonic
     wall: Callable[[], float] = time.time
+    # How long work takes (it sizes a backlog's slices, monitor.session.backlog); a manual clock
+    # gives None, so that slices have one size and a test's polls do the same each run.
+    work_timer: Callable[[], float] | None = time.perf_counter
 
 
 class ManualClock(Clock):
@@ -43,7 +46,7 @@ class ManualClock(Clock):
     def __init__(self, wall: float = 1_795_856_400.0, monotonic: float = 1000.0):
         self.now_mono = monotonic
         self.now_wall = wall
-        super().__init__(lambda: self.now_mono, lambda: self.now_wall)
+        super().__init__(lambda: self.now_mono, lambda: self.now_wall, None)
 
     def advance(self, seconds: float) -> None:
         self.now_mono += seconds

@@ -46,6 +46,7 @@ from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
 from monitor.session.actions import Actions
 from monitor.session.alarm_board import AlarmBoard
+from monitor.session.backlog import Backlog
 from monitor.session.clock import Clock, EventClock
 from monitor.session.engine_path import EnginePath, same_transition
 from monitor.session.feed_reports import FeedReports
@@ -91,6 +92,7 @@ class Session:
         )
         self.writer = RecordWriter(self.sink, lambda: self.technical)
         self.intake = Intake(self.clock.monotonic, lambda: self.path.taken, self._commit, self._stored)
+        self.backlog = Backlog()
         self.path = EnginePath(self._new_engine(thresholds), self.writer.put)
         self.technical = TechnicalAlarms(
             self.path, self.event_now, self.clock.monotonic, self._note_log, self.sink.log_line, self._changed
@@ -345,15 +347,23 @@ class Session:
         self._poll_mono = now
         before = (self.version, len(self.engine.log))
         try:
-            up = self.feed.poll(now)
-            for s in up.status:
-                self.reports.status(s)
-                if s.kind == "ended":
-                    self.finished = True
-            if up.readings or up.events:
-                self._ingest(up.readings, up.events, up.reopened, now)
-            if up.rejected:
-                self.reports.rejected(up.rejected)
+            if self.backlog.waiting():
+                self._ingest_slice(now)  # the feed is polled again once the backlog is taken
+            else:
+                up = self.feed.poll(now)
+                for s in up.status:
+                    self.reports.status(s)
+                    if s.kind == "ended":
+                        self.finished = True
+                # Only a feed without a clock of its own is taken in slices: with one (the
+                # simulator, a replay), its clock would run ahead of readings still queued.
+                sliced = self.feed.clock(now) is None
+                if up.events or (up.readings and not (sliced and self.backlog.queue(up.readings, up.reopened))):
+                    self._ingest(up.readings, up.events, up.reopened, now)
+                elif up.readings:
+                    self._ingest_slice(now)
+                if up.rejected:
+                    self.reports.rejected(up.rejected)
         except Exception as exc:  # the monitor must not die of one bad batch
             self.internal_error("while reading the feed", exc, name="feed.error", priority="technical")
         try:
@@ -373,7 +383,25 @@ class Session:
             return True
         return False
 
-    def _ingest(self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float) -> None:
+    def _ingest_slice(self, now: float) -> None:
+        """The next slice of a backlog (monitor.session.backlog), timed to size the one after."""
+        rows, reopened = self.backlog.next_slice()
+        timer = self.clock.work_timer
+        began = timer() if timer is not None else 0.0
+        self._ingest(rows, [], reopened, now, backlog=True)
+        if timer is not None:
+            self.backlog.took(len(rows), timer() - began)
+        else:
+            self.backlog.taken += len(rows)
+        self.version += 1
+
+    def loading(self) -> float | None:
+        """How much of a backlog has been taken (0 to 1); None when there is none."""
+        return self.backlog.progress(getattr(self.feed, "unread", lambda: None)())
+
+    def _ingest(
+        self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float, backlog: bool = False
+    ) -> None:
         device = self.feed.clock(now) is None
         wall = self.clock.wall() if device and self.feed.absolute() else None
         batch = self.intake.sort_batch(readings, events, reopened, self._source_event, device, wall)
@@ -381,7 +409,7 @@ class Session:
         if rows:
             if self._fit_pending:
                 self._fit_stale(rows)
-            if self._events_clock.arrived(rows[0].t, rows[-1].t, now, catch_up=reopened):
+            if self._events_clock.arrived(rows[0].t, rows[-1].t, now, catch_up=reopened or backlog):
                 self._note_log(
                     "feed",
                     "",

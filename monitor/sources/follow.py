@@ -43,6 +43,7 @@ import numpy as np
 from monitor.core.readings import Reading
 from monitor.core.vitals import VITALS
 from monitor.recording.files import session_paths
+from monitor.sources.csv.bounds import MAX_LINE_BYTES
 from monitor.sources.csv.errors import CsvError, RejectedLine
 from monitor.sources.csv.headers import HEADER_SEARCH_LINES, HeaderMap, resolve_header
 from monitor.sources.csv.lines import parse_batch
@@ -52,6 +53,7 @@ from monitor.sources.feed import CLOCK_STEP_S, FeedStatus, FeedUpdate
 __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
 _MAX_READ = 8 * 1024 * 1024  # bytes per poll: a huge backlog is read over several polls
+BACKLOG_READ = 128 * 1024  # a followed file's bytes per poll in `live`
 _TAIL_CHECK = 64  # bytes before the saved offset compared to detect a rewritten file
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
@@ -102,6 +104,7 @@ class CsvFollower:
         self.state = "starting"  # starting | waiting | ok | lost | error
         self.lines_read = 0  # physical lines consumed in the current file (header included)
         self.rows = 0  # rows delivered in all
+        self.size = 0  # of the file, at the last poll
         self._fd: int | None = None
         self._ino: tuple[int, int] | None = None
         self._offset = 0
@@ -156,7 +159,7 @@ class CsvFollower:
                 st = os.fstat(fd)
             except OSError:
                 return self._finish()
-        size = st.st_size
+        size = self.size = st.st_size
         if size < self._offset or (size > self._offset and not self._tail_matches()):
             self._events.append(
                 FollowEvent("truncated", f"{self.name} was truncated or rewritten; reading it again from its start")
@@ -274,10 +277,26 @@ class CsvFollower:
             return
         # The whole-file reader's line ends (monitor.sources.csv.decode): LF, CRLF and CR alone.
         end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if end < 0 and len(data) >= self.max_read and self.max_read < MAX_LINE_BYTES + 2:
+            # One line longer than a poll's read: read on to where the whole-file reader's bound
+            # on a line ends, so both readers take or reject the same lines.
+            try:
+                more = os.pread(self._fd, MAX_LINE_BYTES + 2 - len(data), self._offset + len(data))
+            except OSError:
+                more = b""
+            ends = [i for i in (more.find(b"\n"), more.find(b"\r")) if i >= 0]
+            cut = min(ends) if ends else -1
+            if cut >= 0:
+                data += more[: cut + 1]
+                end = len(data) - 1
+            elif len(data) + len(more) < MAX_LINE_BYTES + 2:
+                return  # a long line still being written: wait for its line end
+            else:
+                data += more
         if end < 0:
-            if len(data) < self.max_read:
+            if len(data) < max(self.max_read, MAX_LINE_BYTES + 2):
                 return  # only a partial line so far: wait for its line end
-            end = len(data) - 1  # a "line" longer than max_read: not CSV; let the parser say so
+            end = len(data) - 1  # a "line" longer than any line may be: let the parser say so
         complete = data[: end + 1]
         self._after_cr = complete.endswith(b"\r")
         first = self.lines_read + 1
@@ -425,7 +444,9 @@ class FileFeed:
     def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None, assume_tz: str = "UTC"):
         self.path = Path(path)
         self.column_map = dict(column_map) if column_map else None
-        self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz)
+        # A backlog is read 128 KB a poll (parsed in a few tens of milliseconds), and taken in
+        # slices by the session (monitor.session.backlog): the screen stays live while it loads.
+        self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz, max_read=BACKLOG_READ)
         self.source = str(self.path.resolve())
         self.label = self.path.stem
         self.simulated = False
@@ -479,6 +500,13 @@ class FileFeed:
 
     def clock(self, now: float) -> None:
         return None
+
+    def unread(self) -> tuple[int, int] | None:
+        """(bytes read, bytes in all) while more than one poll's worth is left to read."""
+        f = self.follower
+        if f.size - f.offset <= f.max_read:
+            return None
+        return f.offset, f.size
 
     def absolute(self) -> bool | None:
         kind = self.follower.time_kind

@@ -185,7 +185,14 @@ class MonitorApp(App):
         now_m = s.clock.monotonic()
         changed = self._poll()
         self._sound(now_m)
-        full = force or changed or now_m - self._last_full >= 1.0
+        loading = s.loading() is not None
+        if loading and self.timers and not self._soon:
+            # A backlog is taken a slice a poll: the next slice comes at once, after the keys
+            # that are waiting (monitor.session.backlog).
+            self._soon = True
+            self.set_timer(0.01, self._step_soon)
+        # While it loads, the screen is drawn twice a second, not after every slice.
+        full = force or (changed and not loading) or now_m - self._last_full >= (0.5 if loading else 1.0)
         snap = views.snapshot(s) if (full or self._flashing) else None
         if snap is not None:
             banner = views.banner_view(s, snap, self.tz)
@@ -199,6 +206,11 @@ class MonitorApp(App):
             self._redraw(snap)
 
     _flashing = False
+    _soon = False
+
+    def _step_soon(self) -> None:
+        self._soon = False
+        self.step()
 
     def _poll(self) -> bool:
         return self.session.poll()

@@ -169,6 +169,11 @@ def notices(session, baseline_off: dict[str, str] | None = None) -> list[Notice]
     the thresholds leave without alarm limits, and baseline rules that are off (no pre-dose
     readings of that vital when the initial dose was recorded)."""
     out = []
+    loading = session.loading() if hasattr(session, "loading") else None
+    if loading is not None:
+        upto = session.engine.t
+        when = f" (readings up to {session.fmt(upto)} so far)" if upto != float("-inf") else ""
+        out.append(Notice("backlog", f"loading the file's backlog: {loading:.0%}{when}"))
     without = tuple(getattr(session.th, "without_limits", ()) or ())
     if without:
         names = ", ".join(v.upper() for v in without)

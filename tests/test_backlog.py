@@ -1,0 +1,101 @@
+"""`live` started on a file that already holds hours of data: the backlog is taken a slice a poll
+(monitor.session.backlog), the progress is shown, and the alarm log is the one a single batch and
+`vitals-monitor alarms` give.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from monitor.core.alarm_engine import AlarmEngine
+from monitor.core.thresholds_loader import load_thresholds
+from monitor.recording import load_session
+from monitor.session import ManualClock, Session
+from monitor.session.backlog import MIN_SLICE, Backlog
+from monitor.sources.follow import FileFeed
+
+T0 = 1_795_856_400
+TH = load_thresholds()
+
+
+def _file(path, n: int, hz: float = 10.0) -> None:
+    """n rows at hz: HR wandering across its limits, a cuff every 15 min, a 40 s silence."""
+    rows = []
+    for i in range(n):
+        t = T0 + i / hz
+        if 3000 <= t - T0 < 3040:
+            continue
+        hr = 95 + 45 * math.sin(i / (hz * 600))
+        cuff = f"{120 + i % 50},{80 + i % 20}," if i % int(hz * 900) == 0 else ",,"
+        rows.append(f"{t:.1f},{hr:.0f},{cuff}\n")
+    path.write_text("time,hr,sbp,dbp,map\n" + "".join(rows))
+
+
+def _load(csv, folder, slice_rows: int | None = None) -> tuple[Session, list[float]]:
+    clock = ManualClock(wall=T0 + 20_000, monotonic=1000.0)
+    s = Session(FileFeed(csv), TH, folder=folder, clock=clock)
+    if slice_rows is not None:
+        s.backlog.slice = slice_rows
+    s.start()
+    progress = []
+    for _ in range(10_000):
+        s.poll()
+        clock.advance(0.01)
+        p = s.loading()
+        if p is None:
+            break
+        progress.append(p)
+    for _ in range(3):
+        clock.advance(0.25)
+        s.poll()
+    return s, progress
+
+
+def _log(engine_log):
+    return [(e.alarm, e.state, round(e.t, 3)) for e in engine_log]
+
+
+def test_a_backlog_is_taken_in_slices_with_the_log_of_one_batch(tmp_path):
+    csv = tmp_path / "bed.csv"
+    _file(csv, 36_000)  # an hour at 10 Hz
+    sliced, progress = _load(csv, tmp_path / "a", slice_rows=700)
+    whole, _ = _load(csv, tmp_path / "b", slice_rows=10_000_000)
+    assert len(progress) > 10  # it took many polls, saying how far it was
+    assert progress == sorted(progress) and 0 <= progress[0] < 0.2 and progress[-1] > 0.8
+    assert _log(sliced.engine.log) == _log(whole.engine.log)
+    assert {e.alarm for e in sliced.engine.log} >= {"hr.upper", "hr.stale"}
+    np.testing.assert_array_equal(sliced.store.t, whole.store.t)
+    # And `alarms` over the recording gives that log too (one path).
+    sliced.stop()
+    rs = load_session(tmp_path / "a")
+    rerun = AlarmEngine(TH).run(rs.store, rs.controls(), end=rs.end_time())
+    assert _log(rerun) == _log(sliced.engine.log)
+
+
+def test_a_small_batch_is_taken_at_once():
+    b = Backlog()
+    assert not b.queue([object()] * 10, False)  # type: ignore[list-item]
+    assert b.progress(None) is None
+
+
+def test_slices_are_sized_to_the_budget():
+    b = Backlog()
+    b.took(1000, 0.5)  # 0.5 ms a row: 100 rows fit in 50 ms, but never fewer than MIN_SLICE
+    assert b.slice == MIN_SLICE
+    b.took(1000, 0.001)
+    assert b.slice > 10_000
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_only_the_first_slice_of_a_rewritten_files_batch_says_it_may_repeat(first):
+    b = Backlog()
+    b.slice = 3
+    assert b.queue(list(range(10)), first)  # type: ignore[arg-type]
+    flags = []
+    while b.waiting():
+        rows, reopened = b.next_slice()
+        flags.append(reopened)
+    assert flags == [first, False, False, False]
