@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,7 +79,14 @@ def _wait_for(path: Path, seconds: float = 20.0) -> None:
 
 
 @pytest.mark.slow
-def test_a_second_real_monitor_on_the_same_folder_is_refused(tmp_path):
+@pytest.mark.head_start
+def test_a_second_real_monitor_on_the_same_folder_is_refused():
+    # In the background from the start of the run (tests/support/head_start.py): no fixtures.
+    with tempfile.TemporaryDirectory() as name:
+        _test_a_second_real_monitor_on_the_same_folder_is_refused(Path(name))
+
+
+def _test_a_second_real_monitor_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     csv = tmp_path / "bed.csv"
     csv.write_text("time,hr\n" + "".join(f"{T0 + i},{70 + i % 5}\n" for i in range(30)))
     rec = tmp_path / "rec"

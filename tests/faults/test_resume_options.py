@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,7 +100,14 @@ def _refusal(rec: Path) -> UsageError:
 
 
 @pytest.mark.slow
-def test_the_real_monitor_killed_and_resumed_still_reads_the_mapped_column(tmp_path):
+@pytest.mark.head_start
+def test_the_real_monitor_killed_and_resumed_still_reads_the_mapped_column():
+    # In the background from the start of the run (tests/support/head_start.py): no fixtures.
+    with tempfile.TemporaryDirectory() as name:
+        _test_the_real_monitor_killed_and_resumed_still_reads_the_mapped_column(Path(name))
+
+
+def _test_the_real_monitor_killed_and_resumed_still_reads_the_mapped_column(tmp_path: Path) -> None:
     csv, rec = tmp_path / "bed.csv", tmp_path / "rec"
     _bridge_file(csv, 20)
     cmd = [sys.executable, "-m", "monitor", "live"]
