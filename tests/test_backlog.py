@@ -99,3 +99,27 @@ def test_only_the_first_slice_of_a_rewritten_files_batch_says_it_may_repeat(firs
         rows, reopened = b.next_slice()
         flags.append(reopened)
     assert flags == [first, False, False, False]
+
+
+def test_no_value_is_shown_as_current_while_the_backlog_loads(tmp_path):
+    """The readings taken so far are hours behind the file's end: the tiles say the backlog is
+    loading, never show a number as the current one, and show it once it is loaded."""
+    from monitor.ui import views
+
+    csv = tmp_path / "bed.csv"
+    _file(csv, 20_000)
+    clock = ManualClock(wall=T0 + 20_000, monotonic=1000.0)
+    s = Session(FileFeed(csv), TH, folder=None, clock=clock, record=False)
+    s.backlog.slice = 500
+    s.start()
+    s.poll()
+    assert s.loading() is not None
+    tiles = views.tile_views(s, views.snapshot(s))
+    assert all(t.value == "--" and t.sub.startswith("loading backlog") for t in tiles)
+    assert any("loading the file's backlog" in n.text for n in views.notices(s))
+    while s.loading() is not None:
+        s.poll()
+        clock.advance(0.01)
+    s.poll()
+    hr = next(t for t in views.tile_views(s, views.snapshot(s)) if t.key == "hr")
+    assert hr.value != "--" and not hr.sub.startswith("loading")

@@ -313,6 +313,13 @@ def tile_views(session, snap: Snapshot) -> list[TileView]:
         out.append(_cuff_tile(session, snap, "temp", "Temp", "°C", ("temp",), "temp"))
     if "hr" in snap.present and "sbp" in snap.present:
         out.append(_si_tile(session, snap))
+    loading = session.loading() if hasattr(session, "loading") else None
+    if loading is not None:
+        # The values taken so far are hours behind the file's end: none of them is current.
+        for tile in out:
+            tile.value, tile.extra, tile.trend, tile.dim = "--", "", "", False
+            tile.stale, tile.priority, tile.state = True, "technical", ""
+            tile.sub = tile.short = f"loading backlog {loading:.0%}"
     return out
 
 
