@@ -146,7 +146,7 @@ def header_view(session, snap: Snapshot, tz: tzinfo | None) -> HeaderView:
 
 @dataclass(frozen=True)
 class Notice:
-    kind: str  # "no-limits" | "baseline-off"
+    kind: str  # "no-limits" | "baseline-off" | "backlog"
     text: str
 
 
