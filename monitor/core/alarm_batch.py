@@ -11,7 +11,7 @@ end, the run hands those to the engine as `SkippedRows` (`AlarmEngine.adopt`).
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -54,11 +54,22 @@ class Engine(Protocol):
 
 
 def _prev_index(mask: np.ndarray) -> np.ndarray:
-    """prev[i] = the last row < i where mask holds, or -1 (length n + 1)."""
-    idx = np.where(mask, np.arange(len(mask)), -1)
-    if len(idx):
-        idx = np.maximum.accumulate(idx)
-    return np.concatenate(([-1], idx))
+    """prev[i] = the last row < i where mask holds, or -1 (length n + 1). Row numbers as int32
+    while they fit: a day at 10 Hz keeps a dozen of these."""
+    n = len(mask)
+    prev = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
+    prev[0] = -1
+    prev[1:] = np.where(mask, np.arange(n, dtype=prev.dtype), -1)
+    if n:
+        np.maximum.accumulate(prev[1:], out=prev[1:])
+    return prev
+
+
+def _after(rows: np.ndarray, i: int) -> int:
+    """The first of the sorted `rows` after row i, or -1 (the arrays stay arrays: a list of a
+    day's row numbers as Python ints takes 36 bytes a row)."""
+    j = rows.searchsorted(i, "right")
+    return rows.item(j) if j < len(rows) else -1
 
 
 class BatchRun:
@@ -78,6 +89,8 @@ class BatchRun:
         self.si_window, self.hr_max_age = shock_index_hr(engine.th)
         t = self.t = store.t
         n = self.n = len(t)
+        # The engine reads the last time from this list after the run (alarm_engine.py); the run
+        # itself takes times from the array.
         self.tl = t.tolist()
         self.cols = [store.column(name) for name in VITALS]
         flags = artifact_flags(dict(zip(VITALS, self.cols, strict=True)))
@@ -94,11 +107,10 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_rows_l = [r.tolist() for r in self.valid_rows]
-        self.valid_times_l = [t[r].tolist() for r in self.valid_rows]
         self.valid_prev = [_prev_index(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
-        self.hr_values_l = self.cols[0][self.valid_rows[0]].tolist()
+        self.hr_times = t[self.valid_rows[0]]
+        self.hr_values = self.cols[0][self.valid_rows[0]]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
         self.stream_masks = []
         for s in engine.th.stale:
@@ -108,7 +120,7 @@ class BatchRun:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
         self.stream_prev = [_prev_index(m) for m in self.stream_masks]
-        self.stream_rows = [np.flatnonzero(m).tolist() for m in self.stream_masks]
+        self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
@@ -182,13 +194,13 @@ class BatchRun:
     def _level_rows(self, lo: int, hi: int) -> None:
         """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
         self.levels = []
-        self.lists: dict[tuple[int, str, int], list[int]] = {}
+        self.lists: dict[tuple[int, str, int], np.ndarray] = {}
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
-            rows = rows[(rows >= lo) & (rows < hi)]
+            rows = rows[rows.searchsorted(lo, "left") : rows.searchsorted(hi, "left")]
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
-    def _rows(self, k: int, kind: str, rank: int) -> list[int]:
+    def _rows(self, k: int, kind: str, rank: int) -> np.ndarray:
         """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
         ("lt"), built on
         first use: most alarms never leave level 0 and need only their "ge 1" list."""
@@ -197,7 +209,7 @@ class BatchRun:
         if lst is None:
             rows, r, h = self.levels[k]
             pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
-            lst = self.lists[key] = rows[pick].tolist()
+            lst = self.lists[key] = rows[pick]
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
@@ -222,40 +234,37 @@ class BatchRun:
             else:
                 kinds = ("hge",) if a.clr[r] != INF else ("lt",)
             for kind in kinds:
-                lst = rows(k, kind, r)
-                j = bisect_right(lst, i)
-                if j < len(lst) and lst[j] < best:
-                    best = lst[j]
+                j = _after(rows(k, kind, r), i)
+                if 0 <= j < best:
+                    best = j
         if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
-            lst = rows(k, "ge", 1)
-            j = bisect_right(lst, i)
-            if j < len(lst) and lst[j] < best:
-                best = lst[j]
+            j = _after(rows(k, "ge", 1), i)
+            if 0 <= j < best:
+                best = j
         return best
 
     def _skipped(self, i: int) -> SkippedRows:
         """What the skipped rows before row i would have set: last-seen times, the newest HR and
         shock index, and the current value of every alarm that is not normal. (Once per visited
         row: `item` takes each number out of its array without making a numpy scalar of it.)"""
-        t = self.tl
+        t = self.t.item
         last_seen = []
         for k, prev in enumerate(self.stream_prev):
             j = prev.item(i)
             if j >= 0:
-                last_seen.append((k, t[j]))
+                last_seen.append((k, t(j)))
         last_hr = hr_recent = None
         j = self.hr_prev.item(i)
         if j >= 0:
-            last_hr = (t[j], self.cols[0].item(j))
+            last_hr = (t(j), self.cols[0].item(j))
             if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
-                rows = self.valid_rows_l[0]
-                j1 = bisect_right(rows, j)
-                j0 = bisect_right(self.valid_times_l[0], (t[i] if i < self.n else t[-1]) - self.si_window)
-                hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1], strict=True))
+                j1 = int(self.valid_rows[0].searchsorted(j, "right"))
+                j0 = int(self.hr_times.searchsorted(t(min(i, self.n - 1)) - self.si_window, "right"))
+                hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
         j = self.valid_prev[SI_INDEX].item(i)
-        last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
+        last_si = (t(j), self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
         for k, a in enumerate(self.e.limit_alarms):
             if a.state != "normal":
@@ -266,10 +275,11 @@ class BatchRun:
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
     def run(self) -> None:
-        e, t = self.e, self.tl
+        e, t = self.e, self.t.item
+        cols = self.cols
         bounds: list[int] = []
         for c in self.controls:
-            b = min(c.seq, self.n) if c.seq is not None else bisect_right(t, c.t)
+            b = min(c.seq, self.n) if c.seq is not None else int(self.t.searchsorted(c.t, "right"))
             bounds.append(max(b, bounds[-1]) if bounds else b)
         bounds.append(self.n)
         static = self.static
@@ -285,9 +295,9 @@ class BatchRun:
                 # After a control, a stream's next reading may end a "no data" the control's tick
                 # raised although the readings themselves show no gap (they came late).
                 for rows in self.stream_rows:
-                    j = bisect_left(rows, lo)
-                    if j < len(rows) and rows[j] < hi:
-                        heap.append((rows[j], -1))
+                    j = _after(rows, lo - 1)
+                    if 0 <= j < hi:
+                        heap.append((j, -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
@@ -304,13 +314,13 @@ class BatchRun:
                 done = i
                 e.adopt(self._skipped(i))
                 marks = e.deadlines
-                e.row(t[i], [float(c[i]) for c in self.cols])
+                e.row(t(i), [c.item(i) for c in cols])
                 if e.deadlines != marks:  # a new delay or clear time: it may fall due sooner
                     global_row = min(global_row, self._global_row(i, hi))
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
                 for pos, ks in enumerate(self.by_pos):
-                    if ks and self.valid[pos][i]:
+                    if ks and self.valid[pos].item(i):
                         for kk in ks:
                             r = self._next_for(kk, i, hi)
                             if r != nxt[kk]:
@@ -335,4 +345,4 @@ class BatchRun:
         due = self.e.soonest_due()
         if due == INF:
             return hi
-        return min(max(bisect_left(self.tl, due), i + 1), hi)
+        return min(max(int(self.t.searchsorted(due, "left")), i + 1), hi)
