@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,16 +54,31 @@ class Engine(Protocol):
     def soonest_due(self) -> float: ...
 
 
-def _prev_index(mask: np.ndarray) -> np.ndarray:
-    """prev[i] = the last row < i where mask holds, or -1 (length n + 1). Row numbers as int32
-    while they fit: a day at 10 Hz keeps a dozen of these."""
+def _prev_row(mask: np.ndarray) -> Callable[[int], int]:
+    """fn(i) = the last row < i where mask holds, or -1 (i up to n).
+
+    A column read every second or more often gets an index of every row (the lookup is once
+    per visited row per column); a sparse one (a cuff every few minutes, a vital the file does
+    not have) bisects its own few rows instead of taking 4 bytes for each row of the session."""
+    rows = np.flatnonzero(mask)
     n = len(mask)
+    if len(rows) * _DENSE < n:
+        rl = rows.tolist()
+
+        def before(i: int) -> int:
+            j = bisect_left(rl, i)
+            return rl[j - 1] if j else -1
+
+        return before
     prev = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
     prev[0] = -1
     prev[1:] = np.where(mask, np.arange(n, dtype=prev.dtype), -1)
-    if n:
-        np.maximum.accumulate(prev[1:], out=prev[1:])
-    return prev
+    np.maximum.accumulate(prev[1:], out=prev[1:])
+    return prev.item
+
+
+# Rows per reading below which a column counts as sparse (`_prev_row`).
+_DENSE = 16
 
 
 def _after(rows: np.ndarray, i: int) -> int:
@@ -107,7 +123,7 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_prev = [_prev_index(v) for v in valid]
+        self.valid_prev = [_prev_row(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
         self.hr_times = t[self.valid_rows[0]]
         self.hr_values = self.cols[0][self.valid_rows[0]]
@@ -119,13 +135,24 @@ class BatchRun:
                 if v in ROW_NAMES:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
-        self.stream_prev = [_prev_index(m) for m in self.stream_masks]
+        self.stream_prev = [_prev_row(m) for m in self.stream_masks]
         self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
-        self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
+        # Only what some row can change: a vital with no valid reading moves no alarm, a stream
+        # never seen has no last-seen time (most files hold a few of the vitals).
+        has = [len(r) > 0 for r in self.valid_rows]
+        self.by_pos = [
+            (pos, [k for k, p in enumerate(self.alarm_pos) if p == pos])
+            for pos in range(len(ROW_NAMES))
+            if has[pos] and pos in self.alarm_pos
+        ]
+        self.valued = [(k, pos) for k, pos in enumerate(self.alarm_pos) if has[pos]]
+        self.seen_prev = [
+            (k, prev) for k, (prev, m) in enumerate(zip(self.stream_prev, self.stream_masks, strict=True)) if m.any()
+        ]
 
     def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
         """The shock index per row exactly as the row handler derives it (`RecentHR.at`)."""
@@ -249,12 +276,12 @@ class BatchRun:
         row: `item` takes each number out of its array without making a numpy scalar of it.)"""
         t = self.t.item
         last_seen = []
-        for k, prev in enumerate(self.stream_prev):
-            j = prev.item(i)
+        for k, prev in self.seen_prev:
+            j = prev(i)
             if j >= 0:
                 last_seen.append((k, t(j)))
         last_hr = hr_recent = None
-        j = self.hr_prev.item(i)
+        j = self.hr_prev(i)
         if j >= 0:
             last_hr = (t(j), self.cols[0].item(j))
             if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
@@ -263,13 +290,13 @@ class BatchRun:
                 j1 = int(self.valid_rows[0].searchsorted(j, "right"))
                 j0 = int(self.hr_times.searchsorted(t(min(i, self.n - 1)) - self.si_window, "right"))
                 hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
-        j = self.valid_prev[SI_INDEX].item(i)
+        j = self.valid_prev[SI_INDEX](i)
         last_si = (t(j), self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
-        for k, a in enumerate(self.e.limit_alarms):
-            if a.state != "normal":
-                pos = self.alarm_pos[k]
-                j = self.valid_prev[pos].item(i)
+        alarms = self.e.limit_alarms
+        for k, pos in self.valued:
+            if alarms[k].state != "normal":
+                j = self.valid_prev[pos](i)
                 if j >= 0:
                     values.append((k, self.values[pos].item(j)))
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
@@ -319,8 +346,8 @@ class BatchRun:
                     global_row = min(global_row, self._global_row(i, hi))
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
-                for pos, ks in enumerate(self.by_pos):
-                    if ks and self.valid[pos].item(i):
+                for pos, ks in self.by_pos:
+                    if self.valid[pos].item(i):
                         for kk in ks:
                             r = self._next_for(kk, i, hi)
                             if r != nxt[kk]:
