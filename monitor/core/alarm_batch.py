@@ -11,7 +11,7 @@ end, the run hands those to the engine as `SkippedRows` (`AlarmEngine.adopt`).
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,12 +57,12 @@ class Engine(Protocol):
 def _prev_row(mask: np.ndarray) -> Callable[[int], int]:
     """fn(i) = the last row < i where mask holds, or -1 (i up to n).
 
-    A column read every second or more often gets an index of every row (the lookup is once
-    per visited row per column); a sparse one (a cuff every few minutes, a vital the file does
-    not have) bisects its own few rows instead of taking 4 bytes for each row of the session."""
+    Looked up once per visited row per column: an index of every row answers fastest, but in a
+    long session a sparse column (a cuff every few minutes, a vital the file does not have)
+    bisects its own few rows instead of taking 4 bytes for each row of the session."""
     rows = np.flatnonzero(mask)
     n = len(mask)
-    if len(rows) * _DENSE < n:
+    if n > _SHORT and len(rows) * _DENSE < n:
         rl = rows.tolist()
 
         def before(i: int) -> int:
@@ -77,15 +77,30 @@ def _prev_row(mask: np.ndarray) -> Callable[[int], int]:
     return prev.item
 
 
-# Rows per reading below which a column counts as sparse (`_prev_row`).
+def _next_row(rows: np.ndarray) -> Callable[[int], int]:
+    """fn(i) = the first of the sorted `rows` after row i, or -1. A short list is bisected as
+    Python ints (fastest); a long one stays an array (as Python ints, a day's row numbers take
+    36 bytes a row)."""
+    if len(rows) <= _SHORT:
+        rl = rows.tolist()
+
+        def after_in_list(i: int) -> int:
+            j = bisect_right(rl, i)
+            return rl[j] if j < len(rl) else -1
+
+        return after_in_list
+
+    def after_in_array(i: int) -> int:
+        j = rows.searchsorted(i, "right")
+        return rows.item(j) if j < len(rows) else -1
+
+    return after_in_array
+
+
+# Rows up to which a list of row numbers is kept as Python ints (a few MB at most), and rows per
+# reading below which a column counts as sparse (`_prev_row`).
+_SHORT = 1 << 16
 _DENSE = 16
-
-
-def _after(rows: np.ndarray, i: int) -> int:
-    """The first of the sorted `rows` after row i, or -1 (the arrays stay arrays: a list of a
-    day's row numbers as Python ints takes 36 bytes a row)."""
-    j = rows.searchsorted(i, "right")
-    return rows.item(j) if j < len(rows) else -1
 
 
 class BatchRun:
@@ -221,22 +236,22 @@ class BatchRun:
     def _level_rows(self, lo: int, hi: int) -> None:
         """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
         self.levels = []
-        self.lists: dict[tuple[int, str, int], np.ndarray] = {}
+        self.lists: dict[tuple[int, str, int], Callable[[int], int]] = {}
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
             rows = rows[rows.searchsorted(lo, "left") : rows.searchsorted(hi, "left")]
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
-    def _rows(self, k: int, kind: str, rank: int) -> np.ndarray:
-        """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
-        ("lt"), built on
-        first use: most alarms never leave level 0 and need only their "ge 1" list."""
+    def _rows(self, k: int, kind: str, rank: int) -> Callable[[int], int]:
+        """fn(i) = the next row after i of alarm k with raise level >= rank ("ge"), < rank
+        ("rlt"), hold level < rank ("lt") or >= rank ("hge"), or -1; built on first use: most
+        alarms never leave level 0 and need only their "ge 1" rows."""
         key = (k, kind, rank)
         lst = self.lists.get(key)
         if lst is None:
             rows, r, h = self.levels[k]
             pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
-            lst = self.lists[key] = rows[pick]
+            lst = self.lists[key] = _next_row(rows[pick])
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
@@ -261,11 +276,11 @@ class BatchRun:
             else:
                 kinds = ("hge",) if a.clr[r] != INF else ("lt",)
             for kind in kinds:
-                j = _after(rows(k, kind, r), i)
+                j = rows(k, kind, r)(i)
                 if 0 <= j < best:
                     best = j
         if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
-            j = _after(rows(k, "ge", 1), i)
+            j = rows(k, "ge", 1)(i)
             if 0 <= j < best:
                 best = j
         return best
@@ -322,9 +337,9 @@ class BatchRun:
                 # After a control, a stream's next reading may end a "no data" the control's tick
                 # raised although the readings themselves show no gap (they came late).
                 for rows in self.stream_rows:
-                    j = _after(rows, lo - 1)
-                    if 0 <= j < hi:
-                        heap.append((j, -1))
+                    j = rows.searchsorted(lo, "left")
+                    if j < len(rows) and rows.item(j) < hi:
+                        heap.append((rows.item(j), -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
