@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,12 +54,53 @@ class Engine(Protocol):
     def soonest_due(self) -> float: ...
 
 
-def _prev_index(mask: np.ndarray) -> np.ndarray:
-    """prev[i] = the last row < i where mask holds, or -1 (length n + 1)."""
-    idx = np.where(mask, np.arange(len(mask)), -1)
-    if len(idx):
-        idx = np.maximum.accumulate(idx)
-    return np.concatenate(([-1], idx))
+def _prev_row(mask: np.ndarray) -> Callable[[int], int]:
+    """fn(i) = the last row < i where mask holds, or -1 (i up to n).
+
+    Looked up once per visited row per column: an index of every row answers fastest, but in a
+    long session a sparse column (a cuff every few minutes, a vital the file does not have)
+    bisects its own few rows instead of taking 4 bytes for each row of the session."""
+    rows = np.flatnonzero(mask)
+    n = len(mask)
+    if n > _SHORT and len(rows) * _DENSE < n:
+        rl = rows.tolist()
+
+        def before(i: int) -> int:
+            j = bisect_left(rl, i)
+            return rl[j - 1] if j else -1
+
+        return before
+    prev = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
+    prev[0] = -1
+    prev[1:] = np.where(mask, np.arange(n, dtype=prev.dtype), -1)
+    np.maximum.accumulate(prev[1:], out=prev[1:])
+    return prev.item
+
+
+def _next_row(rows: np.ndarray) -> Callable[[int], int]:
+    """fn(i) = the first of the sorted `rows` after row i, or -1. A short list is bisected as
+    Python ints (fastest); a long one stays an array (as Python ints, a day's row numbers take
+    36 bytes a row)."""
+    if len(rows) <= _SHORT:
+        rl = rows.tolist()
+
+        def after_in_list(i: int) -> int:
+            j = bisect_right(rl, i)
+            return rl[j] if j < len(rl) else -1
+
+        return after_in_list
+
+    def after_in_array(i: int) -> int:
+        j = rows.searchsorted(i, "right")
+        return rows.item(j) if j < len(rows) else -1
+
+    return after_in_array
+
+
+# Rows up to which a list of row numbers is kept as Python ints (a few MB at most), and rows per
+# reading below which a column counts as sparse (`_prev_row`).
+_SHORT = 1 << 16
+_DENSE = 16
 
 
 class BatchRun:
@@ -78,6 +120,8 @@ class BatchRun:
         self.si_window, self.hr_max_age = shock_index_hr(engine.th)
         t = self.t = store.t
         n = self.n = len(t)
+        # The engine reads the last time from this list after the run (alarm_engine.py); the run
+        # itself takes times from the array.
         self.tl = t.tolist()
         self.cols = [store.column(name) for name in VITALS]
         flags = artifact_flags(dict(zip(VITALS, self.cols, strict=True)))
@@ -94,11 +138,10 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_rows_l = [r.tolist() for r in self.valid_rows]
-        self.valid_times_l = [t[r].tolist() for r in self.valid_rows]
-        self.valid_prev = [_prev_index(v) for v in valid]
+        self.valid_prev = [_prev_row(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
-        self.hr_values_l = self.cols[0][self.valid_rows[0]].tolist()
+        self.hr_times = t[self.valid_rows[0]]
+        self.hr_values = self.cols[0][self.valid_rows[0]]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
         self.stream_masks = []
         for s in engine.th.stale:
@@ -107,13 +150,24 @@ class BatchRun:
                 if v in ROW_NAMES:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
-        self.stream_prev = [_prev_index(m) for m in self.stream_masks]
-        self.stream_rows = [np.flatnonzero(m).tolist() for m in self.stream_masks]
+        self.stream_prev = [_prev_row(m) for m in self.stream_masks]
+        self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
-        self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
+        # Only what some row can change: a vital with no valid reading moves no alarm, a stream
+        # never seen has no last-seen time (most files hold a few of the vitals).
+        has = [len(r) > 0 for r in self.valid_rows]
+        self.by_pos = [
+            (pos, [k for k, p in enumerate(self.alarm_pos) if p == pos])
+            for pos in range(len(ROW_NAMES))
+            if has[pos] and pos in self.alarm_pos
+        ]
+        self.valued = [(k, pos) for k, pos in enumerate(self.alarm_pos) if has[pos]]
+        self.seen_prev = [
+            (k, prev) for k, (prev, m) in enumerate(zip(self.stream_prev, self.stream_masks, strict=True)) if m.any()
+        ]
 
     def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
         """The shock index per row exactly as the row handler derives it (`RecentHR.at`)."""
@@ -182,22 +236,22 @@ class BatchRun:
     def _level_rows(self, lo: int, hi: int) -> None:
         """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
         self.levels = []
-        self.lists: dict[tuple[int, str, int], list[int]] = {}
+        self.lists: dict[tuple[int, str, int], Callable[[int], int]] = {}
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
-            rows = rows[(rows >= lo) & (rows < hi)]
+            rows = rows[rows.searchsorted(lo, "left") : rows.searchsorted(hi, "left")]
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
-    def _rows(self, k: int, kind: str, rank: int) -> list[int]:
-        """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
-        ("lt"), built on
-        first use: most alarms never leave level 0 and need only their "ge 1" list."""
+    def _rows(self, k: int, kind: str, rank: int) -> Callable[[int], int]:
+        """fn(i) = the next row after i of alarm k with raise level >= rank ("ge"), < rank
+        ("rlt"), hold level < rank ("lt") or >= rank ("hge"), or -1; built on first use: most
+        alarms never leave level 0 and need only their "ge 1" rows."""
         key = (k, kind, rank)
         lst = self.lists.get(key)
         if lst is None:
             rows, r, h = self.levels[k]
             pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
-            lst = self.lists[key] = rows[pick].tolist()
+            lst = self.lists[key] = _next_row(rows[pick])
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
@@ -222,54 +276,52 @@ class BatchRun:
             else:
                 kinds = ("hge",) if a.clr[r] != INF else ("lt",)
             for kind in kinds:
-                lst = rows(k, kind, r)
-                j = bisect_right(lst, i)
-                if j < len(lst) and lst[j] < best:
-                    best = lst[j]
+                j = rows(k, kind, r)(i)
+                if 0 <= j < best:
+                    best = j
         if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
-            lst = rows(k, "ge", 1)
-            j = bisect_right(lst, i)
-            if j < len(lst) and lst[j] < best:
-                best = lst[j]
+            j = rows(k, "ge", 1)(i)
+            if 0 <= j < best:
+                best = j
         return best
 
     def _skipped(self, i: int) -> SkippedRows:
         """What the skipped rows before row i would have set: last-seen times, the newest HR and
         shock index, and the current value of every alarm that is not normal. (Once per visited
         row: `item` takes each number out of its array without making a numpy scalar of it.)"""
-        t = self.tl
+        t = self.t.item
         last_seen = []
-        for k, prev in enumerate(self.stream_prev):
-            j = prev.item(i)
+        for k, prev in self.seen_prev:
+            j = prev(i)
             if j >= 0:
-                last_seen.append((k, t[j]))
+                last_seen.append((k, t(j)))
         last_hr = hr_recent = None
-        j = self.hr_prev.item(i)
+        j = self.hr_prev(i)
         if j >= 0:
-            last_hr = (t[j], self.cols[0].item(j))
+            last_hr = (t(j), self.cols[0].item(j))
             if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
-                rows = self.valid_rows_l[0]
-                j1 = bisect_right(rows, j)
-                j0 = bisect_right(self.valid_times_l[0], (t[i] if i < self.n else t[-1]) - self.si_window)
-                hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1], strict=True))
-        j = self.valid_prev[SI_INDEX].item(i)
-        last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
+                j1 = int(self.valid_rows[0].searchsorted(j, "right"))
+                j0 = int(self.hr_times.searchsorted(t(min(i, self.n - 1)) - self.si_window, "right"))
+                hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
+        j = self.valid_prev[SI_INDEX](i)
+        last_si = (t(j), self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
-        for k, a in enumerate(self.e.limit_alarms):
-            if a.state != "normal":
-                pos = self.alarm_pos[k]
-                j = self.valid_prev[pos].item(i)
+        alarms = self.e.limit_alarms
+        for k, pos in self.valued:
+            if alarms[k].state != "normal":
+                j = self.valid_prev[pos](i)
                 if j >= 0:
                     values.append((k, self.values[pos].item(j)))
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
     def run(self) -> None:
-        e, t = self.e, self.tl
+        e, t = self.e, self.t.item
+        cols = self.cols
         bounds: list[int] = []
         for c in self.controls:
-            b = min(c.seq, self.n) if c.seq is not None else bisect_right(t, c.t)
+            b = min(c.seq, self.n) if c.seq is not None else int(self.t.searchsorted(c.t, "right"))
             bounds.append(max(b, bounds[-1]) if bounds else b)
         bounds.append(self.n)
         static = self.static
@@ -285,9 +337,9 @@ class BatchRun:
                 # After a control, a stream's next reading may end a "no data" the control's tick
                 # raised although the readings themselves show no gap (they came late).
                 for rows in self.stream_rows:
-                    j = bisect_left(rows, lo)
-                    if j < len(rows) and rows[j] < hi:
-                        heap.append((rows[j], -1))
+                    j = rows.searchsorted(lo, "left")
+                    if j < len(rows) and rows.item(j) < hi:
+                        heap.append((rows.item(j), -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
@@ -304,13 +356,13 @@ class BatchRun:
                 done = i
                 e.adopt(self._skipped(i))
                 marks = e.deadlines
-                e.row(t[i], [float(c[i]) for c in self.cols])
+                e.row(t(i), [c.item(i) for c in cols])
                 if e.deadlines != marks:  # a new delay or clear time: it may fall due sooner
                     global_row = min(global_row, self._global_row(i, hi))
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
-                for pos, ks in enumerate(self.by_pos):
-                    if ks and self.valid[pos][i]:
+                for pos, ks in self.by_pos:
+                    if self.valid[pos].item(i):
                         for kk in ks:
                             r = self._next_for(kk, i, hi)
                             if r != nxt[kk]:
@@ -335,4 +387,4 @@ class BatchRun:
         due = self.e.soonest_due()
         if due == INF:
             return hi
-        return min(max(bisect_left(self.tl, due), i + 1), hi)
+        return min(max(int(self.t.searchsorted(due, "left")), i + 1), hi)

@@ -78,6 +78,8 @@ class VitalStore:
         cap = len(self._t)
         if need <= cap:
             return
+        if self._n == 0:
+            cap = need  # a whole recording in one go: exactly its size (appends double it after)
         while cap < need:
             cap *= 2
         self._t = _grow(self._t, cap, np.nan)

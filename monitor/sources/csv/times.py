@@ -129,11 +129,16 @@ def _parse_iso(st: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray, bool]:
         return secs, naive, guessed
 
 
+# Units as fixed-width text ("Excel" is the longest), which numpy compares and counts without a
+# Python object per row.
+_UNIT_DTYPE = "<U5"
+
+
 def _epoch_from_number(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Unix epoch seconds, unit of each: "s", "ms", "µs", "ns" or "") from numbers told by
     their size; NaN where a number is no epoch time."""
     out = np.full(len(v), np.nan)
-    units = np.full(len(v), "", dtype=object)
+    units = np.full(len(v), "", dtype=_UNIT_DTYPE)
     ends = [u[0] for u in _EPOCH_UNITS[1:]] + [_EPOCH_END]
     with np.errstate(invalid="ignore"):
         for (low, unit, scale), high in zip(_EPOCH_UNITS, ends, strict=True):
@@ -235,7 +240,7 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
 
     secs = np.full(n, np.nan)
     naive_mask = np.zeros(n, bool)
-    units = np.full(n, "", dtype=object)
+    units = np.full(n, "", dtype=_UNIT_DTYPE)
     if kind == "relative":
         ok = is_num & finite & (np.abs(num, where=finite, out=np.full(n, np.inf)) < _RELATIVE_END)
         secs[ok] = num[ok]
