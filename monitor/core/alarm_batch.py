@@ -10,6 +10,7 @@ end, the run hands those to the engine as `SkippedRows` (`AlarmEngine.adopt`).
 
 from __future__ import annotations
 
+import copy
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
@@ -113,6 +114,8 @@ class BatchRun:
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
+        self.hi = n  # the row the current run stops before
+        self.applied = 0  # controls applied (a run may stop part way and go on: a checkpoint)
         self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
 
     def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
@@ -146,16 +149,16 @@ class BatchRun:
         i = int(np.searchsorted(self.t, t0, "left"))
         # Only the readings the engine had taken when the dose came (later rows may be older than
         # the dose: a bridge that stalled).
-        j = min(int(np.searchsorted(self.t, t1, "right")), self.taken)
+        j = min(int(np.searchsorted(self.t, t1, "right")), self.taken, self.hi)
         pos = ROW_NAMES.index(vital)
         return self.values[pos][i:j][self.valid[pos][i:j]]
 
     def readings_since(self, vital: str, t0: float) -> tuple[np.ndarray, np.ndarray]:
-        """(times, values) of the valid readings of `vital` from `t0` on."""
+        """(times, values) of the valid readings of `vital` from `t0` on, up to where the run stops."""
         pos = ROW_NAMES.index(vital)
-        i = int(np.searchsorted(self.t, t0, "left"))
-        ok = self.valid[pos][i:]
-        return self.t[i:][ok], self.values[pos][i:][ok]
+        i, j = int(np.searchsorted(self.t, t0, "left")), self.hi
+        ok = self.valid[pos][i:j]
+        return self.t[i:j][ok], self.values[pos][i:j][ok]
 
     def _static_rows(self, present: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
         """Rows that matter whatever the limits: artifact changes and stream gaps."""
@@ -185,7 +188,8 @@ class BatchRun:
         self.lists: dict[tuple[int, str, int], list[int]] = {}
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
-            rows = rows[(rows >= lo) & (rows < hi)]
+            # (sorted: a slice, so a short run over a long store costs only its own rows)
+            rows = rows[np.searchsorted(rows, lo) : np.searchsorted(rows, hi)]
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
     def _rows(self, k: int, kind: str, rank: int) -> list[int]:
@@ -238,6 +242,7 @@ class BatchRun:
         shock index, and the current value of every alarm that is not normal. (Once per visited
         row: `item` takes each number out of its array without making a numpy scalar of it.)"""
         t = self.tl
+        end = i >= self.hi  # where the run stops: what a store of only the rows before it gives
         last_seen = []
         for k, prev in enumerate(self.stream_prev):
             j = prev.item(i)
@@ -247,12 +252,12 @@ class BatchRun:
         j = self.hr_prev.item(i)
         if j >= 0:
             last_hr = (t[j], self.cols[0].item(j))
-            if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
+            if self.si_window > 0 and (end or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
                 rows = self.valid_rows_l[0]
                 j1 = bisect_right(rows, j)
-                j0 = bisect_right(self.valid_times_l[0], (t[i] if i < self.n else t[-1]) - self.si_window)
+                j0 = bisect_right(self.valid_times_l[0], (t[i - 1] if end else t[i]) - self.si_window)
                 hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1], strict=True))
         j = self.valid_prev[SI_INDEX].item(i)
         last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
@@ -265,15 +270,34 @@ class BatchRun:
                     values.append((k, self.values[pos].item(j)))
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
-    def run(self) -> None:
+    def on(self, engine: Engine, controls: list[Control]) -> BatchRun:
+        """This store's arrays driving another engine (with the same limits) from a checkpoint:
+        `controls` (in engine order) are those the engine has not applied yet."""
+        run = copy.copy(self)
+        run.e, run.controls, run.applied = engine, controls, 0
+        return run
+
+    def run(self, lo: int = 0, hi: int | None = None, final: bool = True) -> None:
+        """Rows [lo, hi) (the engine has taken those before lo) and the controls that fall among
+        them: a control is applied before the first row its `seq` or time puts after it. A run
+        that is not `final` stops there to be carried on (a checkpoint), leaving a control due
+        just at hi for the next run; a final one applies every control left (as after the rows)."""
+        hi = self.n if hi is None else hi
+        self.hi = self.taken = hi
         e, t = self.e, self.tl
         bounds: list[int] = []
-        for c in self.controls:
-            b = min(c.seq, self.n) if c.seq is not None else bisect_right(t, c.t)
-            bounds.append(max(b, bounds[-1]) if bounds else b)
-        bounds.append(self.n)
+        m, prev = self.applied, lo
+        while m < len(self.controls):
+            c = self.controls[m]
+            b = max(min(c.seq, hi) if c.seq is not None else bisect_right(t, c.t, 0, hi), prev)
+            if b >= hi and not final:
+                break
+            bounds.append(b)
+            prev, m = b, m + 1
+        controls = self.controls[self.applied : m]
+        self.applied = m
+        bounds.append(hi)
         static = self.static
-        lo = 0
         nalarms = len(e.limit_alarms)
         for seg, hi in enumerate(bounds):
             self._level_rows(lo, hi)
@@ -281,9 +305,10 @@ class BatchRun:
             heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
             s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
             heap += [(r, -1) for r in static[s0:s1]]
-            if seg:
+            if seg or lo:
                 # After a control, a stream's next reading may end a "no data" the control's tick
-                # raised although the readings themselves show no gap (they came late).
+                # raised although the readings themselves show no gap (they came late). (After a
+                # checkpoint too: a control may have come just before it.)
                 for rows in self.stream_rows:
                     j = bisect_left(rows, lo)
                     if j < len(rows) and rows[j] < hi:
@@ -321,13 +346,13 @@ class BatchRun:
                     global_row = self._global_row(i, hi)
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
-            if seg < len(self.controls):
+            if seg < len(controls):
                 e.adopt(self._skipped(hi))
                 self.taken = hi
-                e.apply(self.controls[seg])
+                e.apply(controls[seg])
             lo = hi
         # Leave the engine as a live feed of every row would have: ready to take the next reading.
-        e.adopt(self._skipped(self.n))
+        e.adopt(self._skipped(self.hi))
 
     def _global_row(self, i: int, hi: int) -> int:
         """The first row after i where the audio pause ends, a reminder falls due or a limit
