@@ -55,11 +55,13 @@ class Engine(Protocol):
 
 
 def _prev_index(mask: np.ndarray) -> np.ndarray:
-    """prev[i] = the last row < i where mask holds, or -1 (length n + 1)."""
-    idx = np.where(mask, np.arange(len(mask)), -1)
+    """prev[i] = the last row < i where mask holds, or -1 (length n + 1). (32 bits where the rows
+    fit: a replay keeps a dozen of these for the whole recording.)"""
+    kind = np.int32 if len(mask) < 2**31 - 1 else np.int64
+    idx = np.where(mask, np.arange(len(mask), dtype=kind), kind(-1))
     if len(idx):
         idx = np.maximum.accumulate(idx)
-    return np.concatenate(([-1], idx))
+    return np.concatenate((np.array([-1], kind), idx))
 
 
 class BatchRun:
@@ -95,11 +97,10 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_rows_l = [r.tolist() for r in self.valid_rows]
-        self.valid_times_l = [t[r].tolist() for r in self.valid_rows]
         self.valid_prev = [_prev_index(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
-        self.hr_values_l = self.cols[0][self.valid_rows[0]].tolist()
+        self.hr_rows = self.valid_rows[0]  # (the valid HRs, for the shock index's lowest HR)
+        self.hr_times, self.hr_values = t[self.hr_rows], self.cols[0][self.hr_rows]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
         self.stream_masks = []
         for s in engine.th.stale:
@@ -109,7 +110,7 @@ class BatchRun:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
         self.stream_prev = [_prev_index(m) for m in self.stream_masks]
-        self.stream_rows = [np.flatnonzero(m).tolist() for m in self.stream_masks]
+        self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
@@ -255,10 +256,9 @@ class BatchRun:
             if self.si_window > 0 and (end or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
-                rows = self.valid_rows_l[0]
-                j1 = bisect_right(rows, j)
-                j0 = bisect_right(self.valid_times_l[0], (t[i - 1] if end else t[i]) - self.si_window)
-                hr_recent = deque(zip(self.valid_times_l[0][j0:j1], self.hr_values_l[j0:j1], strict=True))
+                j1 = int(np.searchsorted(self.hr_rows, j, "right"))
+                j0 = int(np.searchsorted(self.hr_times, (t[i - 1] if end else t[i]) - self.si_window, "right"))
+                hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
         j = self.valid_prev[SI_INDEX].item(i)
         last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
@@ -310,9 +310,9 @@ class BatchRun:
                 # raised although the readings themselves show no gap (they came late). (After a
                 # checkpoint too: a control may have come just before it.)
                 for rows in self.stream_rows:
-                    j = bisect_left(rows, lo)
+                    j = int(np.searchsorted(rows, lo, "left"))
                     if j < len(rows) and rows[j] < hi:
-                        heap.append((rows[j], -1))
+                        heap.append((int(rows[j]), -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
