@@ -115,7 +115,12 @@ def fresh(store: VitalStore, j: int, controls: list[Control], t: float) -> Alarm
     return e
 
 
-@pytest.mark.parametrize("seed", range(40))
+# The fast loop takes the first FAST sessions; the rest, and the recorded session (made by the live
+# app under Pilot, as in tests/test_replay.py), are "slow".
+FAST = 6
+
+
+@pytest.mark.parametrize("seed", [s if s < FAST else pytest.param(s, marks=pytest.mark.slow) for s in range(40)])
 def test_a_seek_from_a_checkpoint_leaves_the_engine_as_a_run_from_the_start(seed):
     rng = random.Random(seed)
     plan = generate(seed, keys=False, disorder=False)
@@ -160,6 +165,7 @@ def test_checkpoints_are_small_and_the_log_is_kept_once():
     assert all(s.th is TH for s in cp.snaps)
 
 
+@pytest.mark.slow
 def test_a_seeks_store_shares_the_recordings_arrays_and_holds_its_rows(recorded):  # noqa: F811
     rs = load_session(recorded)
     src = ReplaySource(rs)
@@ -177,6 +183,7 @@ def test_a_seeks_store_shares_the_recordings_arrays_and_holds_its_rows(recorded)
         assert np.shares_memory(view.t, rs.store.t) or j == 0
 
 
+@pytest.mark.slow
 def test_seeking_a_recorded_session_anywhere_gives_a_run_from_the_start(recorded):  # noqa: F811
     rs = load_session(recorded)
     th = session_limits(rs).thresholds
