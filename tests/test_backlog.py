@@ -58,6 +58,7 @@ def _log(engine_log):
     return [(e.alarm, e.state, round(e.t, 3)) for e in engine_log]
 
 
+@pytest.mark.slow
 def test_a_backlog_is_taken_in_slices_with_the_log_of_one_batch(tmp_path):
     csv = tmp_path / "bed.csv"
     _file(csv, 36_000)  # an hour at 10 Hz

@@ -10,10 +10,10 @@ end, the run hands those to the engine as `SkippedRows` (`AlarmEngine.adopt`).
 
 from __future__ import annotations
 
+import copy
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,53 +54,14 @@ class Engine(Protocol):
     def soonest_due(self) -> float: ...
 
 
-def _prev_row(mask: np.ndarray) -> Callable[[int], int]:
-    """fn(i) = the last row < i where mask holds, or -1 (i up to n).
-
-    Looked up once per visited row per column: an index of every row answers fastest, but in a
-    long session a sparse column (a cuff every few minutes, a vital the file does not have)
-    bisects its own few rows instead of taking 4 bytes for each row of the session."""
-    rows = np.flatnonzero(mask)
-    n = len(mask)
-    if n > _SHORT and len(rows) * _DENSE < n:
-        rl = rows.tolist()
-
-        def before(i: int) -> int:
-            j = bisect_left(rl, i)
-            return rl[j - 1] if j else -1
-
-        return before
-    prev = np.empty(n + 1, np.int32 if n < 2**31 - 1 else np.int64)
-    prev[0] = -1
-    prev[1:] = np.where(mask, np.arange(n, dtype=prev.dtype), -1)
-    np.maximum.accumulate(prev[1:], out=prev[1:])
-    return prev.item
-
-
-def _next_row(rows: np.ndarray) -> Callable[[int], int]:
-    """fn(i) = the first of the sorted `rows` after row i, or -1. A short list is bisected as
-    Python ints (fastest); a long one stays an array (as Python ints, a day's row numbers take
-    36 bytes a row)."""
-    if len(rows) <= _SHORT:
-        rl = rows.tolist()
-
-        def after_in_list(i: int) -> int:
-            j = bisect_right(rl, i)
-            return rl[j] if j < len(rl) else -1
-
-        return after_in_list
-
-    def after_in_array(i: int) -> int:
-        j = rows.searchsorted(i, "right")
-        return rows.item(j) if j < len(rows) else -1
-
-    return after_in_array
-
-
-# Rows up to which a list of row numbers is kept as Python ints (a few MB at most), and rows per
-# reading below which a column counts as sparse (`_prev_row`).
-_SHORT = 1 << 16
-_DENSE = 16
+def _prev_index(mask: np.ndarray) -> np.ndarray:
+    """prev[i] = the last row < i where mask holds, or -1 (length n + 1). (32 bits where the rows
+    fit: a replay keeps a dozen of these for the whole recording.)"""
+    kind = np.int32 if len(mask) < 2**31 - 1 else np.int64
+    idx = np.where(mask, np.arange(len(mask), dtype=kind), kind(-1))
+    if len(idx):
+        idx = np.maximum.accumulate(idx)
+    return np.concatenate((np.array([-1], kind), idx))
 
 
 class BatchRun:
@@ -120,8 +81,6 @@ class BatchRun:
         self.si_window, self.hr_max_age = shock_index_hr(engine.th)
         t = self.t = store.t
         n = self.n = len(t)
-        # The engine reads the last time from this list after the run (alarm_engine.py); the run
-        # itself takes times from the array.
         self.tl = t.tolist()
         self.cols = [store.column(name) for name in VITALS]
         flags = artifact_flags(dict(zip(VITALS, self.cols, strict=True)))
@@ -138,10 +97,10 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_prev = [_prev_row(v) for v in valid]
+        self.valid_prev = [_prev_index(v) for v in valid]
         self.hr_prev = self.valid_prev[0]
-        self.hr_times = t[self.valid_rows[0]]
-        self.hr_values = self.cols[0][self.valid_rows[0]]
+        self.hr_rows = self.valid_rows[0]  # (the valid HRs, for the shock index's lowest HR)
+        self.hr_times, self.hr_values = t[self.hr_rows], self.cols[0][self.hr_rows]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
         self.stream_masks = []
         for s in engine.th.stale:
@@ -150,24 +109,15 @@ class BatchRun:
                 if v in ROW_NAMES:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
-        self.stream_prev = [_prev_row(m) for m in self.stream_masks]
+        self.stream_prev = [_prev_index(m) for m in self.stream_masks]
         self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
-        # Only what some row can change: a vital with no valid reading moves no alarm, a stream
-        # never seen has no last-seen time (most files hold a few of the vitals).
-        has = [len(r) > 0 for r in self.valid_rows]
-        self.by_pos = [
-            (pos, [k for k, p in enumerate(self.alarm_pos) if p == pos])
-            for pos in range(len(ROW_NAMES))
-            if has[pos] and pos in self.alarm_pos
-        ]
-        self.valued = [(k, pos) for k, pos in enumerate(self.alarm_pos) if has[pos]]
-        self.seen_prev = [
-            (k, prev) for k, (prev, m) in enumerate(zip(self.stream_prev, self.stream_masks, strict=True)) if m.any()
-        ]
+        self.hi = n  # the row the current run stops before
+        self.applied = 0  # controls applied (a run may stop part way and go on: a checkpoint)
+        self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
 
     def _shock_index(self, valid: list[np.ndarray]) -> np.ndarray:
         """The shock index per row exactly as the row handler derives it (`RecentHR.at`)."""
@@ -200,16 +150,16 @@ class BatchRun:
         i = int(np.searchsorted(self.t, t0, "left"))
         # Only the readings the engine had taken when the dose came (later rows may be older than
         # the dose: a bridge that stalled).
-        j = min(int(np.searchsorted(self.t, t1, "right")), self.taken)
+        j = min(int(np.searchsorted(self.t, t1, "right")), self.taken, self.hi)
         pos = ROW_NAMES.index(vital)
         return self.values[pos][i:j][self.valid[pos][i:j]]
 
     def readings_since(self, vital: str, t0: float) -> tuple[np.ndarray, np.ndarray]:
-        """(times, values) of the valid readings of `vital` from `t0` on."""
+        """(times, values) of the valid readings of `vital` from `t0` on, up to where the run stops."""
         pos = ROW_NAMES.index(vital)
-        i = int(np.searchsorted(self.t, t0, "left"))
-        ok = self.valid[pos][i:]
-        return self.t[i:][ok], self.values[pos][i:][ok]
+        i, j = int(np.searchsorted(self.t, t0, "left")), self.hi
+        ok = self.valid[pos][i:j]
+        return self.t[i:j][ok], self.values[pos][i:j][ok]
 
     def _static_rows(self, present: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
         """Rows that matter whatever the limits: artifact changes and stream gaps."""
@@ -236,22 +186,23 @@ class BatchRun:
     def _level_rows(self, lo: int, hi: int) -> None:
         """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
         self.levels = []
-        self.lists: dict[tuple[int, str, int], Callable[[int], int]] = {}
+        self.lists: dict[tuple[int, str, int], list[int]] = {}
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
-            rows = rows[rows.searchsorted(lo, "left") : rows.searchsorted(hi, "left")]
+            # (sorted: a slice, so a short run over a long store costs only its own rows)
+            rows = rows[np.searchsorted(rows, lo) : np.searchsorted(rows, hi)]
             self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
 
-    def _rows(self, k: int, kind: str, rank: int) -> Callable[[int], int]:
-        """fn(i) = the next row after i of alarm k with raise level >= rank ("ge"), < rank
-        ("rlt"), hold level < rank ("lt") or >= rank ("hge"), or -1; built on first use: most
-        alarms never leave level 0 and need only their "ge 1" rows."""
+    def _rows(self, k: int, kind: str, rank: int) -> list[int]:
+        """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
+        ("lt"), built on
+        first use: most alarms never leave level 0 and need only their "ge 1" list."""
         key = (k, kind, rank)
         lst = self.lists.get(key)
         if lst is None:
             rows, r, h = self.levels[k]
             pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
-            lst = self.lists[key] = _next_row(rows[pick])
+            lst = self.lists[key] = rows[pick].tolist()
         return lst
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
@@ -276,56 +227,77 @@ class BatchRun:
             else:
                 kinds = ("hge",) if a.clr[r] != INF else ("lt",)
             for kind in kinds:
-                j = rows(k, kind, r)(i)
-                if 0 <= j < best:
-                    best = j
+                lst = rows(k, kind, r)
+                j = bisect_right(lst, i)
+                if j < len(lst) and lst[j] < best:
+                    best = lst[j]
         if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
-            j = rows(k, "ge", 1)(i)
-            if 0 <= j < best:
-                best = j
+            lst = rows(k, "ge", 1)
+            j = bisect_right(lst, i)
+            if j < len(lst) and lst[j] < best:
+                best = lst[j]
         return best
 
     def _skipped(self, i: int) -> SkippedRows:
         """What the skipped rows before row i would have set: last-seen times, the newest HR and
         shock index, and the current value of every alarm that is not normal. (Once per visited
         row: `item` takes each number out of its array without making a numpy scalar of it.)"""
-        t = self.t.item
+        t = self.tl
+        end = i >= self.hi  # where the run stops: what a store of only the rows before it gives
         last_seen = []
-        for k, prev in self.seen_prev:
-            j = prev(i)
+        for k, prev in enumerate(self.stream_prev):
+            j = prev.item(i)
             if j >= 0:
-                last_seen.append((k, t(j)))
+                last_seen.append((k, t[j]))
         last_hr = hr_recent = None
-        j = self.hr_prev(i)
+        j = self.hr_prev.item(i)
         if j >= 0:
-            last_hr = (t(j), self.cols[0].item(j))
-            if self.si_window > 0 and (i == self.n or self.valid[1].item(i)):
+            last_hr = (t[j], self.cols[0].item(j))
+            if self.si_window > 0 and (end or self.valid[1].item(i)):
                 # The HR readings a shock index at row i takes its lowest from (row i's own HR
                 # is added by the row handler).
-                j1 = int(self.valid_rows[0].searchsorted(j, "right"))
-                j0 = int(self.hr_times.searchsorted(t(min(i, self.n - 1)) - self.si_window, "right"))
+                j1 = int(np.searchsorted(self.hr_rows, j, "right"))
+                j0 = int(np.searchsorted(self.hr_times, (t[i - 1] if end else t[i]) - self.si_window, "right"))
                 hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
-        j = self.valid_prev[SI_INDEX](i)
-        last_si = (t(j), self.values[SI_INDEX].item(j)) if j >= 0 else None
+        j = self.valid_prev[SI_INDEX].item(i)
+        last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
         values = []
-        alarms = self.e.limit_alarms
-        for k, pos in self.valued:
-            if alarms[k].state != "normal":
-                j = self.valid_prev[pos](i)
+        for k, a in enumerate(self.e.limit_alarms):
+            if a.state != "normal":
+                pos = self.alarm_pos[k]
+                j = self.valid_prev[pos].item(i)
                 if j >= 0:
                     values.append((k, self.values[pos].item(j)))
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
-    def run(self) -> None:
-        e, t = self.e, self.t.item
-        cols = self.cols
+    def on(self, engine: Engine, controls: list[Control]) -> BatchRun:
+        """This store's arrays driving another engine (with the same limits) from a checkpoint:
+        `controls` (in engine order) are those the engine has not applied yet."""
+        run = copy.copy(self)
+        run.e, run.controls, run.applied = engine, controls, 0
+        return run
+
+    def run(self, lo: int = 0, hi: int | None = None, final: bool = True) -> None:
+        """Rows [lo, hi) (the engine has taken those before lo) and the controls that fall among
+        them: a control is applied before the first row its `seq` or time puts after it. A run
+        that is not `final` stops there to be carried on (a checkpoint), leaving a control due
+        just at hi for the next run; a final one applies every control left (as after the rows)."""
+        hi = self.n if hi is None else hi
+        self.hi = self.taken = hi
+        e, t = self.e, self.tl
         bounds: list[int] = []
-        for c in self.controls:
-            b = min(c.seq, self.n) if c.seq is not None else int(self.t.searchsorted(c.t, "right"))
-            bounds.append(max(b, bounds[-1]) if bounds else b)
-        bounds.append(self.n)
+        m, prev = self.applied, lo
+        while m < len(self.controls):
+            c = self.controls[m]
+            b = max(min(c.seq, hi) if c.seq is not None else bisect_right(t, c.t, 0, hi), prev)
+            if b >= hi and not final:
+                break
+            bounds.append(b)
+            prev, m = b, m + 1
+        controls = self.controls[self.applied : m]
+        self.applied = m
+        bounds.append(hi)
         static = self.static
-        lo = 0
         nalarms = len(e.limit_alarms)
         for seg, hi in enumerate(bounds):
             self._level_rows(lo, hi)
@@ -333,13 +305,14 @@ class BatchRun:
             heap = [(r, k) for k, r in enumerate(nxt) if r < hi]
             s0, s1 = bisect_left(static, lo), bisect_left(static, hi)
             heap += [(r, -1) for r in static[s0:s1]]
-            if seg:
+            if seg or lo:
                 # After a control, a stream's next reading may end a "no data" the control's tick
-                # raised although the readings themselves show no gap (they came late).
+                # raised although the readings themselves show no gap (they came late). (After a
+                # checkpoint too: a control may have come just before it.)
                 for rows in self.stream_rows:
-                    j = rows.searchsorted(lo, "left")
-                    if j < len(rows) and rows.item(j) < hi:
-                        heap.append((rows.item(j), -1))
+                    j = int(np.searchsorted(rows, lo, "left"))
+                    if j < len(rows) and rows[j] < hi:
+                        heap.append((int(rows[j]), -1))
             # Pause ends and reminders move only when they fire (or a control sets them), so the
             # next one is looked up again only once its row has been passed.
             global_row = self._global_row(lo - 1, hi)
@@ -356,13 +329,13 @@ class BatchRun:
                 done = i
                 e.adopt(self._skipped(i))
                 marks = e.deadlines
-                e.row(t(i), [c.item(i) for c in cols])
+                e.row(t[i], [float(c[i]) for c in self.cols])
                 if e.deadlines != marks:  # a new delay or clear time: it may fall due sooner
                     global_row = min(global_row, self._global_row(i, hi))
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
-                for pos, ks in self.by_pos:
-                    if self.valid[pos].item(i):
+                for pos, ks in enumerate(self.by_pos):
+                    if ks and self.valid[pos][i]:
                         for kk in ks:
                             r = self._next_for(kk, i, hi)
                             if r != nxt[kk]:
@@ -373,13 +346,13 @@ class BatchRun:
                     global_row = self._global_row(i, hi)
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
-            if seg < len(self.controls):
+            if seg < len(controls):
                 e.adopt(self._skipped(hi))
                 self.taken = hi
-                e.apply(self.controls[seg])
+                e.apply(controls[seg])
             lo = hi
         # Leave the engine as a live feed of every row would have: ready to take the next reading.
-        e.adopt(self._skipped(self.n))
+        e.adopt(self._skipped(self.hi))
 
     def _global_row(self, i: int, hi: int) -> int:
         """The first row after i where the audio pause ends, a reminder falls due or a limit
@@ -387,4 +360,4 @@ class BatchRun:
         due = self.e.soonest_due()
         if due == INF:
             return hi
-        return min(max(int(self.t.searchsorted(due, "left")), i + 1), hi)
+        return min(max(bisect_left(self.tl, due), i + 1), hi)

@@ -19,6 +19,7 @@ a stream that has gone silent while nothing else arrives.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Sequence
 
@@ -90,6 +91,7 @@ class AlarmEngine:
         self.fired = 0  # counts the times deadlines fell due (a live session records its ticks)
         # Baseline vitals whose rules are off for the session (no pre-dose readings): vital -> why.
         self.baseline_off: dict[str, str] = {}
+        self.log_length = 0  # (a snapshot's: the length of the log it was taken at)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -248,17 +250,42 @@ class AlarmEngine:
         `end`: the session's last moment (its stop event). A live monitor kept its clock running
         to then, so a stream that fell silent before it was alarmed: ticking to `end` does the same.
         """
-        batch = BatchRun(self, store, order_controls(controls))
+        return self.run_batch(BatchRun(self, store, order_controls(controls)), end=end)
+
+    def run_batch(
+        self, batch: BatchRun, lo: int = 0, hi: int | None = None, end: float | None = None, final: bool = True
+    ) -> list[AlarmEvent]:
+        """Rows [lo, hi) of a batch run's store (the engine has taken those before lo: a
+        checkpoint) with the controls that fall among them (`BatchRun.run`); `final`: the run
+        ends at hi (as `run` over a store of the rows before hi), else it is carried on later."""
+        hi = batch.n if hi is None else hi
         self._pre.use_batch(batch.history)
-        batch.run()
-        if batch.n:
-            self.t = max(self.t, batch.tl[-1])
+        batch.run(lo, hi, final)
+        if not final:
+            self._pre.use_batch(None)
+            return self.log
+        if hi:
+            self.t = max(self.t, batch.tl[hi - 1])
             # Ready for a dose keyed in after the run: the readings before it.
             self._pre.left_by_batch(batch.readings_since, self.t)
         self._pre.use_batch(None)
         if end is not None:
             self.tick(end)
         return self.log
+
+    def snapshot(self) -> AlarmEngine:
+        """A copy of the state to carry on from later (a replay's checkpoint), with an empty log:
+        the log only grows, so the caller keeps the length (`log_length`) and gives the copy the
+        prefix back. The limits are shared (never changed; a baseline sets alarms' own)."""
+        assert self._pre.batch is None and self._on_event is None  # (a snapshot between runs)
+        snap = copy.deepcopy(self, {id(self.th): self.th, id(self.log): []})
+        snap.log_length = len(self.log)
+        return snap
+
+    def copy_with_log(self, log: list[AlarmEvent]) -> AlarmEngine:
+        """A working copy of a snapshot, whose log was `log` (a prefix of the run's)."""
+        eng = copy.deepcopy(self, {id(self.th): self.th, id(self.log): list(log)})
+        return eng
 
     def adopt(self, rows: SkippedRows) -> None:
         """Take what the rows a batch run skipped would have set, had each been fed."""

@@ -164,6 +164,23 @@ class VitalStore:
                     del self._last_valid[name]
         return Reading(t, *values)
 
+    def prefix(self, j: int) -> VitalStore:
+        """The first j rows as a store of their own that shares this one's arrays (nothing is
+        copied): only for a caller that appends to it exactly the rows that follow here (a
+        replay's seek), which writes the values the arrays already hold."""
+        last = {}
+        for name in VITALS:
+            col, art = self._cols[name], self._art[name]
+            hi, step = j, 256  # back from row j in growing steps: the cost is the distance
+            while hi > 0:
+                lo = max(0, hi - step)
+                ok = np.flatnonzero(~np.isnan(col[lo:hi]) & ~art[lo:hi])
+                if len(ok):
+                    last[name] = lo + int(ok[-1])
+                    break
+                hi, step = lo, step * 2
+        return VitalStore(j, self._t, dict(self._cols), dict(self._art), self._map_derived, last)
+
     # -- reading -------------------------------------------------------------------------------
 
     def __len__(self) -> int:

@@ -5,10 +5,12 @@ source like any feed, so rows and recorded actions reach the store and the alarm
 same path as live. At max speed the source gives a bounded number of rows per poll, adapted so a
 poll takes about `budget_s` of real time and the app keeps answering keys.
 
-Seeking rebuilds the state at the target time from scratch (monitor.session.restore): the store up
-to it, a batch run of a new engine over that store with the actions up to it, the doses, notes and
-event log up to it. What the screen shows after a seek is what a live viewer saw at that moment;
-playing on from there continues live.
+Seeking rebuilds the state at the target time (monitor.session.restore): the store up to it (a
+view of the recording's arrays, not a copy), the alarm engine from the nearest checkpoint before it
+batch-run to it (monitor.session.checkpoints: the same state as a run from the first row, in about
+the same time anywhere in the recording), the doses, notes and event log up to it. What the
+screen shows after a seek is what a live viewer saw at that moment; playing on from there
+continues live.
 
 It also holds the whole session's alarm log under the replay's limits (marks on the position bar,
 ] and [ jumps) and its difference from a reference log (the recorded one, or the session's own
@@ -21,11 +23,11 @@ import math
 import time
 
 from monitor.core.alarm_diff import Difference, diff_logs
-from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent
 from monitor.core.thresholds import Thresholds
+from monitor.session.checkpoints import Checkpoints
 from monitor.session.clock import Clock
-from monitor.session.restore import restore_state
+from monitor.session.restore import event_controls, restore_state
 from monitor.session.service import Session
 from monitor.sources.replay import ReplaySource
 
@@ -49,7 +51,10 @@ class ReplayController:
         self.th = thresholds
         self.budget_s = budget_s
         self.session = Session(source, thresholds, folder=None, label=source.label, clock=clock, record=False)
-        self.full_log = AlarmEngine(thresholds).run(source.full_store(), source.controls(), end=source.end)
+        # One batch run over the whole recording gives the full log and the checkpoints a seek
+        # starts from (the recording's store, shared with every seek's).
+        self.checkpoints = Checkpoints(thresholds, source.full_store(), source.controls(), source.end)
+        self.full_log = self.checkpoints.log
         self.alarm_marks = [(e.t, e.priority) for e in self.full_log if e.state == "active"]
         self.reference = reference
         self.reference_what = reference_what
@@ -86,7 +91,9 @@ class ReplayController:
         j = src.rows_upto(t)
         k = src.actions_upto_row(j, t)
         store = src.store_upto(j)
-        state = restore_state(self.th, store, src.events_upto(k), None, t, s.fmt)
+        events = src.events_upto(k)
+        engine = self.checkpoints.engine_at(j, event_controls(events), t)
+        state = restore_state(self.th, store, events, None, t, s.fmt, engine)
         s.adopt(store, state)
         src.rewind(j, k, t)
         s.finished = src.at_end

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.core.alarm_engine import AlarmEngine
-from monitor.core.alarm_types import AlarmEvent
+from monitor.core.alarm_types import AlarmEvent, Control
 from monitor.core.dosing import Dose, Note
 from monitor.core.readings import VitalStore
 from monitor.core.thresholds import Thresholds
@@ -35,12 +35,14 @@ def restore_state(
     alarm_log: list[AlarmEvent] | None,
     end: float | None,
     fmt: Callable[[float], str],
+    engine: AlarmEngine | None = None,
 ) -> RestoredState:
     """events: decoded recorded events (monitor.recording.events); alarm_log: the transitions to
-    show in the log (None: the engine's own)."""
-    engine = AlarmEngine(th)
-    controls = [c for e in events if e["kind"] in CONTROL_KINDS if (c := event_control(e)) is not None]
-    engine.run(store, controls, end=end)
+    show in the log (None: the engine's own); engine: one that has run already over the store
+    and the events' controls (a replay's seek, from a checkpoint), else it is run here."""
+    if engine is None:
+        engine = AlarmEngine(th)
+        engine.run(store, event_controls(events), end=end)
     doses = [Dose(e["given_at"], e["dose"], e["amount_mg"]) for e in events if e["kind"] == "dose"]
     notes = [Note(e["t"], e["text"]) for e in events if e["kind"] == "note"]
     shown = engine.log if alarm_log is None else alarm_log
@@ -49,3 +51,8 @@ def restore_state(
     entries.sort(key=lambda x: x.t if x.t is not None else float("-inf"))
     repeat = next((a for a in reversed(engine.log) if a.alarm == "bp.repeat"), None)
     return RestoredState(engine, doses, notes, entries[-MAX_ENTRIES:], repeat)
+
+
+def event_controls(events: list[dict]) -> list[Control]:
+    """The controls to the alarm engine among decoded recorded events, in their order."""
+    return [c for e in events if e["kind"] in CONTROL_KINDS if (c := event_control(e)) is not None]

@@ -15,7 +15,6 @@ each to the engine when it recorded it); notes are shown. Nothing is ever writte
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -135,7 +134,7 @@ class ReplaySource:
         self.source = str(rs.path)
         store = rs.store
         self.times = np.array(store.t, dtype=float)
-        self.tl: list[float] = self.times.tolist()
+        self.n = len(self.times)
         cols = {v: np.array(store.column(v), dtype=float) for v in VITALS}
         # The MAP the store derived from SBP/DBP is not a reading: give the engine the raw row,
         # as live did (it derives the same value itself).
@@ -143,7 +142,9 @@ class ReplaySource:
         if derived.any():
             cols["map"] = np.where(derived, np.nan, cols["map"])
         self.cols = cols
-        self.rows: list[tuple] = list(zip(*(cols[v].tolist() for v in VITALS), strict=True)) if len(self.tl) else []
+        # A seek's store shares the recording's arrays, since the rows the session appends to it
+        # are the very rows that follow; not where two rows share a time (the session merges them).
+        self._shared = self.n < 2 or bool(np.all(np.diff(self.times) > 0))
         self.actions = recorded_actions(rs)
         span = store.span()
         end = rs.end_time()
@@ -168,13 +169,14 @@ class ReplaySource:
             return FeedUpdate()
         target = self.target(now) if self.goto is None else self.goto
         self.goto = None
-        tl, n = self.tl, len(self.tl)
+        times, n = self.times, self.n
         i = self.row
         fast = math.isinf(target)
-        j = min(n, i + self.max_rows) if fast else bisect_right(tl, target, lo=i)
-        rows = self.rows
-        readings = [Reading(tl[k], *rows[k]) for k in range(i, j)]
-        reached = (self.end if j >= n else tl[j - 1] if j else self.start) if fast else target
+        j = min(n, i + self.max_rows) if fast else max(i, self.rows_upto(target))
+        # Rows made into readings per poll, from the columns (no per-row objects held for the
+        # whole recording).
+        readings = list(map(Reading, times[i:j].tolist(), *(self.cols[v][i:j].tolist() for v in VITALS)))
+        reached = (self.end if j >= n else float(times[j - 1]) if j else self.start) if fast else target
         k, actions, events = self.action, self.actions, []
         while k < len(actions):
             a = actions[k]
@@ -209,7 +211,7 @@ class ReplaySource:
 
     @property
     def at_end(self) -> bool:
-        return self.position >= self.end and self.row >= len(self.tl)
+        return self.position >= self.end and self.row >= self.n
 
     def target(self, now: float) -> float:
         """Where the clock should be at monotonic time `now` (MAX at max speed while playing)."""
@@ -245,12 +247,15 @@ class ReplaySource:
 
     def rows_upto(self, t: float) -> int:
         """How many rows have a time at or before t."""
-        return bisect_right(self.tl, t)
+        return int(np.searchsorted(self.times, t, "right"))
 
     def store_slice(self, i: int, j: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         return self.times[i:j], {v: c[i:j] for v, c in self.cols.items()}
 
     def store_upto(self, j: int) -> VitalStore:
+        """A store of the first j rows (a seek's): sharing the recording's where it can."""
+        if self._shared:
+            return self.rs.store.prefix(j)
         store = VitalStore()
         t, cols = self.store_slice(0, j)
         store.extend(t, cols)
