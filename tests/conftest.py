@@ -68,3 +68,12 @@ def pytest_pyfunc_call(pyfuncitem):
 
 def pytest_sessionfinish(session):
     head_start.stop_all()
+
+
+@pytest.fixture(scope="session")
+def recorded(tmp_path_factory):
+    """A session recorded through the live app with keys (tests/support/replay_recording.py): made
+    once a run, read by the replay and the seek tests."""
+    from tests.support.replay_recording import record_replay_session
+
+    return record_replay_session(tmp_path_factory)

@@ -30,7 +30,7 @@ from monitor.session.replay import ReplayController
 from monitor.session.restore import restore_state
 from monitor.sources.replay import ReplaySource
 from tests.session_gen import T0, generate
-from tests.test_replay import key, recorded  # noqa: F401  (the recorded session: a fixture)
+from tests.support.replay_recording import key
 
 TH = load_thresholds()
 
@@ -179,7 +179,7 @@ def test_checkpoints_are_small_and_the_log_is_kept_once():
 
 
 @pytest.mark.slow
-def test_a_seeks_store_shares_the_recordings_arrays_and_holds_its_rows(recorded):  # noqa: F811
+def test_a_seeks_store_shares_the_recordings_arrays_and_holds_its_rows(recorded):
     rs = load_session(recorded)
     src = ReplaySource(rs)
     for j in (0, 1, len(src.times) // 3, len(src.times)):
@@ -197,7 +197,7 @@ def test_a_seeks_store_shares_the_recordings_arrays_and_holds_its_rows(recorded)
 
 
 @pytest.mark.slow
-def test_seeking_a_recorded_session_anywhere_gives_a_run_from_the_start(recorded):  # noqa: F811
+def test_seeking_a_recorded_session_anywhere_gives_a_run_from_the_start(recorded):
     rs = load_session(recorded)
     th = session_limits(rs).thresholds
     clock = ManualClock(wall=T0, monotonic=1000.0)
