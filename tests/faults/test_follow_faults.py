@@ -159,3 +159,18 @@ def test_a_rewrite_that_adds_a_line_for_the_newest_time_stamp_keeps_its_values(b
     bed.s.stop()
     rs = load_session(bed.rec)
     assert (rs.store.column("sbp")[29], rs.store.column("hr")[29]) == (111.0, values(29)["hr"])
+
+
+def test_a_line_longer_than_one_polls_read_is_one_rejected_line_as_alarms_reads_it(bed):
+    """A live poll reads 128 KB of a backlog; a 300 KB line must still be one line (rejected, as
+    the whole-file reader rejects it), not cut into pieces read as rows."""
+    from monitor.sources.csv.load import load_csv
+
+    bed.run(0, 5)
+    bed.append(f"{T0 + 5},{'7' * 300_000},,,,,,\n")
+    bed.tick()
+    bed.run(6, 5)
+    assert bed.s.store.last_valid("hr") == (T0 + 10, values(10)["hr"])
+    whole = load_csv(bed.path)
+    assert [r.line for r in whole.rejected] == [7]
+    bed.check()
