@@ -2,10 +2,11 @@
 rows where something can happen.
 
 Each visited row goes to the same row handler a live feed uses, so both produce the same log. The
-rows skipped change no alarm's state (the handler is idempotent on a row whose levels equal the
-previous row's), but they would have set a few things: when each stream was last seen, the newest
-HR and shock index, an alarm's current value. Before each visited row, each control and at the
-end, the run hands those to the engine as `SkippedRows` (`AlarmEngine.adopt`).
+rows skipped change no alarm's state, but they would have set a few things: when each stream was
+last seen, the newest HR and shock index, an alarm's current value, and the bookkeeping of a
+condition being confirmed or cleared (time beyond a limit so far, since when back inside). Before
+each visited row, each control and at the end, the run hands the first ones to the engine as
+`SkippedRows` (`AlarmEngine.adopt`) and brings the bookkeeping up to date (`_catch_up`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Protocol
 
 import numpy as np
 
-from monitor.core.alarm_state import INF, OFF, PENDING, ROW_NAMES, SI_INDEX, LimitAlarm
+from monitor.core.alarm_state import INF, ROW_NAMES, SI_INDEX, LimitAlarm
 from monitor.core.alarm_types import Control
+from monitor.core.condition_rows import AlarmReadings
 from monitor.core.readings import VitalStore
 from monitor.core.shock_index import shock_index_hr
 from monitor.core.thresholds import Thresholds
@@ -43,7 +45,6 @@ class Engine(Protocol):
 
     th: Thresholds
     limit_alarms: list[LimitAlarm]
-    deadlines: int
 
     def row(self, t: float, values: list[float]) -> None: ...
 
@@ -53,26 +54,25 @@ class Engine(Protocol):
 
     def soonest_due(self) -> float: ...
 
+    def due_by(self, when: float) -> None: ...
 
-def _prev_index(mask: np.ndarray) -> np.ndarray:
-    """prev[i] = the last row < i where mask holds, or -1 (length n + 1). (32 bits where the rows
-    fit: a replay keeps a dozen of these for the whole recording.)"""
-    kind = np.int32 if len(mask) < 2**31 - 1 else np.int64
-    idx = np.where(mask, np.arange(len(mask), dtype=kind), kind(-1))
-    if len(idx):
-        idx = np.maximum.accumulate(idx)
-    return np.concatenate((np.array([-1], kind), idx))
+
+def _last_before(rows: np.ndarray, i: int) -> int:
+    """The last of the sorted `rows` before row i, or -1."""
+    k = int(rows.searchsorted(i)) - 1
+    return int(rows[k]) if k >= 0 else -1
 
 
 class BatchRun:
     """Drives the engine's row handler over the rows of a store where something can happen.
 
-    A row is visited when it can change some alarm: a level crossing that moves the alarm's
-    effective level (given its current level and hysteresis), a pending or reminder deadline, an
-    artifact starting or ending, the first row after a stream went silent and the row it resumed,
-    a cuff reading beyond a limit, and the end of an audio pause. Each alarm's next such row is
-    found by bisecting precomputed row lists, so the cost follows the number of transitions, not
-    the number of readings.
+    A row is visited when it can change some alarm: a reading that turns a condition pending or
+    off, the first row at or after a moment when a condition's delay adds up or its clear time
+    passes (monitor/core/condition_rows.py: the readings between only move bookkeeping, which is
+    brought up to date before the engine sees any row), a reminder or the end of an audio pause,
+    an artifact starting or ending, the first row after a stream went silent and the row it
+    resumed, and a cuff reading beyond a limit. The cost follows the number of transitions, not
+    the number of readings, even when a value stays within noise of a limit for hours.
     """
 
     def __init__(self, engine: Engine, store: VitalStore, controls: list[Control]):
@@ -81,7 +81,6 @@ class BatchRun:
         self.si_window, self.hr_max_age = shock_index_hr(engine.th)
         t = self.t = store.t
         n = self.n = len(t)
-        self.tl = t.tolist()
         self.cols = [store.column(name) for name in VITALS]
         flags = artifact_flags(dict(zip(VITALS, self.cols, strict=True)))
         present = [~np.isnan(c) for c in self.cols]
@@ -97,8 +96,6 @@ class BatchRun:
         valid.append(si_present & ~si_bad)
         self.valid = valid
         self.valid_rows = [np.flatnonzero(v) for v in valid]
-        self.valid_prev = [_prev_index(v) for v in valid]
-        self.hr_prev = self.valid_prev[0]
         self.hr_rows = self.valid_rows[0]  # (the valid HRs, for the shock index's lowest HR)
         self.hr_times, self.hr_values = t[self.hr_rows], self.cols[0][self.hr_rows]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
@@ -109,12 +106,12 @@ class BatchRun:
                 if v in ROW_NAMES:
                     mask |= present[ROW_NAMES.index(v)]
             self.stream_masks.append(mask)
-        self.stream_prev = [_prev_index(m) for m in self.stream_masks]
         self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
         self.afters = [s.after_s for s in engine.th.stale]
         self.static = self._static_rows(present, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
+        self.seen = 0  # the rows before this one, the engine has had all they set
         self.hi = n  # the row the current run stops before
         self.applied = 0  # controls applied (a run may stop part way and go on: a checkpoint)
         self.by_pos = [[k for k, p in enumerate(self.alarm_pos) if p == pos] for pos in range(len(ROW_NAMES))]
@@ -184,90 +181,91 @@ class BatchRun:
         return np.unique(np.concatenate(parts)).tolist() if parts else []
 
     def _level_rows(self, lo: int, hi: int) -> None:
-        """Per alarm and rank r: rows in [lo, hi) with raise level >= r, and with hold level < r."""
-        self.levels = []
-        self.lists: dict[tuple[int, str, int], list[int]] = {}
+        """Each alarm's valid readings in rows [lo, hi) with their levels (a new stretch: the
+        limits may have changed at the control before it)."""
+        self.readings = []
         for a, pos in zip(self.e.limit_alarms, self.alarm_pos, strict=True):
             rows = self.valid_rows[pos]
             # (sorted: a slice, so a short run over a long store costs only its own rows)
             rows = rows[np.searchsorted(rows, lo) : np.searchsorted(rows, hi)]
-            self.levels.append((rows, *a.level_arrays(self.values[pos][rows])))
-
-    def _rows(self, k: int, kind: str, rank: int) -> list[int]:
-        """Rows of alarm k with raise level >= rank ("ge"), < rank ("rlt"), or hold level < rank
-        ("lt"), built on
-        first use: most alarms never leave level 0 and need only their "ge 1" list."""
-        key = (k, kind, rank)
-        lst = self.lists.get(key)
-        if lst is None:
-            rows, r, h = self.levels[k]
-            pick = {"ge": r >= rank, "lt": h < rank, "rlt": r < rank, "hge": h >= rank}[kind]
-            lst = self.lists[key] = rows[pick].tolist()
-        return lst
+            self.readings.append(AlarmReadings(a, rows, self.t[rows], self.values[pos][rows]))
+        # The newest reading each alarm's conditions have taken (a stretch starts in step).
+        self.anchor = [-1] * len(self.readings)
 
     def _next_for(self, k: int, i: int, hi: int) -> int:
-        """The next row after i (before hi) where alarm k can change, or hi: per rank, where the
-        reading crosses what that rank's condition waits for (`LimitAlarm`). Deadlines in time
-        (a delay that adds up, a clear time that passes) are the global rows' job."""
+        """The first row after i (before hi) where alarm k can change: where a reading changes
+        one of its conditions, where a deadline of one falls due (condition_rows.py), or, for a
+        cuff alarm that is sounding, its next reading beyond a limit (each one is an event)."""
         a = self.e.limit_alarms[k]
-        best = hi
-        rows = self._rows
-        for r in a.ranks:
-            c = a.cond[r]
-            kinds: tuple[str, ...]
-            if c == OFF:
-                kinds = ("ge",)
-            elif c == PENDING:
-                if a.run[r] != INF:
-                    kinds = ("rlt",)  # beyond: until it is not
-                elif a.clr[r] != INF:
-                    kinds = ("hge",)  # back inside by the margin: until it is not
-                else:
-                    kinds = ("ge", "lt")
+        ar = self.readings[k]
+        anchor = self.anchor[k] if a.pend else ar.upto(i)
+        first, when = ar.next_change(anchor)
+        if a.delay == 0 and a.state != "normal":
+            beyond = ar.runs("beyond", 1)
+            k1 = anchor + 1
+            if k1 < ar.m and beyond.mask[k1]:
+                first = min(first, k1)
             else:
-                kinds = ("hge",) if a.clr[r] != INF else ("lt",)
-            for kind in kinds:
-                lst = rows(k, kind, r)
-                j = bisect_right(lst, i)
-                if j < len(lst) and lst[j] < best:
-                    best = lst[j]
-        if a.delay == 0 and a.state != "normal":  # each reading beyond a limit is an event (cuff)
-            lst = rows(k, "ge", 1)
-            j = bisect_right(lst, i)
-            if j < len(lst) and lst[j] < best:
-                best = lst[j]
-        return best
+                q = bisect_right(beyond.starts, anchor)
+                if q < len(beyond.starts):
+                    first = min(first, beyond.starts[q])
+        best = ar.row(first) if first < ar.m else hi
+        if when < INF:
+            best = min(best, max(self.row_at(when, hi), i + 1))
+        return min(best, hi)
+
+    def _catch_up(self, i: int) -> None:
+        """Bring every alarm whose conditions are not all off up to the readings before row i
+        (those rows were skipped: they changed no condition), and tell the engine of the
+        deadlines that now stand."""
+        e = self.e
+        for k, a in enumerate(e.limit_alarms):
+            if not a.pend:
+                continue
+            ar = self.readings[k]
+            b = ar.before(i)
+            if b > self.anchor[k]:
+                ar.catch_up(self.anchor[k], b)
+                self.anchor[k] = b
+            e.due_by(a.next_deadline()[0])
 
     def _skipped(self, i: int) -> SkippedRows:
-        """What the skipped rows before row i would have set: last-seen times, the newest HR and
-        shock index, and the current value of every alarm that is not normal. (Once per visited
-        row: `item` takes each number out of its array without making a numpy scalar of it.)"""
-        t = self.tl
+        """What the skipped rows before row i would have set, and the engine has not had yet:
+        last-seen times, the newest HR and shock index, and the current value of every alarm that
+        is not normal; and the HRs a shock index at row i takes its lowest from."""
+        t = self.t
+        seen = self.seen
         end = i >= self.hi  # where the run stops: what a store of only the rows before it gives
-        last_seen = []
-        for k, prev in enumerate(self.stream_prev):
-            j = prev.item(i)
-            if j >= 0:
-                last_seen.append((k, t[j]))
-        last_hr = hr_recent = None
-        j = self.hr_prev.item(i)
-        if j >= 0:
-            last_hr = (t[j], self.cols[0].item(j))
-            if self.si_window > 0 and (end or self.valid[1].item(i)):
-                # The HR readings a shock index at row i takes its lowest from (row i's own HR
-                # is added by the row handler).
-                j1 = int(np.searchsorted(self.hr_rows, j, "right"))
-                j0 = int(np.searchsorted(self.hr_times, (t[i - 1] if end else t[i]) - self.si_window, "right"))
-                hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
-        j = self.valid_prev[SI_INDEX].item(i)
-        last_si = (t[j], self.values[SI_INDEX].item(j)) if j >= 0 else None
-        values = []
+        last_seen: list[tuple[int, float]] = []
+        values: list[tuple[int, float]] = []
+        last_hr = hr_recent = last_si = None
+        j = _last_before(self.hr_rows, i)
+        if j >= 0 and self.si_window > 0 and (end or self.valid[1].item(i)):
+            # (row i's own HR is added by the row handler)
+            j1 = int(np.searchsorted(self.hr_rows, j, "right"))
+            j0 = int(np.searchsorted(self.hr_times, t.item(i - 1 if end else i) - self.si_window, "right"))
+            hr_recent = deque(zip(self.hr_times[j0:j1].tolist(), self.hr_values[j0:j1].tolist(), strict=True))
+        if i <= seen:  # no row skipped since the engine's last
+            return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
+        if j >= seen:
+            last_hr = (t.item(j), self.cols[0].item(j))
+        for k, rows in enumerate(self.stream_rows):
+            j = _last_before(rows, i)
+            if j >= seen:
+                last_seen.append((k, t.item(j)))
+        j = _last_before(self.valid_rows[SI_INDEX], i)
+        if j >= seen:
+            last_si = (t.item(j), self.values[SI_INDEX].item(j))
+        newest: dict[int, int] = {}
         for k, a in enumerate(self.e.limit_alarms):
             if a.state != "normal":
                 pos = self.alarm_pos[k]
-                j = self.valid_prev[pos].item(i)
-                if j >= 0:
+                j = newest.get(pos, -2)
+                if j == -2:
+                    j = newest[pos] = _last_before(self.valid_rows[pos], i)
+                if j >= seen:
                     values.append((k, self.values[pos].item(j)))
+        self.seen = i
         return SkippedRows(last_seen, last_hr, hr_recent, last_si, values)
 
     def on(self, engine: Engine, controls: list[Control]) -> BatchRun:
@@ -284,12 +282,13 @@ class BatchRun:
         just at hi for the next run; a final one applies every control left (as after the rows)."""
         hi = self.n if hi is None else hi
         self.hi = self.taken = hi
-        e, t = self.e, self.tl
+        e, t = self.e, self.t
+        self.seen = lo
         bounds: list[int] = []
         m, prev = self.applied, lo
         while m < len(self.controls):
             c = self.controls[m]
-            b = max(min(c.seq, hi) if c.seq is not None else bisect_right(t, c.t, 0, hi), prev)
+            b = max(min(c.seq, hi) if c.seq is not None else self.row_after(c.t, hi), prev)
             if b >= hi and not final:
                 break
             bounds.append(b)
@@ -298,7 +297,8 @@ class BatchRun:
         self.applied = m
         bounds.append(hi)
         static = self.static
-        nalarms = len(e.limit_alarms)
+        alarms, alarm_pos = e.limit_alarms, self.alarm_pos
+        nalarms = len(alarms)
         for seg, hi in enumerate(bounds):
             self._level_rows(lo, hi)
             nxt = [self._next_for(k, lo - 1, hi) for k in range(nalarms)]
@@ -328,36 +328,48 @@ class BatchRun:
                     continue
                 done = i
                 e.adopt(self._skipped(i))
-                marks = e.deadlines
-                e.row(t[i], [float(c[i]) for c in self.cols])
-                if e.deadlines != marks:  # a new delay or clear time: it may fall due sooner
-                    global_row = min(global_row, self._global_row(i, hi))
-                    if global_row < hi:
-                        heapq.heappush(heap, (global_row, -2))
-                for pos, ks in enumerate(self.by_pos):
-                    if ks and self.valid[pos][i]:
-                        for kk in ks:
-                            r = self._next_for(kk, i, hi)
-                            if r != nxt[kk]:
-                                nxt[kk] = r
-                                if r < hi:
-                                    heapq.heappush(heap, (r, kk))
+                self._catch_up(i)
+                pend = [a.pend for a in alarms]
+                e.row(t.item(i), [c.item(i) for c in self.cols])
+                self.seen = i + 1
+                for kk, a in enumerate(alarms):
+                    if self.valid[alarm_pos[kk]][i]:
+                        self.anchor[kk] = self.readings[kk].upto(i)
+                        if nxt[kk] > i and not (a.pend or pend[kk]):
+                            continue  # all its conditions off, before and after: its next row stands
+                    elif not (a.pend or pend[kk]):
+                        continue
+                    r = self._next_for(kk, i, hi)
+                    if r != nxt[kk]:
+                        nxt[kk] = r
+                        if r < hi:
+                            heapq.heappush(heap, (r, kk))
                 if i >= global_row:
                     global_row = self._global_row(i, hi)
                     if global_row < hi:
                         heapq.heappush(heap, (global_row, -2))
             if seg < len(controls):
                 e.adopt(self._skipped(hi))
+                self._catch_up(hi)
                 self.taken = hi
                 e.apply(controls[seg])
             lo = hi
         # Leave the engine as a live feed of every row would have: ready to take the next reading.
         e.adopt(self._skipped(self.hi))
+        self._catch_up(self.hi)
 
     def _global_row(self, i: int, hi: int) -> int:
-        """The first row after i where the audio pause ends, a reminder falls due or a limit
-        alarm's delay or clear time runs out (or hi). Stale deadlines are static rows."""
+        """The first row after i where the audio pause ends or a reminder falls due (or hi).
+        Stale deadlines are static rows; a limit alarm's delay and clear time are its own."""
         due = self.e.soonest_due()
         if due == INF:
             return hi
-        return min(max(bisect_left(self.tl, due), i + 1), hi)
+        return min(max(self.row_at(due, hi), i + 1), hi)
+
+    def row_at(self, when: float, hi: int) -> int:
+        """The first row (before hi) at `when` or later (hi: none)."""
+        return int(self.t[:hi].searchsorted(when))
+
+    def row_after(self, when: float, hi: int) -> int:
+        """The first row (before hi) after `when` (hi: none)."""
+        return int(self.t[:hi].searchsorted(when, "right"))

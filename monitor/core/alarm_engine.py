@@ -87,7 +87,6 @@ class AlarmEngine:
         self._log_t = -INF  # the newest transition's time: the log never runs backwards
         self._n_fixed = len(self.limit_alarms) + len(self._stale) + len(self._artifact)
         self._every: list[Alarm] = []  # every alarm, technical ones included (see _alarms)
-        self.deadlines = 0  # counts new condition deadlines (a batch run looks for them)
         self.fired = 0  # counts the times deadlines fell due (a live session records its ticks)
         # Baseline vitals whose rules are off for the session (no pre-dose readings): vital -> why.
         self.baseline_off: dict[str, str] = {}
@@ -265,7 +264,7 @@ class AlarmEngine:
             self._pre.use_batch(None)
             return self.log
         if hi:
-            self.t = max(self.t, batch.tl[hi - 1])
+            self.t = max(self.t, batch.t.item(hi - 1))
             # Ready for a dose keyed in after the run: the readings before it.
             self._pre.left_by_batch(batch.readings_since, self.t)
         self._pre.use_batch(None)
@@ -304,18 +303,18 @@ class AlarmEngine:
             self.limit_alarms[k].value = v
 
     def soonest_due(self) -> float:
-        """When the audio pause ends, a reminder falls due or a limit alarm's delay or clear time
-        runs out, whichever comes first (INF: none). A batch run finds stale deadlines itself."""
+        """When the audio pause ends or a reminder falls due, whichever comes first (INF: none).
+        A batch run finds stale deadlines and the limit alarms' own itself."""
         due = self.paused_until if self.paused_until > self.t else INF
         for a in self._alarms():
             if a.state == "acknowledged" and a.remind_at < due:
                 due = a.remind_at
-        for a in self.limit_alarms:
-            if a.pend:
-                when = a.next_deadline()[0]
-                if when < due:
-                    due = when
         return due
+
+    def due_by(self, when: float) -> None:
+        """Something may fall due at `when` (a batch run brought an alarm's deadlines up to date)."""
+        if when < self._global_due:
+            self._global_due = when
 
     # -- the row handler -----------------------------------------------------------------------
 
@@ -445,7 +444,6 @@ class AlarmEngine:
     def _note_due(self, when: float) -> None:
         """A deadline of a limit alarm's condition now exists at `when`."""
         self._global_due = min(self._global_due, when)
-        self.deadlines += 1
 
     def _confirm(self, when: float, a: LimitAlarm) -> None:
         """Deadlines of the alarm's ranks fell due at `when`: time beyond a limit added up to the

@@ -221,19 +221,22 @@ class LimitAlarm(Alarm):
                     hold = max(hold, r)
         return raise_, max(hold, raise_)
 
-    def level_arrays(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorised `levels` for the batch path."""
-        raise_ = np.zeros(len(v), np.int8)
-        hold = np.zeros(len(v), np.int8)
+    def beyond_mask(self, v: np.ndarray, rank: int) -> np.ndarray:
+        """Vectorised `levels` for the batch path: where the raise level is at least `rank`."""
+        mask = np.zeros(len(v), bool)
+        for r, lim in self.limits:
+            if r >= rank:
+                mask |= v >= lim if self.direction == "upper" else v <= lim
+        return mask
+
+    def inside_mask(self, v: np.ndarray, rank: int) -> np.ndarray:
+        """Vectorised `levels`: where the hold level is below `rank` (back inside by the margin)."""
+        held = self.beyond_mask(v, rank)
         h = self.hyst
         for r, lim in self.limits:
-            if self.direction == "upper":
-                raise_ = np.where(v >= lim, np.maximum(raise_, r), raise_)
-                hold = np.where(v > lim - h, np.maximum(hold, r), hold)
-            else:
-                raise_ = np.where(v <= lim, np.maximum(raise_, r), raise_)
-                hold = np.where(v < lim + h, np.maximum(hold, r), hold)
-        return raise_, np.maximum(hold, raise_)
+            if r >= rank:
+                held |= v > lim - h if self.direction == "upper" else v < lim + h
+        return ~held
 
     def limit_for(self, rank: int) -> float | None:
         for r, lim in self.limits:

@@ -73,5 +73,5 @@ class Checkpoints:
         if len(mine) == k:
             return True
         nxt = mine[k]
-        b = min(nxt.seq, j) if nxt.seq is not None else bisect_right(self.batch.tl, nxt.t, 0, j)
+        b = min(nxt.seq, j) if nxt.seq is not None else self.batch.row_after(nxt.t, j)
         return b >= c
