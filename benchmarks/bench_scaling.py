@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import Figures, open_replay, peak_mb, seek_times
+from _common import Figures, open_replay, peak_mb, seek_times, verdict
 from bench_load import ENV, ROOT, measure, write_csv
 
 
@@ -161,6 +161,17 @@ def main() -> int:
     checks = check(keys, results)
     for line in checks["lines"]:
         print(line)
+    failed = [v["what"] for v in checks["verdicts"] if not v["pass"]]
+    if checks["verdicts"]:
+        figures.add(
+            "scaling_per_row",
+            f"cost per row from 8 h up to {max(results[k]['rows'] for k in keys):,} rows (`alarms`, `report`, "
+            "replay open and seek; time and peak memory), against 8 h at 1 Hz: the table below",
+            "FAIL: " + "; ".join(failed) if failed else "PASS for every measure",
+            target=f"within {WITHIN:.2f}x of 8 h's" + verdict(not failed),
+            met=not failed,
+            value=len(failed),
+        )
     figures.write(
         args.json,
         scaling={
@@ -209,7 +220,7 @@ def check(keys: list[str], results: dict) -> dict:
     ]
     verdicts = []
 
-    def verdict(what: str, ratios: dict[str, float]) -> None:
+    def judge(what: str, ratios: dict[str, float]) -> None:
         ok = all(v <= WITHIN for v in ratios.values())
         text = ", ".join(f"{SIZES[k].label} {v:.2f}x" for k, v in ratios.items())
         lines.append(f"  {what:34} {'PASS' if ok else 'FAIL'}  {text}")
@@ -218,7 +229,7 @@ def check(keys: list[str], results: dict) -> dict:
     for m, names in MEASURES.items():
         for name in names:
             unit = "time" if name.endswith("_s") else "memory"
-            verdict(f"{m} {unit} per row", {k: per_row(results, k, name) / per_row(results, BASE, name) for k in big})
+            judge(f"{m} {unit} per row", {k: per_row(results, k, name) / per_row(results, BASE, name) for k in big})
     if SMALL in keys:
         lines.append(f"the same, net of the {SIZES[SMALL].label} file's cost (the marginal cost of a row):")
 
@@ -230,12 +241,12 @@ def check(keys: list[str], results: dict) -> dict:
                 if name == "seek_end_s":
                     continue  # (a seek's time hardly depends on the rows: its net is noise; see below)
                 unit = "time" if name.endswith("_s") else "memory"
-                verdict(f"{m} {unit} per row, net", {k: net(k, name) / net(BASE, name) for k in big})
+                judge(f"{m} {unit} per row, net", {k: net(k, name) / net(BASE, name) for k in big})
     same_rate = [k for k in big if SIZES[k].hz == SIZES[BASE].hz]
     if same_rate:
         lines.append("a seek should not grow with length at all (same rate, time as it is):")
         for name, what in (("seek_end_s", "replay seek to the end"), ("seek_worst_s", "replay seek, worst")):
-            verdict(what, {k: results[k][name] / results[BASE][name] for k in same_rate})
+            judge(what, {k: results[k][name] / results[BASE][name] for k in same_rate})
     lines.append("(a report, not a test: the exit code is 0 whatever the verdicts)")
     return {"lines": lines, "verdicts": verdicts}
 
