@@ -119,5 +119,14 @@ def seek_times(s, targets: list[float]) -> list[float]:
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory so far, in MB.
+
+    Its own since it started (VmHWM): Linux's ru_maxrss of a process also counts the resident
+    memory of the parent it was forked from, so a child of a large benchmark would report at
+    least the parent's size."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kb) / 1024

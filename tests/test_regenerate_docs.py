@@ -65,7 +65,10 @@ RUNS = {
         "scaling": {
             "sizes": {"8h": "8 h 1 Hz"},
             "results": {"8h": RESULT},
-            "checks": [{"what": "alarms time per row", "pass": False, "ratios": {"24 h 1 Hz": 1.5}}],
+            "checks": [
+                {"what": "alarms time per row", "pass": False, "ratios": {"24 h 1 Hz": 1.5}},
+                {"what": "alarms time per row, net", "pass": None, "ratios": {}},
+            ],
             "runs": 1,
         },
     },
@@ -129,7 +132,9 @@ def test_tables_are_written_between_the_markers_and_the_rest_is_untouched(files)
     assert tail == "<!-- figures:scaling:end -->\nAnd after, with no newline at the end"
     assert "old scaling" not in scaling
     assert "| 8 h 1 Hz | 28,800 | 0.800 s, 81 MB | 27.78 µs, 2.880 KB |" in scaling
-    assert "- alarms time per row: **FAIL** (24 h 1 Hz 1.50x)" in scaling
+    assert "- alarms time per row: **FAIL** (24 h 1 Hz 1.50x)\n" in scaling
+    assert "- alarms time per row, net: not judged (at 8 h it cost no more than at 1 h" in scaling
+    assert "each measure the median of 1 runs, on 2026-12-01" in scaling
     head, table, tail = between(readme.read_text(encoding="utf-8"), "readme")
     assert (head, tail) == ("# readme\n\n", "<!-- figures:readme:end -->\n\nrest\n")
     assert "| `alarms` on an 8 h session, against a bare `pandas.read_csv` process | 1.32x median |" in table
