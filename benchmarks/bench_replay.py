@@ -231,7 +231,7 @@ def main() -> int:
     )
     figures.add(
         "replay_s",
-        f"replay of a {what} at max speed in the app",
+        f"replay of the {what} at max speed in the app",
         f"{rt:.2f} s ({result['ticks']} ticks); same log as the batch run: {result['same']}",
         peer=f"the session alone, no screen: {alone_s:.2f} s",
         target="< 20 s" + verdict(rt < 20),
