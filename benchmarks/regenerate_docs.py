@@ -10,7 +10,7 @@ written between marker comments, the rest of each file untouched:
                          <!-- figures:scaling:start --> ... <!-- figures:scaling:end -->
     README.md            <!-- figures:readme:start --> ... <!-- figures:readme:end -->
 
-    python benchmarks/regenerate_docs.py                  # every job, one at a time (about 20 min)
+    python benchmarks/regenerate_docs.py                  # every job, one at a time (about 15 min)
     python benchmarks/regenerate_docs.py --only engine scaling
     python benchmarks/regenerate_docs.py --render         # no run: rewrite the tables from figures.json
 """
