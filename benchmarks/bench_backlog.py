@@ -13,7 +13,7 @@ app holds the event loop waits for it). Prints, for each, the worst
 and median latency while the backlog loads, the time to load it, and whether the progress was
 shown. Target: every key within 0.2 s. It is not a timed test.
 
-    python benchmarks/bench_backlog.py [--hours 24] [--hz 10]
+    python benchmarks/bench_backlog.py [--hours 24] [--hz 10] [--json FILE]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import Figures  # noqa: E402
+from _common import verdict as figures_verdict  # noqa: E402
 from textual import events  # noqa: E402
 
 from monitor.core.thresholds_loader import load_thresholds  # noqa: E402
@@ -105,13 +107,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--hz", type=float, default=10.0)
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for regenerate_docs.py)")
     args = ap.parse_args()
+    figures = Figures(__file__)
     th = load_thresholds()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "day.csv"
         n = write_day(path, args.hours, args.hz)
         print(f"{n:,} rows ({path.stat().st_size / 1e6:.1f} MB): {args.hours:g} h at {args.hz:g} Hz")
         results = {name: run(path, th, whole) for name, whole in (("ours", False), ("peer", True))}
+        size_mb = path.stat().st_size / 1e6
     nan = float("nan")
     for name, r in results.items():
         first, rest = (r["latencies"][0], r["latencies"][1:]) if r["latencies"] else (nan, [])
@@ -130,6 +135,28 @@ def main() -> int:
         f"worst key while the backlog loads, the first included: {worst_ours:.2f} s, peer {worst_peer:.2f} s "
         f"[target 0.2 s: {verdict}]"
     )
+
+    def keys(r: dict) -> str:
+        lat = r["latencies"]
+        if not lat:
+            return "no key answered"
+        rest = lat[1:]
+        load = f"{r['load_s']:.1f} s" if r["load_s"] is not None else "not in 600 s"
+        then = f"then median {statistics.median(rest) * 1000:.0f} ms, worst {max(rest) * 1000:.0f} ms; " if rest else ""
+        return f"first key (pressed as the app starts) {lat[0]:.2f} s; {then}loaded in {load}"
+
+    ok = worst_ours <= 0.2
+    figures.add(
+        "backlog_keys",
+        f"`live` started on a file already holding {args.hours:g} h at {args.hz:g} Hz ({n:,} rows, "
+        f"{size_mb:.1f} MB): keys while the backlog loads",
+        keys(results["ours"]) + f"; progress shown: {results['ours']['progress']}",
+        peer="the old path, each 8 MB read taken whole: " + keys(results["peer"]),
+        target="every key within 0.2 s" + figures_verdict(ok),
+        met=ok,
+        value=worst_ours,
+    )
+    figures.write(args.json)
     return 0
 
 

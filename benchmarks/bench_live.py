@@ -13,7 +13,7 @@ terminal. Prints figures; it is not a timed test.
    app's resident memory (VmRSS) at the end, and its peak (VmHWM). Target: under 150 MB.
 4. Idle: no new lines for --idle seconds (a silent feed: technical alarm on screen).
 
-    python benchmarks/bench_live.py [--seconds 60] [--speed 480] [--size 80x24]
+    python benchmarks/bench_live.py [--seconds 60] [--speed 480] [--size 80x24] [--json FILE]
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _common import Figures, verdict  # noqa: E402
+
 from monitor.ui.widgets.panels import big_digits  # noqa: E402  (the tile's large digits)
 
 HEADER = "time,hr,sbp,dbp,map,spo2,temp,rr\n"
@@ -244,7 +246,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=60, help="length of the 1 Hz run (default 60)")
     ap.add_argument("--speed", type=float, default=480.0, help="speed of the 8 h run (default 480: 1 min)")
     ap.add_argument("--size", default="80x24", help="terminal size (default 80x24)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for regenerate_docs.py)")
     args = ap.parse_args()
+    figures = Figures(__file__)
     cols, rows = (int(x) for x in args.size.lower().split("x"))
     work = Path(tempfile.mkdtemp(prefix="bench_live_"))
     try:
@@ -269,6 +273,39 @@ def main() -> None:
             f"(target < 150 MB)"
         )
         print(f"  CPU while catching up {m['cpu_pct']:5.1f} % of one core; {run8['recorded']} readings recorded")
+        where = f"live app, {cols}x{rows} terminal"
+        figures.add(
+            "live_cpu",
+            f"{where}: CPU at a 1 Hz feed ({args.seconds} s)",
+            f"{r['cpu_1hz_pct']:.1f} % of one core",
+            peer=f"the feed silent: {r['cpu_silent_pct']:.1f} %",
+            target="≤ 3 %" + verdict(r["cpu_1hz_pct"] <= 3),
+            met=r["cpu_1hz_pct"] <= 3,
+            value=r["cpu_1hz_pct"],
+        )
+        worst = lat[-1] if lat else float("nan")
+        figures.add(
+            "live_latency",
+            f"{where}: a reading written to the file until it is on the screen",
+            (
+                f"median {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, worst {worst * 1000:.0f} ms"
+                if lat
+                else "none seen"
+            )
+            + f"; {r['missed']} of {args.seconds} not seen within 0.95 s",
+            target="< 0.5 s" + verdict(worst < 0.5),
+            met=worst < 0.5,
+            value=worst,
+        )
+        figures.add(
+            "live_memory",
+            f"{where}: memory after 8 h of 1 Hz readings written at {args.speed:g}x",
+            f"{m['rss_mb']:.0f} MB resident, peak {m['hwm_mb']:.0f} MB",
+            target="< 150 MB" + verdict(m["hwm_mb"] < 150),
+            met=m["hwm_mb"] < 150,
+            value=m["hwm_mb"],
+        )
+        figures.write(args.json)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

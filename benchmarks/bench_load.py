@@ -2,7 +2,7 @@
 `alarms` and `report`, each in its own process, beside a bare `pandas.read_csv` process on the
 same file: wall time, peak memory and peak memory per row.
 
-Run: python benchmarks/bench_load.py [--runs 3]
+Run: python benchmarks/bench_load.py [--runs 3] [--json FILE]
 Targets: alarms <= 1.5 x the bare read_csv process; alarms <= 0.25 KB of peak memory per row;
 report within 1 GB.
 """
@@ -19,18 +19,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import Figures, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def write_csv(path: Path, hours: float = 24.0, hz: int = 10, seed: int = 5) -> int:
+def write_csv(path: Path, hours: float = 24.0, hz: int = 10, seed: int = 5, cuff_s: int = 900) -> int:
+    """A dosing-day shape (HR and BP rise from 30 min, fade by 6.5 h, then baseline) with HR at
+    `hz` readings a second and a cuff every `cuff_s` seconds; returns the readings written."""
     rng = np.random.default_rng(seed)
     n = int(hours * 3600 * hz)
     t = np.arange(n) / hz
     effect = np.clip(np.sin(np.clip((t - 1800) / (6 * 3600), 0, 1) * np.pi), 0, None)
     hr = np.round(70 + 40 * effect + rng.normal(0, 2, n))
     cuff = np.zeros(n, bool)
-    cuff[:: 900 * hz] = True
+    cuff[:: cuff_s * hz] = True
     sbp = np.where(cuff, np.round(120 + 50 * effect + rng.normal(0, 5, n)), np.nan)
     dbp = np.where(cuff, np.round(76 + 22 * effect + rng.normal(0, 4, n)), np.nan)
 
@@ -73,7 +76,10 @@ def measure(cmd: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
-    runs = ap.parse_args().runs
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for regenerate_docs.py)")
+    args = ap.parse_args()
+    runs = args.runs
+    figures = Figures(__file__)
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "day.csv"
         html = Path(tmp) / "day.html"
@@ -112,6 +118,38 @@ def main() -> None:
             "(target alarms 0.25 KB)"
         )
         print(f"report peak {max(peaks['report']):.0f} MB (target: within 1 GB)")
+        day = "a 24 h session with HR at 10 Hz (864,000 readings)"
+        med = {k: statistics.median(v) for k, v in walls.items()}
+        ratio = med["alarms"] / med["read_csv"]
+        figures.add(
+            "load_alarms_ratio",
+            f"`alarms` on {day} against a bare `pandas.read_csv` process",
+            f"{ratio:.2f}x median ({min(ours) / min(bare):.2f}x best)",
+            peer=f"`read_csv` process {med['read_csv']:.2f} s, `alarms` {med['alarms']:.2f} s",
+            target="≤ 1.5x" + verdict(ratio <= 1.5),
+            met=ratio <= 1.5,
+            value=ratio,
+        )
+        figures.add(
+            "load_alarms_kb",
+            "peak memory per row of `alarms` on that session (peak resident memory / rows)",
+            f"{kb['alarms']:.2f} KB, {max(peaks['alarms']):.0f} MB",
+            peer=f"a bare `read_csv`: {kb['read_csv']:.2f} KB, {max(peaks['read_csv']):.0f} MB",
+            target="≤ 0.25 KB" + verdict(kb["alarms"] <= 0.25),
+            met=kb["alarms"] <= 0.25,
+            value=kb["alarms"],
+        )
+        top = max(max(peaks["alarms"]), max(peaks["report"]))
+        figures.add(
+            "load_day",
+            f"{day}: `alarms`, `report` (wall time, peak memory)",
+            f"{med['alarms']:.1f} s, {max(peaks['alarms']):.0f} MB peak; "
+            f"{med['report']:.1f} s, {max(peaks['report']):.0f} MB peak",
+            target="within 1 GB" + verdict(top <= 1024),
+            met=top <= 1024,
+            value=top,
+        )
+        figures.write(args.json)
 
 
 if __name__ == "__main__":

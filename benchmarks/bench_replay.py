@@ -13,7 +13,7 @@ replay app (`make_replay_app`, real clock, real timers, headless Textual at 100x
 Also: the same replay with no screen (the session alone) and the headless `alarms` batch run.
 Prints figures; it is not a timed test.
 
-    python benchmarks/bench_replay.py [--hours 8] [--scenario hypertensive] [--seed 7]
+    python benchmarks/bench_replay.py [--hours 8] [--scenario hypertensive] [--seed 7] [--json FILE]
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import asyncio
 import math
 import pickle
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _common import Figures, open_replay, peak_mb, seek_times, verdict  # noqa: E402
 from textual import events  # noqa: E402
 
 from monitor.commands import main as cli  # noqa: E402
@@ -61,7 +61,10 @@ def main() -> int:
     )
     ap.add_argument("--day", action="store_true", help="a 24 h session with HR at 10 Hz (864,000 readings)")
     ap.add_argument("--alone", action="store_true", help=argparse.SUPPRESS)  # (the child process)
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for regenerate_docs.py)")
+    ap.add_argument("--label", help=argparse.SUPPRESS)  # (the child's figures: what the parent replays)
     args = ap.parse_args()
+    figures = Figures(__file__)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_replay_"))
     csv = tmp / "s.csv"
@@ -86,10 +89,19 @@ def main() -> int:
                 str(csv),
             ]
         )
+    if args.day:
+        what = "24 h session with HR at 10 Hz (864,000 readings)"
+    elif args.input:
+        what = f"recording {csv.name}"
+    else:
+        what = f"{args.hours:g} h 1 Hz session ({args.scenario}, seed {args.seed})"
     if args.alone:
-        return alone(csv)
+        return alone(csv, args.label or what, figures, args.json)
     # The replay alone first, in a process of its own: its peak memory is the replay's.
-    subprocess.run([sys.executable, __file__, "--input", str(csv), "--alone"], check=True)
+    alone_json = tmp / "alone.json"
+    child = [sys.executable, __file__, "--input", str(csv), "--alone", "--json", str(alone_json), "--label", what]
+    subprocess.run(child, check=True)
+    figures.merge(alone_json)
     t0 = time.perf_counter()
     rs = load_session(csv)
     th = session_limits(rs).thresholds  # as `replay` and `alarms` choose them
@@ -110,7 +122,8 @@ def main() -> int:
         s.poll()
         clock.advance(0.1)
     same = [(e.t, e.alarm, e.state) for e in s.session.engine.log] == [(e.t, e.alarm, e.state) for e in batch]
-    print(f"replay session alone at max speed: {time.perf_counter() - t0:.2f} s (same log as the batch run: {same})")
+    alone_s = time.perf_counter() - t0
+    print(f"replay session alone at max speed: {alone_s:.2f} s (same log as the batch run: {same})")
 
     # The app, real clock and timers.
     app = make_replay_app(rs, th, speed=math.inf, quiet=True)
@@ -211,36 +224,73 @@ def main() -> int:
     cp = s.checkpoints
     size = statistics.mean(len(pickle.dumps(e)) for e in cp.snaps)
     print(f"engine checkpoints: {len(cp.snaps)}, {size / 1024:.1f} KB each (pickled)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(
         f"peak memory of this process: {peak:.0f} MB (target for a replay 500 MB; this process "
         "also made the batch run and a second replay of its own)"
     )
+    figures.add(
+        "replay_s",
+        f"replay of the {what} at max speed in the app",
+        f"{rt:.2f} s ({result['ticks']} ticks); same log as the batch run: {result['same']}",
+        peer=f"the session alone, no screen: {alone_s:.2f} s",
+        target="< 20 s" + verdict(rt < 20),
+        met=rt < 20,
+        value=rt,
+    )
+    lats = {name: lat for name, lat in (("max speed", result["max_keys"]), ("600x", result["600_keys"])) if lat}
+    worst_key = max((max(lat) for lat in lats.values()), default=math.nan)
+    figures.add(
+        "replay_keys",
+        f"keys pressed while the {what} replays (at max speed / at 600x)",
+        " / ".join(
+            f"median {statistics.median(lat) * 1000:.1f} ms, worst {max(lat) * 1000:.1f} ms" for lat in lats.values()
+        ),
+        target="< 0.1 s" + verdict(worst_key < 0.1),
+        met=worst_key < 0.1,
+        value=worst_key,
+    )
+    figures.add(
+        "replay_seek",
+        f"a seek in the {what}, state rebuilt and screen redrawn ({len(seeks)} seeks): median, worst; "
+        "to the end; the End key, press to idle",
+        f"median {statistics.median(seeks) * 1000:.0f} ms, worst {max(seeks) * 1000:.0f} ms; "
+        f"end {seeks[1] * 1000:.0f} ms; End key {result['keyed'][0] * 1000:.0f} ms",
+        peer=f"state alone: median {statistics.median(states) * 1000:.1f} ms",
+        target="< 0.3 s" + verdict(max(seeks) < 0.3),
+        met=max(seeks) < 0.3,
+        value=max(seeks),
+    )
+    figures.write(args.json)
     return 0
 
 
-def alone(csv: Path) -> int:
+def alone(csv: Path, what: str, figures: Figures, out: Path | None) -> int:
     """The replay without a screen: load, play to the end at max speed, seek to the end, the
     start, the middle and the end again; this process's peak memory is the replay's."""
-    rs = load_session(csv)
-    th = session_limits(rs).thresholds
-    clock = ManualClock()
-    t0 = time.perf_counter()
-    s = ReplayController(ReplaySource(rs, speed=math.inf), th, clock=clock)
-    ready = time.perf_counter() - t0
+    s, clock, ready = open_replay(csv)
     s.session.start()
     while not s.src.at_end:
         s.poll()
         clock.advance(0.1)
-    src, times = s.src, []
-    for t in (src.end, src.start, (src.start + src.end) / 2, src.end):
-        a = time.perf_counter()
-        s.seek(t)
-        times.append(time.perf_counter() - a)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"replay alone: ready in {ready:.2f} s (the full log and {len(s.checkpoints.snaps)} engine checkpoints)")
+    src = s.src
+    times = seek_times(s, [src.end, src.start, (src.start + src.end) / 2, src.end])
+    peak = peak_mb()
+    n = len(s.checkpoints.snaps)
+    print(f"replay alone: ready in {ready:.2f} s (the full log and {n} engine checkpoints)")
     print(f"replay alone, seek to end (state rebuilt, no screen): {times[0]:.3f} s (target 0.3 s)")
     print(f"replay alone, peak memory (load, play to the end, 4 seeks): {peak:.0f} MB (target 500 MB)")
+    ok = peak <= 500 and times[0] <= 0.3
+    figures.add(
+        "replay_alone",
+        f"the {what} replayed without a screen (load, play to the end, 4 seeks; a process of its own): "
+        "peak memory; a seek to the end",
+        f"{peak:.0f} MB; {times[0]:.3f} s; ready (full log and {n} checkpoints) in {ready:.2f} s",
+        target="≤ 500 MB; ≤ 0.3 s" + verdict(ok),
+        met=ok,
+        value=peak,
+    )
+    figures.write(out)
     return 0
 
 

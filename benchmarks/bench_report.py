@@ -8,6 +8,7 @@ this process) is timed too. A 32-hour real recording (MIMIC-II numerics) is repo
 
     python benchmarks/bench_report.py              # 5 interleaved runs of each
     python benchmarks/bench_report.py --runs 9 --keep /tmp/bench   # keep the HTML files to look at
+    python benchmarks/bench_report.py --json FILE   # also write the figures (for regenerate_docs.py)
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _common import Figures, verdict  # noqa: E402
 
 REAL_NAME = "mimic2wdb_s00001_numerics.csv"
 
@@ -103,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for regenerate_docs.py)")
     args = ap.parse_args(argv)
+    figures = Figures(__file__, argv)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-report-"))
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -175,6 +181,25 @@ def main(argv: list[str] | None = None) -> int:
         f"report {rr['report_s']:.2f}s {mb(rr['report_bytes'])} (cdn {mb(rr['cdn_bytes'])})"
     )
     print(f"\nfiles in {folder}" + ("" if args.keep else " (temporary)"))
+    figures.add(
+        "report_8h",
+        f"report of an 8 h 1 Hz session ({rows:,} rows) against a plain `plotly.express.line(...).write_html`, "
+        f"fresh processes (median of {args.runs})",
+        f"{r['report_s']:.1f} s and {mb(r['report_bytes'])} (`--plotlyjs cdn`: {mb(r['cdn_bytes'])})",
+        peer=f"{r['baseline_s']:.1f} s and {mb(r['baseline_bytes'])}; "
+        f"in process: report {tr:.2f} s, px.line {tb:.2f} s",
+        target="no slower, smaller" + verdict(ok_time and ok_size),
+        met=ok_time and ok_size,
+        value=r["report_s"] / r["baseline_s"],
+    )
+    figures.add(
+        "report_real",
+        f"report of the {(span[1] - span[0]) / 3600:.0f} h MIMIC-II recording ({len(s.store):,} rows), same comparison",
+        f"{rr['report_s']:.1f} s and {mb(rr['report_bytes'])} (cdn: {mb(rr['cdn_bytes'])})",
+        peer=f"{rr['baseline_s']:.1f} s and {mb(rr['baseline_bytes'])}",
+        value=rr["report_s"] / rr["baseline_s"],
+    )
+    figures.write(Path(args.json) if args.json else None)
     return 0
 
 
