@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from _common import command_line, conditions  # noqa: E402
+from _common import command_line  # noqa: E402
 
 CACHE = HERE / "figures.json"
 PERFORMANCE = ROOT / "docs" / "performance.md"
@@ -109,92 +108,9 @@ def update_files(changes: dict[Path, dict[str, str]]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-# The engine's figures, from its printed output until it has --json.
-ENGINE_LINES = {
-    "pandas": r"pandas itertuples, 3 fixed limits\s*:\s*([\d,]+) readings/s",
-    "run": r"engine, recorded session \(run\)\s*:\s*([\d,]+) readings/s",
-    "feed": r"engine, live stream \(feed\)\s*:\s*([\d,]+) readings/s",
-    "readings": r"session: ([\d,]+) readings",
-}
-SIMULATED = re.compile(r"simulated (\w+)\s*: ([\d,]+) readings,\s*(\d+) events: run\s*([\d,]+) readings/s")
-
-
-def engine_figures(out: str) -> list[dict[str, Any]]:
-    def number(pattern: str) -> float:
-        m = re.search(pattern, out)
-        if not m:
-            raise SystemExit(f"bench_engine.py printed no line matching {pattern!r}: has its output changed?")
-        return float(m.group(1).replace(",", ""))
-
-    v = {k: number(p) for k, p in ENGINE_LINES.items()}
-    sims = [(m.group(1), float(m.group(4).replace(",", ""))) for m in SIMULATED.finditer(out)]
-    peer = f"a plain pandas `itertuples` loop checking three fixed limits: {v['pandas']:,.0f} readings/s"
-    figs = []
-    if sims:
-        low = min(rate for _, rate in sims)
-        figs.append(
-            figure(
-                "engine_simulated",
-                "alarm engine over simulated 8 h sessions (HR 1 Hz, cuff 5–30 min): "
-                + ", ".join(name for name, _ in sims),
-                ", ".join(f"{rate / 1e6:.2f}" for _, rate in sims) + " million readings/s",
-                "",
-                "≥ 1,000,000/s",
-                low >= 1e6,
-                low,
-            )
-        )
-    figs.append(
-        figure(
-            "engine_run",
-            f"the same over a stress session that keeps HR within noise of its 110 limit for hours "
-            f"({v['readings']:,.0f} readings), the recording run at once",
-            f"{v['run']:,.0f} readings/s",
-            peer,
-            "≥ 1,500,000/s",
-            v["run"] >= 1.5e6,
-            v["run"],
-        )
-    )
-    figs.append(
-        figure(
-            "engine_feed",
-            "the engine fed one reading at a time (live), stress session",
-            f"{v['feed']:,.0f} readings/s",
-            peer,
-            "≥ 200,000/s",
-            v["feed"] >= 2e5,
-            v["feed"],
-        )
-    )
-    return figs
-
-
-def figure(key: str, what: str, text: str, peer: str, target: str, met: bool, value: float) -> dict[str, Any]:
-    return {
-        "key": key,
-        "what": what,
-        "figure": text,
-        "peer": peer,
-        "target": target + ("" if met else " (*not met*)"),
-        "met": met,
-        "value": value,
-    }
-
-
 def run_job(job: Job) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / job.script), *job.args]
     print(f"running {command_line(job.script, list(job.args))} ...", flush=True)
-    if job.name == "engine":
-        before = conditions()
-        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        return {
-            "script": job.script,
-            "command": command_line(job.script, list(job.args)),
-            "before": before,
-            "after": conditions(),
-            "figures": engine_figures(out),
-        }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "figures.json"
         subprocess.run([*cmd, "--json", str(path)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

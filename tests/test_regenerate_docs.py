@@ -188,27 +188,3 @@ def test_only_reruns_some_jobs_and_keeps_the_others_figures(files, monkeypatch):
     assert "1.10x median" in text and "1.32x median" not in text
     assert "| 8 h 1 Hz | 28,800 |" in text  # the scaling job's figures, from the cache
     assert json.loads(regen.CACHE.read_text(encoding="utf-8"))["alarms-cli"] == new
-
-
-ENGINE_OUTPUT = """session: 28,800 readings, 37 alarm events
-pandas itertuples, 3 fixed limits :      410,123 readings/s  (70.2 ms)
-engine, recorded session (run)    :      350,456 readings/s  (82.2 ms)
-engine, live stream (feed)        :      120,789 readings/s  (238.4 ms)
-engine run / pandas itertuples: 0.85x the rate; run 0.35 M readings/s (target 1.50 M/s), feed 0.12 M/s (target 0.20 M/s)
-(this session keeps HR within noise of the 110 limit for hours: a stress case for the delay)
-simulated typical      : 28,713 readings,   12 events: run    1,800,000 readings/s
-simulated tachycardic  : 28,713 readings,  140 events: run      500,000 readings/s
-"""
-
-
-def test_the_engine_figures_are_read_from_its_printed_output():
-    figs = {f["key"]: f for f in regen.engine_figures(ENGINE_OUTPUT)}
-    assert figs["engine_simulated"]["figure"] == "1.80, 0.50 million readings/s"
-    assert figs["engine_simulated"]["what"].endswith("typical, tachycardic")
-    assert figs["engine_simulated"]["target"] == "≥ 1,000,000/s (*not met*)"
-    assert figs["engine_run"]["figure"] == "350,456 readings/s"
-    assert "28,800 readings" in figs["engine_run"]["what"]
-    assert figs["engine_feed"]["figure"] == "120,789 readings/s"
-    assert figs["engine_feed"]["peer"].endswith("410,123 readings/s")
-    with pytest.raises(SystemExit, match="has its output changed"):
-        regen.engine_figures("nothing like it")

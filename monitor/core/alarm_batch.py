@@ -198,6 +198,8 @@ class BatchRun:
         cuff alarm that is sounding, its next reading beyond a limit (each one is an event)."""
         a = self.e.limit_alarms[k]
         ar = self.readings[k]
+        if not ar.m:
+            return hi  # no reading of its vital here
         anchor = self.anchor[k] if a.pend else ar.upto(i)
         first, when = ar.next_change(anchor)
         if a.delay == 0 and a.state != "normal":
@@ -250,9 +252,10 @@ class BatchRun:
         if j >= seen:
             last_hr = (t.item(j), self.cols[0].item(j))
         for k, rows in enumerate(self.stream_rows):
-            j = _last_before(rows, i)
-            if j >= seen:
-                last_seen.append((k, t.item(j)))
+            if len(rows):
+                j = _last_before(rows, i)
+                if j >= seen:
+                    last_seen.append((k, t.item(j)))
         j = _last_before(self.valid_rows[SI_INDEX], i)
         if j >= seen:
             last_si = (t.item(j), self.values[SI_INDEX].item(j))
