@@ -60,3 +60,32 @@ def test_append_one_by_one_equals_extend(rows):
         assert np.array_equal(a.column(n), b.column(n), equal_nan=True)
         assert np.array_equal(a.artifacts(n), b.artifacts(n))
         assert a.last_valid(n) == b.last_valid(n)
+
+
+def test_a_vital_never_given_takes_no_memory_until_it_is():
+    import tracemalloc
+
+    n = 100_000
+    t, hr = np.arange(n, dtype=float), np.full(n, 70.0)
+    tracemalloc.start()
+    try:
+        s = VitalStore()
+        s.extend(t, {"hr": hr, "spo2": np.full(n, NAN)})
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # The times and HR (8 bytes a row each), HR's artifact flags and the derived-MAP flags (1 each);
+    # an array per vital would be 72 bytes a row.
+    assert held < 20 * n
+    for v in VITALS:
+        if v != "hr":
+            assert len(s.column(v)) == n and np.isnan(s.column(v)).all() and not s.artifacts(v).any()
+    assert s.present() == ["hr"] and s.valid_between("spo2", 0, n).size == 0
+    s.append(Reading(float(n), spo2=97.0, temp=50.0))
+    assert np.isnan(s.column("spo2")[:n]).all() and s.column("spo2")[n] == 97.0
+    assert s.artifacts("temp")[n] and not s.artifacts("temp")[:n].any()
+    assert s.last_valid("spo2") == (float(n), 97.0) and s.present() == ["hr", "spo2", "temp"]
+    r = s.pop_last()
+    assert (r.t, r.spo2, r.temp) == (float(n), 97.0, 50.0) and math.isnan(r.hr)
+    with pytest.raises(KeyError):
+        s.column("pulse")

@@ -4,7 +4,6 @@ misspelt key. The thresholds validator (monitor/core/thresholds_validator.py) bu
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
@@ -108,6 +107,8 @@ class ValueChecker:
     @staticmethod
     def suggestions(key: Any, allowed: tuple[str, ...]) -> list[str]:
         """The closest allowed names (difflib), ties kept and the longest common prefix first."""
+        import difflib  # (only for a key that is wrong: every start-up reads a thresholds file)
+
         k = str(key).lower()
         scored = [(difflib.SequenceMatcher(None, k, a).ratio(), a) for a in allowed]
         best = max((r for r, _ in scored), default=0.0)

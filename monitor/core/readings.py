@@ -4,6 +4,10 @@ The store keeps one numpy array per column with spare capacity (doubled when ful
 one reading is amortised O(1) and a time window is two `searchsorted` calls on the time column.
 Times are float seconds: epoch seconds (UTC) for absolute clocks, or seconds since the start for
 relative ones; readings must be appended in non-decreasing time order (sources sort first).
+
+A vital gets its arrays only once it has a value: most recordings hold three or four of the
+seven, and a day at 10 Hz would spend 7.7 MB on each of the others for nothing but NaN. Until
+then it reads as a read-only view of NaN (its artifact flags as False) that takes no memory.
 """
 
 from __future__ import annotations
@@ -65,11 +69,12 @@ class VitalStore:
     _map_derived: np.ndarray = field(default_factory=lambda: np.zeros(_INITIAL_CAPACITY, bool))
     _last_valid: dict[str, int] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        cap = len(self._t)
-        for name in VITALS:
-            self._cols.setdefault(name, np.full(cap, np.nan))
-            self._art.setdefault(name, np.zeros(cap, bool))
+    def _hold(self, name: str) -> None:
+        """Give vital `name` its arrays (at the store's capacity), the first time it has a value."""
+        if name not in self._cols:
+            cap = len(self._t)
+            self._cols[name] = np.full(cap, np.nan)
+            self._art[name] = np.zeros(cap, bool)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -84,7 +89,7 @@ class VitalStore:
             cap *= 2
         self._t = _grow(self._t, cap, np.nan)
         self._map_derived = _grow(self._map_derived, cap, False)
-        for name in VITALS:
+        for name in self._cols:
             self._cols[name] = _grow(self._cols[name], cap, np.nan)
             self._art[name] = _grow(self._art[name], cap, False)
 
@@ -106,6 +111,7 @@ class VitalStore:
         for name, v in values.items():
             if v != v:
                 continue
+            self._hold(name)
             self._cols[name][i] = v
             if name in bad:
                 self._art[name][i] = True
@@ -134,9 +140,14 @@ class VitalStore:
         self._t[lo:hi] = t
         self._map_derived[lo:hi] = derived
         for name, values in cols.items():
+            given = ~np.isnan(values)
+            if name not in self._cols:
+                if not given.any():
+                    continue
+                self._hold(name)
             self._cols[name][lo:hi] = values
             self._art[name][lo:hi] = flags[name]
-            valid = np.flatnonzero(~np.isnan(values) & ~flags[name])
+            valid = np.flatnonzero(given & ~flags[name])
             if len(valid):
                 self._last_valid[name] = lo + int(valid[-1])
         self._n = hi
@@ -148,6 +159,9 @@ class VitalStore:
         i = self._n - 1
         values = []
         for name in VITALS:
+            if name not in self._cols:
+                values.append(math.nan)
+                continue
             v = float(self._cols[name][i])
             values.append(math.nan if name == "map" and self._map_derived[i] else v)
             self._cols[name][i] = np.nan
@@ -169,7 +183,7 @@ class VitalStore:
         copied): only for a caller that appends to it exactly the rows that follow here (a
         replay's seek), which writes the values the arrays already hold."""
         last = {}
-        for name in VITALS:
+        for name in self._cols:
             col, art = self._cols[name], self._art[name]
             hi, step = j, 256  # back from row j in growing steps: the cost is the distance
             while hi > 0:
@@ -191,10 +205,18 @@ class VitalStore:
         return self._t[: self._n]
 
     def column(self, name: str) -> np.ndarray:
-        return self._cols[name][: self._n]
+        col = self._cols.get(name)
+        if col is None:
+            _check_vital(name)
+            return np.broadcast_to(np.nan, self._n)
+        return col[: self._n]
 
     def artifacts(self, name: str) -> np.ndarray:
-        return self._art[name][: self._n]
+        art = self._art.get(name)
+        if art is None:
+            _check_vital(name)
+            return np.broadcast_to(False, self._n)
+        return art[: self._n]
 
     def map_derived(self) -> np.ndarray:
         return self._map_derived[: self._n]
@@ -204,7 +226,7 @@ class VitalStore:
 
     def present(self) -> list[str]:
         """Vitals with at least one value in the store."""
-        return [n for n in VITALS if np.any(~np.isnan(self.column(n)))]
+        return [n for n in VITALS if n in self._cols and np.any(~np.isnan(self.column(n)))]
 
     def span(self) -> tuple[float, float] | None:
         return (float(self._t[0]), float(self._t[self._n - 1])) if self._n else None
@@ -234,7 +256,7 @@ class VitalStore:
         i = self._last_valid.get(name)
         if i is None:
             return None
-        col, art = self._cols[name][:i], self._art[name][:i]
+        col, art = self._cols[name][:i], self._art[name][:i]  # (a valid value: its arrays exist)
         ok = np.flatnonzero(~np.isnan(col) & ~art)
         if not len(ok):
             return None
@@ -246,7 +268,8 @@ class VitalStore:
         i, j = self.index_range(t0, t1)
         if rows is not None:
             j = min(j, rows)
-        if j <= i:
+        if j <= i or name not in self._cols:
+            _check_vital(name)
             return np.empty(0)
         col, art = self._cols[name][i:j], self._art[name][i:j]
         return col[~np.isnan(col) & ~art]
@@ -258,6 +281,11 @@ class VitalStore:
         import pandas as pd
 
         return pd.DataFrame({"time": self.t, **self.columns()})
+
+
+def _check_vital(name: str) -> None:
+    if name not in VITALS:  # as a dict of every vital's arrays said it (a typo is no empty column)
+        raise KeyError(name)
 
 
 def _grow(a: np.ndarray, cap: int, fill) -> np.ndarray:

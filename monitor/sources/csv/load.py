@@ -91,6 +91,7 @@ def load_csv(
                 f"{_plural(skipped, 'line')} before the header (line {h + 1}) "
                 f"{'was' if skipped == 1 else 'were'} skipped."
             )
+    del text  # (body holds the lines after the header: the whole text need not stay while they are read)
     notes.extend(header.notes)
     if header.delimiter != ",":
         notes.append(f"Fields are separated by {DELIMITER_NAMES[header.delimiter]}s.")

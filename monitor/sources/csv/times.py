@@ -129,23 +129,30 @@ def _parse_iso(st: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray, bool]:
         return secs, naive, guessed
 
 
-# Units as fixed-width text ("Excel" is the longest), which numpy compares and counts without a
-# Python object per row.
-_UNIT_DTYPE = "<U5"
+# The unit of each numeric absolute time, as its index in UNITS: one byte a row (as text, "Excel"
+# the longest, it took 20).
+UNITS = ("", *(u[1] for u in _EPOCH_UNITS), "Excel")
+_EXCEL_UNIT = UNITS.index("Excel")
 
 
 def _epoch_from_number(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(Unix epoch seconds, unit of each: "s", "ms", "µs", "ns" or "") from numbers told by
-    their size; NaN where a number is no epoch time."""
+    """(Unix epoch seconds, unit of each as its index in UNITS: "s", "ms", "µs", "ns" or "")
+    from numbers told by their size; NaN where a number is no epoch time."""
     out = np.full(len(v), np.nan)
-    units = np.full(len(v), "", dtype=_UNIT_DTYPE)
+    units = np.zeros(len(v), np.uint8)
     ends = [u[0] for u in _EPOCH_UNITS[1:]] + [_EPOCH_END]
     with np.errstate(invalid="ignore"):
         for (low, unit, scale), high in zip(_EPOCH_UNITS, ends, strict=True):
             m = (v >= low) & (v < high)
             out[m] = v[m] * scale
-            units[m] = unit
+            units[m] = UNITS.index(unit)
     return out, units
+
+
+def unit_counts(units: np.ndarray) -> dict[str, int]:
+    """{unit: how many times} of the units (indices in UNITS) of numeric absolute times, by name."""
+    counts = np.bincount(units, minlength=len(UNITS)).tolist()
+    return {u: counts[k] for k, u in sorted(enumerate(UNITS), key=lambda x: x[1]) if u and counts[k]}
 
 
 def _is_excel(v: np.ndarray) -> bool:
@@ -170,9 +177,9 @@ _DATE_RE = r"[+-]?\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{8}T\d"
 def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: str | None):
     """Parse the time column.
 
-    Returns (secs with NaN for rejected rows, reason per row or None, kind, mask of times
-    without an offset, unit of each numeric absolute time ("s", "ms", "µs", "ns", "Excel", or ""
-    for the others), guessed summer time).
+    Returns (secs with NaN for rejected rows, {row: reason} for rows whose time is rejected,
+    kind, mask of times without an offset, unit of each numeric absolute time as its index in
+    UNITS ("s", "ms", "µs", "ns", "Excel", or "" for the others), guessed summer time).
     """
     if header.time_utc:
         assume_tz = "UTC"
@@ -240,7 +247,7 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
 
     secs = np.full(n, np.nan)
     naive_mask = np.zeros(n, bool)
-    units = np.full(n, "", dtype=_UNIT_DTYPE)
+    units = np.zeros(n, np.uint8)
     if kind == "relative":
         ok = is_num & finite & (np.abs(num, where=finite, out=np.full(n, np.inf)) < _RELATIVE_END)
         secs[ok] = num[ok]
@@ -258,11 +265,11 @@ def parse_times(raw: pd.Series, header: HeaderMap, assume_tz: str, time_kind: st
                 excel = is_num & finite & (num >= low) & (num < high)
             if excel.any() and not (is_iso | use).any():
                 secs[excel], guessed = _excel_to_epoch(num[excel], assume_tz)
-                units[excel] = "Excel"
+                units[excel] = _EXCEL_UNIT
                 naive_mask |= excel & ~np.isnan(secs)
                 dst = dst or guessed
-    reasons: list[str | None] = [None] * n
-    for i in np.flatnonzero(np.isnan(secs)):
+    reasons: dict[int, str] = {}  # (not a list of every row: a clean file has none)
+    for i in np.flatnonzero(np.isnan(secs)).tolist():
         if na[i]:
             reasons[i] = "time is empty"
             continue
