@@ -35,13 +35,17 @@ HYST = st.sampled_from([0.0, 2.0, 5.0])
 def near_limit_sessions(draw):
     n = draw(st.integers(20, 400))
     centre = draw(CENTRE)
+    # A stretch with no HR (other vitals go on): a deadline then falls due with no reading of
+    # its own, perhaps after a control has split the run.
+    quiet = draw(st.integers(0, n))
+    quiet = range(quiet, quiet + draw(st.integers(0, 60)))
     t = 0.0
     readings = []
-    for _ in range(n):
+    for k in range(n):
         nt = t + draw(STEPS)  # (sums of tenths, as a 10 Hz device's clock gives, or rounded)
         t = max(t, round(nt, 1)) if draw(st.booleans()) else nt
-        hr = centre + draw(NOISE)
-        spo2 = float(94 + draw(st.integers(-3, 3))) if draw(st.integers(0, 3)) == 0 else NAN
+        hr = NAN if k in quiet else centre + draw(NOISE)
+        spo2 = float(94 + draw(st.integers(-3, 3))) if k in quiet or draw(st.integers(0, 3)) == 0 else NAN
         cuff = draw(st.integers(0, 40)) == 0
         sbp, dbp = (float(150 + draw(NOISE) * 2), 90.0) if cuff else (NAN, NAN)
         readings.append(Reading(t, hr=hr, sbp=sbp, dbp=dbp, spo2=spo2))
@@ -64,8 +68,11 @@ def near_limit_sessions(draw):
 def test_near_a_limit_batch_and_one_at_a_time_give_the_same_log(session):
     readings, controls, hr_rule = session
     th = rules(vitals={**rules().vitals, "hr": hr_rule})
-    live = feed_live(readings, controls, AlarmEngine(th))
-    batch = AlarmEngine(th).run(store_of(readings), controls)
+    end = readings[-1].t + 30  # (the session's stop: the clock runs on to it)
+    engine = AlarmEngine(th)
+    live = feed_live(readings, controls, engine)
+    engine.tick(end)
+    batch = AlarmEngine(th).run(store_of(readings), controls, end=end)
     assert as_tuples(batch) == as_tuples(live)
 
 
@@ -111,3 +118,18 @@ def test_catching_up_adds_the_time_beyond_as_taking_each_reading_would():
     AlarmReadings(lazy, np.arange(40), times, values).catch_up(0, 39)
     assert (lazy.run, lazy.acc, lazy.clr) == (one.run, one.acc, one.clr)
     assert one.acc[2] > 0 and one.clr[2] != math.inf
+
+
+def test_a_deadline_falls_due_in_a_stretch_with_no_reading_of_its_vital():
+    """HR back inside at 16 s (clear time 10 s: due at 26 s), then no more HR; an acknowledgement
+    at 17 s splits the run. A SpO2 reading at 26 s brings the clear first, the HR "no data" (due
+    when more than 10 s have passed) only at the next row: the batch run must visit 26 s too."""
+    readings = [Reading(float(t), hr=120.0, spo2=97.0) for t in range(16)]
+    readings.append(Reading(16.0, hr=100.0, spo2=97.0))
+    readings += [Reading(float(t), spo2=97.0) for t in range(17, 40)]
+    controls = [Control(17.5, "ack", {})]
+    live = feed_live(readings, controls)
+    batch = AlarmEngine(rules()).run(store_of(readings), controls)
+    assert as_tuples(batch) == as_tuples(live)
+    order = [(e.alarm, e.state) for e in live if e.t == 26.0]
+    assert order == [("hr.upper", "cleared"), ("hr.stale", "active")]

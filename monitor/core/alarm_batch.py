@@ -26,7 +26,7 @@ from monitor.core.condition_rows import AlarmReadings
 from monitor.core.readings import VitalStore
 from monitor.core.shock_index import shock_index_hr
 from monitor.core.thresholds import Thresholds
-from monitor.core.vitals import ALL_SPECS, VITALS, artifact_flags
+from monitor.core.vitals import ALL_SPECS, VITALS
 
 
 @dataclass(slots=True)
@@ -82,10 +82,11 @@ class BatchRun:
         t = self.t = store.t
         n = self.n = len(t)
         self.cols = [store.column(name) for name in VITALS]
-        flags = artifact_flags(dict(zip(VITALS, self.cols, strict=True)))
-        present = [~np.isnan(c) for c in self.cols]
-        bad = [flags[name] for name in VITALS]
-        valid = [p & ~b for p, b in zip(present, bad, strict=True)]
+        # A vital the store never had a value of: no rows, and no arrays of n falses made for it.
+        none = np.broadcast_to(False, n)
+        present = [~np.isnan(c) if store.holds(name) else none for name, c in zip(VITALS, self.cols, strict=True)]
+        bad = [store.artifacts(name) for name in VITALS]  # (the store flagged them as they came)
+        valid = [p if p is none else p & ~b for p, b in zip(present, bad, strict=True)]
         si = self._shock_index(valid)
         si_present = ~np.isnan(si)
         si_spec = ALL_SPECS[ROW_NAMES[SI_INDEX]]
@@ -95,20 +96,21 @@ class BatchRun:
         bad.append(si_bad)
         valid.append(si_present & ~si_bad)
         self.valid = valid
-        self.valid_rows = [np.flatnonzero(v) for v in valid]
+        no_rows = np.empty(0, np.int64)
+        present_rows = [no_rows if p is none else np.flatnonzero(p) for p in present]
+        self.valid_rows = [
+            r if p is v else np.flatnonzero(v) for r, p, v in zip(present_rows, present, valid, strict=True)
+        ]
         self.hr_rows = self.valid_rows[0]  # (the valid HRs, for the shock index's lowest HR)
         self.hr_times, self.hr_values = t[self.hr_rows], self.cols[0][self.hr_rows]
         # Streams: rows with any of their vitals (artifacts count: the sensor is talking).
-        self.stream_masks = []
+        self.stream_rows = []
         for s in engine.th.stale:
-            mask = np.zeros(n, bool)
-            for v in s.vitals:
-                if v in ROW_NAMES:
-                    mask |= present[ROW_NAMES.index(v)]
-            self.stream_masks.append(mask)
-        self.stream_rows = [np.flatnonzero(m) for m in self.stream_masks]
+            parts = [present_rows[ROW_NAMES.index(v)] for v in s.vitals if v in ROW_NAMES]
+            parts = [rows for rows in parts if len(rows)]
+            self.stream_rows.append(parts[0] if len(parts) == 1 else np.unique(np.concatenate([no_rows, *parts])))
         self.afters = [s.after_s for s in engine.th.stale]
-        self.static = self._static_rows(present, bad)
+        self.static = self._static_rows(present_rows, bad)
         self.alarm_pos = [ROW_NAMES.index(a.vital) for a in engine.limit_alarms]
         self.taken = n  # rows the engine has taken (a control sees only those before it)
         self.seen = 0  # the rows before this one, the engine has had all they set
@@ -131,12 +133,11 @@ class BatchRun:
         else:
             first = upto
         sbp = self.cols[1]
-        hr_vl = hr_v.tolist()
         for i, j0, j1 in zip(sbp_rows.tolist(), first.tolist(), upto.tolist(), strict=True):
             if j0 < j1:
-                hv = min(hr_vl[j0:j1])
+                hv = hr_v[j0:j1].min()
             elif j1 and t[i] - hr_t[j1 - 1] <= self.hr_max_age:
-                hv = hr_vl[j1 - 1]
+                hv = hr_v[j1 - 1]
             else:
                 continue
             si[i] = hv / sbp[i]
@@ -158,17 +159,15 @@ class BatchRun:
         ok = self.valid[pos][i:j]
         return self.t[i:j][ok], self.values[pos][i:j][ok]
 
-    def _static_rows(self, present: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
+    def _static_rows(self, present_rows: list[np.ndarray], bad: list[np.ndarray]) -> list[int]:
         """Rows that matter whatever the limits: artifact changes and stream gaps."""
         parts = [np.array([0], np.int64)] if self.n else []
-        for p, b in zip(present, bad, strict=True):
-            rows = np.flatnonzero(p)
+        for rows, b in zip(present_rows, bad, strict=True):
             if len(rows):
                 fb = b[rows]
                 parts.append(rows[np.flatnonzero(np.diff(fb.astype(np.int8)) != 0) + 1])
                 parts.append(rows[:1])
-        for k, mask in enumerate(self.stream_masks):
-            rows = np.flatnonzero(mask)
+        for k, rows in enumerate(self.stream_rows):
             if not len(rows):
                 continue
             after = self.afters[k]
@@ -198,8 +197,8 @@ class BatchRun:
         cuff alarm that is sounding, its next reading beyond a limit (each one is an event)."""
         a = self.e.limit_alarms[k]
         ar = self.readings[k]
-        if not ar.m:
-            return hi  # no reading of its vital here
+        if not ar.m and not a.pend:
+            return hi  # all off, and no reading of its vital here to turn one on
         anchor = self.anchor[k] if a.pend else ar.upto(i)
         first, when = ar.next_change(anchor)
         if a.delay == 0 and a.state != "normal":

@@ -211,6 +211,10 @@ class VitalStore:
             return np.broadcast_to(np.nan, self._n)
         return col[: self._n]
 
+    def holds(self, name: str) -> bool:
+        """Whether vital `name` has had a value (a vital that never had one has no arrays)."""
+        return name in self._cols
+
     def artifacts(self, name: str) -> np.ndarray:
         art = self._art.get(name)
         if art is None:
