@@ -277,14 +277,22 @@ class AlarmEngine:
         the log only grows, so the caller keeps the length (`log_length`) and gives the copy the
         prefix back. The limits are shared (never changed; a baseline sets alarms' own)."""
         assert self._pre.batch is None and self._on_event is None  # (a snapshot between runs)
-        snap = copy.deepcopy(self, {id(self.th): self.th, id(self.log): []})
+        snap = copy.deepcopy(self, self._shared({id(self.log): []}))
         snap.log_length = len(self.log)
         return snap
 
     def copy_with_log(self, log: list[AlarmEvent]) -> AlarmEngine:
         """A working copy of a snapshot, whose log was `log` (a prefix of the run's)."""
-        eng = copy.deepcopy(self, {id(self.th): self.th, id(self.log): list(log)})
-        return eng
+        return copy.deepcopy(self, self._shared({id(self.log): list(log)}))
+
+    def _shared(self, memo: dict[int, object]) -> dict[int, object]:
+        """What a copy of the engine shares with it, in the form `copy.deepcopy` takes: the
+        limits and what the engine made of them once (never changed after `__init__`)."""
+        th = self.th
+        for o in (th, *th.vitals.values(), *th.stale, *th.baseline, self._lo, self._hi, self._after, self._streams):
+            memo[id(o)] = o
+        memo[id(self._stream_of)] = self._stream_of
+        return memo
 
     def adopt(self, rows: SkippedRows) -> None:
         """Take what the rows a batch run skipped would have set, had each been fed."""

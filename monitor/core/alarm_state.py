@@ -36,6 +36,19 @@ class Alarm:
         self.limit: float | None = None
         self.remind_at = INF
 
+    def __deepcopy__(self, memo: dict) -> Alarm:
+        """A copy for an engine snapshot (a replay keeps thousands): every field is a number, a
+        string or shared and never changed in place (a limit alarm's rule and limits), but for
+        the per-rank lists, which are copied."""
+        new = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                object.__setattr__(new, name, getattr(self, name))
+        if isinstance(self, LimitAlarm) and isinstance(new, LimitAlarm):
+            new.cond, new.run, new.acc, new.clr = self.cond[:], self.run[:], self.acc[:], self.clr[:]
+        memo[id(self)] = new
+        return new
+
 
 class TechAlarm(Alarm):
     """A technical alarm about the monitor itself (feed lost, bad lines, recording failed, ...).
