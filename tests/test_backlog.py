@@ -84,10 +84,24 @@ def test_a_small_batch_is_taken_at_once():
 
 def test_slices_are_sized_to_the_budget():
     b = Backlog()
-    b.took(1000, 0.5)  # 0.5 ms a row: 100 rows fit in 50 ms, but never fewer than MIN_SLICE
+    b.took(1000, 0.5)  # 0.5 ms a row: 40 rows fit in 20 ms, but never fewer than MIN_SLICE
     assert b.slice == MIN_SLICE
-    b.took(1000, 0.001)
+    for _ in range(8):  # cheap slices grow it, twofold a slice at most
+        b.took(b.slice, 0.001)
     assert b.slice > 10_000
+
+
+def test_one_cheap_slice_at_most_doubles_the_next():
+    """A batch that fits in a slice is taken whole, untimed: an estimate grown far past what was
+    measured would never be corrected (a 24 h backlog then took 80 ms a poll, keys waiting)."""
+    b = Backlog()
+    b.slice = 1000
+    b.took(1000, 0.001)  # 1 µs a row: 20,000 would fit the budget
+    assert b.slice == 2000
+    b.took(2000, 0.001)
+    assert b.slice == 4000
+    b.took(100, 1.0)  # a slow slice shrinks it at once
+    assert b.slice == MIN_SLICE
 
 
 @pytest.mark.parametrize("first", [True, False])

@@ -246,6 +246,7 @@ class ReplayApp(MonitorApp):
         if force:
             s.src.hold = True  # a key's redraw shows the state the key made; the timer plays on
         elif s.src.playing and math.isinf(s.src.speed):
+            self._step_again()  # each poll plays about the replay's budget: the next follows at once
             if now - self._drawn < MAX_SPEED_REDRAW_S:
                 self.ticks += 1
                 s.poll()
