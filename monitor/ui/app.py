@@ -146,7 +146,13 @@ class MonitorApp(App):
         gc.unfreeze()
 
     def on_resize(self, event) -> None:
-        self.call_after_refresh(self.step, True)
+        if self.timers:
+            # The next step redraws in full, in its own turn of the loop: the start sends
+            # resizes of its own, and a key pressed meanwhile would wait for a redraw each.
+            self._last_full = -1e18
+            self._schedule_step(SOON_S)
+        else:
+            self.call_after_refresh(self.step, True)
 
     # -- the one timer -------------------------------------------------------------------------
 
@@ -161,10 +167,12 @@ class MonitorApp(App):
             # goes through the app as several messages, each its own turn of the event loop,
             # and they all fit in the gap; with no gap, each would wait for a step.
             self._again = False
-            if self.timers and not self._soon:
-                self._soon = True
-                gap = max(SOON_S, SOON_SHARE * (time.perf_counter() - began))
-                asyncio.get_running_loop().call_later(gap, self._step_soon)
+            self._schedule_step(max(SOON_S, SOON_SHARE * (time.perf_counter() - began)))
+
+    def _schedule_step(self, gap: float) -> None:
+        if self.timers and not self._soon:
+            self._soon = True
+            asyncio.get_running_loop().call_later(gap, self._step_soon)
 
     def guarded(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
