@@ -140,6 +140,21 @@ def test_no_value_is_shown_as_current_while_the_backlog_loads(tmp_path):
     assert hr.value != "--" and not hr.sub.startswith("loading")
 
 
+def test_a_followed_files_first_read_is_small(tmp_path):
+    """The first read comes as the app starts (its rows taken whole, before the first frame's
+    key); the backlog is read a larger piece a poll after it."""
+    from monitor.sources.follow import BACKLOG_READ, FIRST_READ
+
+    csv = tmp_path / "bed.csv"
+    _file(csv, 20_000)
+    feed = FileFeed(csv)
+    feed.poll(0.0)
+    first = feed.follower.offset
+    assert FIRST_READ - 64 < first <= FIRST_READ
+    feed.poll(0.0)
+    assert first + BACKLOG_READ - 64 < feed.follower.offset <= first + BACKLOG_READ
+
+
 # -- the app while a backlog loads (Pilot, a manual clock, no real timers) ----------------------
 
 
@@ -163,6 +178,7 @@ def _run(app, script):
     asyncio.run(main())
 
 
+@pytest.mark.slow  # the bedside app under Pilot
 def test_a_key_while_the_backlog_loads_is_answered_between_two_slices(tmp_path):
     """A key's redraw takes no slice: the key waits for one piece of work at most (a slice or a
     redraw), and the next step takes the next slice."""
@@ -183,6 +199,7 @@ def test_a_key_while_the_backlog_loads_is_answered_between_two_slices(tmp_path):
     _run(app, script)
 
 
+@pytest.mark.slow  # the bedside app under Pilot
 def test_a_step_that_only_drew_is_followed_by_one_that_takes_a_slice(tmp_path):
     """Every step due to redraw (a slow machine, or a clock that moves a second a step): the
     steps take a slice and draw by turns, so the backlog never stalls, and it gives the same

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import math
 
+import pytest
+
 from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from monitor.session import ManualClock
@@ -82,6 +84,7 @@ def test_a_manual_clock_keeps_the_rows_of_a_poll(tmp_path):
     assert s.src.row == 1 + 3 * FIRST_ROWS and s.src.max_rows == FIRST_ROWS
 
 
+@pytest.mark.slow  # the replay app under Pilot
 def test_at_max_speed_each_playing_step_asks_for_the_next_at_once(tmp_path):
     rs = load_session(_csv(tmp_path / "r.csv", 20_000))
     clock = ManualClock(wall=T0, monotonic=1000.0)

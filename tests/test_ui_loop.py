@@ -7,10 +7,14 @@ from __future__ import annotations
 import asyncio
 import gc
 
+import pytest
+
 from monitor.core.thresholds_loader import load_thresholds
 from monitor.session import ManualClock
 from monitor.sources.follow import FileFeed
 from monitor.ui.app import make_app
+
+pytestmark = pytest.mark.slow  # Pilot tests run the real Textual app: seconds each
 
 T0 = 1_795_856_400
 TH = load_thresholds()
@@ -115,5 +119,21 @@ def test_a_step_asking_for_another_schedules_one_loop_callback(tmp_path):
                     break
                 await pilot.pause(0.02)  # (waits for the loop callback; nothing is timed)
             assert not app._soon and app.ticks == ticks + 1
+
+    asyncio.run(main())
+
+
+def test_with_its_timers_a_resize_asks_the_next_step_to_redraw(tmp_path):
+    """The start sends resizes of its own: each is a full redraw in the next step, not a forced
+    step queued ahead of a key pressed meanwhile."""
+    app = _app(tmp_path, timers=True, n=100)
+
+    async def main():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app._soon = False  # (as if no step were due)
+            ticks = app.ticks
+            app.on_resize(None)
+            assert app._soon and app.ticks == ticks and app._last_full == -1e18
 
     asyncio.run(main())
