@@ -252,7 +252,9 @@ class ReplayApp(MonitorApp):
                 # poll had the screen painted (30-40 ms on a busy machine) between any two polls.
                 self.ticks += 1
                 s.poll()
-                return
+                if s.src.playing:
+                    return
+                # The end of the recording: drawn at once, not half a second later.
             s.src.hold = True
             force = True
         try:
