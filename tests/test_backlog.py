@@ -84,10 +84,24 @@ def test_a_small_batch_is_taken_at_once():
 
 def test_slices_are_sized_to_the_budget():
     b = Backlog()
-    b.took(1000, 0.5)  # 0.5 ms a row: 100 rows fit in 50 ms, but never fewer than MIN_SLICE
+    b.took(1000, 0.5)  # 0.5 ms a row: 40 rows fit in 20 ms, but never fewer than MIN_SLICE
     assert b.slice == MIN_SLICE
-    b.took(1000, 0.001)
+    for _ in range(8):  # cheap slices grow it, twofold a slice at most
+        b.took(b.slice, 0.001)
     assert b.slice > 10_000
+
+
+def test_one_cheap_slice_at_most_doubles_the_next():
+    """A batch that fits in a slice is taken whole, untimed: an estimate grown far past what was
+    measured would never be corrected (a 24 h backlog then took 80 ms a poll, keys waiting)."""
+    b = Backlog()
+    b.slice = 1000
+    b.took(1000, 0.001)  # 1 µs a row: 20,000 would fit the budget
+    assert b.slice == 2000
+    b.took(2000, 0.001)
+    assert b.slice == 4000
+    b.took(100, 1.0)  # a slow slice shrinks it at once
+    assert b.slice == MIN_SLICE
 
 
 @pytest.mark.parametrize("first", [True, False])
@@ -124,3 +138,89 @@ def test_no_value_is_shown_as_current_while_the_backlog_loads(tmp_path):
     s.poll()
     hr = next(t for t in views.tile_views(s, views.snapshot(s)) if t.key == "hr")
     assert hr.value != "--" and not hr.sub.startswith("loading")
+
+
+def test_a_followed_files_first_read_is_small(tmp_path):
+    """The first read comes as the app starts (its rows taken whole, before the first frame's
+    key); the backlog is read a larger piece a poll after it."""
+    from monitor.sources.follow import BACKLOG_READ, FIRST_READ
+
+    csv = tmp_path / "bed.csv"
+    _file(csv, 20_000)
+    feed = FileFeed(csv)
+    feed.poll(0.0)
+    first = feed.follower.offset
+    assert FIRST_READ - 64 < first <= FIRST_READ
+    feed.poll(0.0)
+    assert first + BACKLOG_READ - 64 < feed.follower.offset <= first + BACKLOG_READ
+
+
+# -- the app while a backlog loads (Pilot, a manual clock, no real timers) ----------------------
+
+
+def _app(csv, folder=None):
+    from monitor.ui.app import make_app
+
+    clock = ManualClock(wall=T0 + 20_000, monotonic=1000.0)
+    app = make_app(FileFeed(csv), TH, folder=folder, clock=clock, timers=False, quiet=True)
+    app.session.backlog.slice = 500
+    return app, clock
+
+
+def _run(app, script):
+    import asyncio
+
+    async def main():
+        async with app.run_test(size=(120, 34)) as pilot:
+            await pilot.pause()
+            await script(pilot)
+
+    asyncio.run(main())
+
+
+@pytest.mark.slow  # the bedside app under Pilot
+def test_a_key_while_the_backlog_loads_is_answered_between_two_slices(tmp_path):
+    """A key's redraw takes no slice: the key waits for one piece of work at most (a slice or a
+    redraw), and the next step takes the next slice."""
+    csv = tmp_path / "bed.csv"
+    _file(csv, 20_000)
+    app, clock = _app(csv)
+
+    async def script(pilot):
+        s = app.session
+        assert s.loading() is not None  # the first read (on mount) was more than a slice
+        taken = s.backlog.taken
+        await pilot.press("w")
+        assert app.window_index == 1 and s.backlog.taken == taken
+        clock.advance(0.01)
+        app.step()
+        assert s.backlog.taken == taken + 500
+
+    _run(app, script)
+
+
+@pytest.mark.slow  # the bedside app under Pilot
+def test_a_step_that_only_drew_is_followed_by_one_that_takes_a_slice(tmp_path):
+    """Every step due to redraw (a slow machine, or a clock that moves a second a step): the
+    steps take a slice and draw by turns, so the backlog never stalls, and it gives the same
+    alarm log as one batch."""
+    csv = tmp_path / "bed.csv"
+    _file(csv, 20_000)
+    app, clock = _app(csv)
+
+    async def script(pilot):
+        s = app.session
+        rows = len(load_session(csv).store)
+        for _ in range(400):
+            if len(s.store) == rows:
+                break
+            before = len(s.store)
+            for _ in range(2):
+                clock.advance(1.0)
+                app.step()
+            assert len(s.store) > before
+        assert s.loading() is None and len(s.store) == rows
+        batch = AlarmEngine(TH).run(load_session(csv).store, [], end=s.store.span()[1])
+        assert _log(s.engine.log)[: len(batch)] == _log(batch)
+
+    _run(app, script)

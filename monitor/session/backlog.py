@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from monitor.core.readings import Reading
 
-SLICE_BUDGET_S = 0.03  # the work one poll does on a backlog: a key waits about this long at most
+SLICE_BUDGET_S = 0.02  # the work of one slice, its recording write included: a key waits about this long
 MIN_SLICE = 200
 MAX_SLICE = 200_000
 FIRST_SLICE = 2_000
@@ -52,7 +52,11 @@ class Backlog:
         """A slice of n rows took this long: size the next one to the budget."""
         self.taken += n
         if n and seconds > 0:
-            self.slice = max(MIN_SLICE, min(MAX_SLICE, int(n * SLICE_BUDGET_S / seconds)))
+            # At most twice as many rows as this slice: one cheap slice says little of the next,
+            # and a batch that fits in a slice is taken whole, untimed, so an estimate grown too
+            # far would never be measured again.
+            fit = int(n * SLICE_BUDGET_S / seconds)
+            self.slice = max(MIN_SLICE, min(MAX_SLICE, fit, 2 * max(n, self.slice)))
 
     def progress(self, unread: tuple[int, int] | None) -> float | None:
         """The share of the backlog taken (0 to 1), None when there is none. `unread`: the feed's

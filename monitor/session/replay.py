@@ -20,7 +20,6 @@ limits' when others were given).
 from __future__ import annotations
 
 import math
-import time
 
 from monitor.core.alarm_diff import Difference, diff_logs
 from monitor.core.alarm_types import AlarmEvent
@@ -31,8 +30,9 @@ from monitor.session.restore import event_controls, restore_state
 from monitor.session.service import Session
 from monitor.sources.replay import ReplaySource
 
-BUDGET_S = 0.02  # real seconds one poll may spend at max speed
+BUDGET_S = 0.03  # real seconds one poll may spend at max speed
 MIN_ROWS, MAX_ROWS = 64, 1 << 16
+FIRST_ROWS = 512  # the first poll at max speed, before its cost is known
 
 
 class ReplayController:
@@ -50,6 +50,7 @@ class ReplayController:
         self.src = source
         self.th = thresholds
         self.budget_s = budget_s
+        source.max_rows = FIRST_ROWS
         self.session = Session(source, thresholds, folder=None, label=source.label, clock=clock, record=False)
         # One batch run over the whole recording gives the full log and the checkpoints a seek
         # starts from (the recording's store, shared with every seek's).
@@ -68,16 +69,21 @@ class ReplayController:
 
     def poll(self) -> bool:
         src = self.src
-        fast = src.playing and math.isinf(src.speed)
-        began = time.perf_counter()
+        timer = self.session.clock.work_timer
+        row, began = src.row, timer() if timer is not None else 0.0
         changed = self.session.poll()
-        if fast:
-            spent = time.perf_counter() - began
-            if spent > self.budget_s:
-                src.max_rows = max(MIN_ROWS, src.max_rows // 2)
-            elif spent < self.budget_s / 2:
-                src.max_rows = min(MAX_ROWS, src.max_rows * 2)
+        rows = src.row - row
+        if timer is not None and rows and math.isinf(src.speed):
+            self._fit_rows(rows, timer() - began)
         return changed
+
+    def _fit_rows(self, rows: int, spent: float) -> None:
+        """Size the next max-speed poll to the budget from what this one's rows cost. Only a poll
+        that played rows says anything: a redraw's (the source on hold) plays none, and taken for
+        a cheap poll it would grow the next one without bound. It shrinks at once and grows at
+        most twofold, as a few rows' cost is a noisy measure."""
+        fit = int(rows * self.budget_s / spent) if spent > 0 else MAX_ROWS
+        self.src.max_rows = max(MIN_ROWS, min(MAX_ROWS, fit, 2 * self.src.max_rows))
 
     def play_to(self, t: float) -> None:
         """Play every row and action up to event time t through the live path (one poll)."""

@@ -53,7 +53,8 @@ from monitor.sources.feed import CLOCK_STEP_S, FeedStatus, FeedUpdate
 __all__ = ["CsvFollower", "FileFeed", "FollowBatch", "FollowEvent"]
 
 _MAX_READ = 8 * 1024 * 1024  # bytes per poll: a huge backlog is read over several polls
-BACKLOG_READ = 128 * 1024  # a followed file's bytes per poll in `live`
+BACKLOG_READ = 64 * 1024  # a followed file's bytes per poll in `live`: parsed in about 20 ms
+FIRST_READ = 16 * 1024  # the first poll's, as the app starts: its first frame waits for it
 _TAIL_CHECK = 64  # bytes before the saved offset compared to detect a rewritten file
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
@@ -444,9 +445,13 @@ class FileFeed:
     def __init__(self, path: str | os.PathLike, column_map: dict[str, str] | None = None, assume_tz: str = "UTC"):
         self.path = Path(path)
         self.column_map = dict(column_map) if column_map else None
-        # A backlog is read 128 KB a poll (parsed in a few tens of milliseconds), and taken in
-        # slices by the session (monitor.session.backlog): the screen stays live while it loads.
-        self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz, max_read=BACKLOG_READ)
+        # A backlog is read 64 KB a poll and taken in slices by the session
+        # (monitor.session.backlog), so the screen stays live while it loads: the first slice of
+        # a read is taken in the same poll as the read, and 128 KB alone took 36 ms to parse,
+        # up to 70 ms on a busy machine. A read holds more rows than a slice, so that every
+        # one is sliced, and so timed; but the first, 16 KB, is taken whole: it comes as the
+        # app starts, and with its slice it held up the first frame by 50-70 ms.
+        self.follower = CsvFollower(self.path, column_map=column_map, assume_tz=assume_tz, max_read=FIRST_READ)
         self.source = str(self.path.resolve())
         self.label = self.path.stem
         self.simulated = False
@@ -471,6 +476,8 @@ class FileFeed:
     def poll(self, now: float) -> FeedUpdate:
         try:
             b = self.follower.poll()
+            if self.follower.max_read == FIRST_READ and self.follower.offset:
+                self.follower.max_read = BACKLOG_READ
         except Exception as exc:  # a feed reports, never raises (see Feed)
             return FeedUpdate(
                 status=[
@@ -502,9 +509,11 @@ class FileFeed:
         return None
 
     def unread(self) -> tuple[int, int] | None:
-        """(bytes read, bytes in all) while more than one poll's worth is left to read."""
+        """(bytes read, bytes in all) while more than FIRST_READ is left to read: far more than a
+        device writes between two polls, and not a whole read, as a last read of a backlog that
+        the session takes in slices would show the backlog loaded, then loading again."""
         f = self.follower
-        if f.size - f.offset <= f.max_read:
+        if f.size - f.offset <= FIRST_READ:
             return None
         return f.offset, f.size
 

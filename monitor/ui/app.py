@@ -18,8 +18,11 @@ the screen made printable (monitor/ui/shown.py, and the panels' `_fit`): the mes
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import getpass
+import time
 from collections.abc import Callable
 from datetime import tzinfo
 from functools import partial
@@ -50,6 +53,8 @@ from monitor.ui.widgets import (
 )
 
 TICK_S = 0.25
+SOON_S = 0.01  # between two bounded pieces of work: the loop answers keys and draws meanwhile
+SOON_SHARE = 0.5  # and at least this share of the piece before it
 TILE_KEYS = ("hr", "bp", "spo2", "temp", "si")
 CHART_KEYS = ("hr", "bp", "temp")
 FLASH_HALF_PERIOD = {"high": 0.25, "medium": 1.0, "technical": 1.0}  # 2 Hz and 0.5 Hz flashing
@@ -125,18 +130,49 @@ class MonitorApp(App):
         self.query_one("#alarms").border_title = "Alarms"
         self.query_one("#log").border_title = "Event log"
         self.session.start()
+        self._step_again()  # the first poll: straight after this first step, which only draws
         self.step(force=True)
+        self._starting = False
         if self.timers:
             self.set_interval(self.tick_s, self.step)
+        # What the start made (widgets, modules, a replay's recording and engine checkpoints)
+        # lives as long as the app. A full garbage collection walks every such object: 60 ms
+        # for a day's replay on a quiet machine, over 100 ms on a busy one, a pause that a key
+        # waits out. Frozen, they are left out of every collection; what the session makes from
+        # now on is collected as before.
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     def on_resize(self, event) -> None:
-        self.call_after_refresh(self.step, True)
+        if self.timers:
+            # The next step redraws in full, in its own turn of the loop: the start sends
+            # resizes of its own, and a key pressed meanwhile would wait for a redraw each.
+            self._last_full = -1e18
+            self._schedule_step(SOON_S)
+        else:
+            self.call_after_refresh(self.step, True)
 
     # -- the one timer -------------------------------------------------------------------------
 
     def step(self, force: bool = False) -> None:
         """Poll the feed, sound, flash, redraw what changed (guarded: see the module docstring)."""
+        if self._soon and not force:
+            return  # the timer's tick: a step comes at once anyway (_step_again)
+        began = time.perf_counter()
         self.guarded("while updating the screen", self._step, force)
+        if self._again:
+            # After a gap counted from the end of this step, and as long as half of it: a key
+            # goes through the app as several messages, each its own turn of the event loop,
+            # and they all fit in the gap; with no gap, each would wait for a step.
+            self._again = False
+            self._schedule_step(max(SOON_S, SOON_SHARE * (time.perf_counter() - began)))
+
+    def _schedule_step(self, gap: float) -> None:
+        if self.timers and not self._soon:
+            self._soon = True
+            asyncio.get_running_loop().call_later(gap, self._step_soon)
 
     def guarded(self, where: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -183,16 +219,24 @@ class MonitorApp(App):
         self.ticks += 1
         s = self.session
         now_m = s.clock.monotonic()
-        changed = self._poll()
+        # While a backlog loads, the screen is drawn twice a second, not after every slice, and
+        # a step either takes a piece of the backlog (a read or a slice) or redraws, never both:
+        # a key waits for one of them at most.
+        redraw = force or now_m - self._last_full >= (0.5 if s.loading() is not None else 1.0)
+        # The first step, as the app starts (with its timers), only draws too: a file's first
+        # read and slice come straight after it, and a key pressed meanwhile does not wait for
+        # both. A step that only drew is followed by one that takes a piece, however slow the
+        # drawing: the backlog never stalls.
+        hold = redraw and not self._held and (s.loading() is not None or (self._starting and self.timers))
+        self._held = hold
+        changed = False if hold else self._poll()
         self._sound(now_m)
         loading = s.loading() is not None
-        if loading and self.timers and not self._soon:
+        if loading:
             # A backlog is taken a slice a poll: the next slice comes at once, after the keys
             # that are waiting (monitor.session.backlog).
-            self._soon = True
-            self.set_timer(0.01, self._step_soon)
-        # While it loads, the screen is drawn twice a second, not after every slice.
-        full = force or (changed and not loading) or now_m - self._last_full >= (0.5 if loading else 1.0)
+            self._step_again()
+        full = redraw or (changed and not loading)
         snap = views.snapshot(s) if (full or self._flashing) else None
         if snap is not None:
             banner = views.banner_view(s, snap, self.tz)
@@ -207,10 +251,23 @@ class MonitorApp(App):
 
     _flashing = False
     _soon = False
+    _again = False  # this step asked for the next at once
+    _starting = True  # until the first step, on mount
+    _held = False  # the last step only drew
+
+    def _step_again(self) -> None:
+        """Ask for the next step as soon as the keys already waiting are answered, not a tick
+        later: work taken a bounded piece a step (a backlog, a replay at max speed) goes on at
+        full pace, and the event loop is free between two pieces. `step` schedules it, with a
+        callback of the event loop, not a Textual timer: the app runs a timer's callback in its
+        message loop straight after the message it is handling (a key's redraw), and a key
+        pressed then would wait for both."""
+        self._again = True
 
     def _step_soon(self) -> None:
         self._soon = False
-        self.step()
+        if self.is_running:
+            self.step()
 
     def _poll(self) -> bool:
         return self.session.poll()
