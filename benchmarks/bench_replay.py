@@ -5,8 +5,9 @@ replay app (`make_replay_app`, real clock, real timers, headless Textual at 100x
 
 1. Replay time: from the first tick to the end of the recording. Target: under 20 s.
 2. Key latency while it plays: every 0.1 s a key (w, the trend window) is posted to the app as
-   the terminal driver posts it; the time from posting to the app's handler running. Target: every
-   one under 0.1 s.
+   the terminal driver posts it; the time from when it was due to the app's handler running (a key
+   due while the app holds the event loop waits for it). Target: every one under 0.1 s (issue 14
+   asks 0.2 s of the 24 h session at 10 Hz, `--day`).
 3. Seeking: 30 seeks to random places (and Home / End), each the state rebuilt and the screen
    redrawn. Target: every one under 0.3 s, at the end of the recording too, whatever its length
    (issue 14: a seek starts from the nearest engine checkpoint, monitor/session/checkpoints.py).
@@ -142,9 +143,10 @@ def main() -> int:
     async def keys_until(done, limit: float) -> None:
         start = time.perf_counter()
         while not done() and time.perf_counter() - start < limit:
+            due = time.perf_counter() + 0.1  # a key due then waits while the app holds the loop
             await asyncio.sleep(0.1)
             if not pressed:  # one key at a time, about ten a second
-                pressed.append(time.perf_counter())
+                pressed.append(due)
                 app.post_message(events.Key("w", "w"))
         pressed.clear()
 
