@@ -323,7 +323,8 @@ def test_paths_given_on_the_command_line_are_never_executed(tmp_path):
 
 
 def test_the_message_names_the_path_as_given_not_expanded(tmp_path):
-    p = cli("alarms", "$HOME/~/x.csv", cwd=tmp_path)
+    # In this process (tests/support/cli.py); a path payload in a real process: the slow test above.
+    p = run_in_process(["alarms", "$HOME/~/x.csv"], cwd=tmp_path, text=True)
     assert p.returncode == 2 and "'$HOME/~/x.csv'" in p.stderr
 
 
