@@ -1,7 +1,13 @@
-"""The headless commands as a user runs them: exit codes, one clear sentence, no traceback."""
+"""The headless commands as a user runs them: exit codes, one clear sentence, no traceback.
+
+The `alarms` table and `check-config` run in real processes (the console script against
+`python -m monitor`), and so does every slow test here; the variations of options and of unusable
+input run the same entry point inside the test process (tests/support/cli.py), since a process
+costs most of a second of Python and pandas starting."""
 
 import ast
 import csv
+import functools
 import io
 import json
 import subprocess
@@ -10,12 +16,18 @@ import sys
 import pytest
 
 from tests.conftest import DATA, ROOT
+from tests.support.cli import run_in_process
 
 
 def run(*args, cwd=ROOT):
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd, check=False
     )
+
+
+def run_here(*args, cwd=ROOT):
+    """What `run` gives, from the command's entry point in this process."""
+    return run_in_process(list(args), cwd=cwd, text=True)
 
 
 def assert_clear_failure(p):
@@ -27,7 +39,7 @@ def assert_clear_failure(p):
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
     out = tmp_path_factory.mktemp("sim") / "hyper.csv"
-    p = run("simulate", "--scenario", "hypertensive", "--seed", "3", "--duration", "6h", "--out", str(out))
+    p = run_here("simulate", "--scenario", "hypertensive", "--seed", "3", "--duration", "6h", "--out", str(out))
     assert p.returncode == 0, p.stderr
     return out
 
@@ -59,7 +71,7 @@ def test_alarms_on_every_real_recording():
 def test_artifacts_and_rejected_lines_are_counted(tmp_path):
     f = tmp_path / "quirky.csv"
     f.write_text("time,hr,sbp,dbp\n0,80,120,80\n1,0,,\n2,abc,,\n3,82,11647,80\n4,81\n")
-    p = run("alarms", str(f))
+    p = run_here("alarms", str(f))
     assert p.returncode == 0, p.stderr
     assert "artifacts (flagged, excluded from limit alarms): hr 1, sbp 1" in p.stdout
     assert "rejected lines: 2" in p.stdout and "line 4:" in p.stdout
@@ -68,7 +80,7 @@ def test_artifacts_and_rejected_lines_are_counted(tmp_path):
 def test_column_mapping(tmp_path):
     f = tmp_path / "vital.csv"
     f.write_text("Time,Solar8000/HR\n0,80\n1,140\n" + "".join(f"{i},140\n" for i in range(2, 30)))
-    p = run("alarms", str(f), "--column", 'hr="Solar8000/HR"')
+    p = run_here("alarms", str(f), "--column", 'hr="Solar8000/HR"')
     assert p.returncode == 0, p.stderr
     assert "HR high" in p.stdout
 
@@ -86,27 +98,28 @@ def test_unusable_input_is_one_sentence_exit_2(tmp_path, content, needle):
     f = tmp_path / "in.csv"
     if content is not None:
         f.write_text(content)
-    msg = assert_clear_failure(run("alarms", str(f)))
+    msg = assert_clear_failure(run_here("alarms", str(f)))
     assert needle in msg.lower() and len(msg.splitlines()) == 1
 
 
 def test_bad_thresholds_exit_2(tmp_path, simulated):
     bad = tmp_path / "t.toml"
     bad.write_text("[vitals.hr.upper]\nmedium = 140\nhigh = 130\n")
-    msg = assert_clear_failure(run("alarms", str(simulated), "--thresholds", str(bad)))
+    # The same failure in a real process: tests/faults/test_bad_input.py.
+    msg = assert_clear_failure(run_here("alarms", str(simulated), "--thresholds", str(bad)))
     assert "vitals.hr.upper.medium" in msg
 
 
 def test_bad_column_option_exit_2(simulated):
-    assert "vital=header" in assert_clear_failure(run("alarms", str(simulated), "--column", "nonsense"))
+    assert "vital=header" in assert_clear_failure(run_here("alarms", str(simulated), "--column", "nonsense"))
 
 
 def test_check_config_prints_rules_or_errors(tmp_path):
-    p = run("check-config")
+    p = run_here("check-config")  # in a real process: the next test
     assert p.returncode == 0 and "hr     upper" in p.stdout and "valid" in p.stdout
     bad = tmp_path / "t.toml"
     bad.write_text("[vitals.hr]\ndelay = -5\nhysterisis = 3\n")
-    err = assert_clear_failure(run("check-config", str(bad)))
+    err = assert_clear_failure(run_here("check-config", str(bad)))
     assert "vitals.hr.delay" in err and "did you mean 'hysteresis'" in err
 
 
@@ -144,6 +157,7 @@ def _module_name(path):
     return ".".join(parts)
 
 
+@functools.cache  # parsing every file takes most of a second; two tests read the graph, neither changes it
 def _import_graph():
     """{module: {module it imports}} over the project's own modules, from every import statement in
     each file, at module level or inside a function (a lazy import still ties the two together)."""

@@ -7,6 +7,7 @@ all there is to know, over the bridge's own file.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 
@@ -74,6 +75,7 @@ def recorded(rs):
     return [key(e) for e in rs.recorded_alarms()]
 
 
+@functools.cache  # three tests follow this file
 def three_hours() -> str:
     """3 h at 1 Hz with an HR episode at 1 h and a high cuff reading at 2 h."""
     out = [HEADER]
@@ -85,10 +87,16 @@ def three_hours() -> str:
     return "".join(out)
 
 
-def test_the_alarms_of_the_first_batch_are_recorded(tmp_path):
-    bed = Bed(tmp_path, three_hours())
+@pytest.fixture(scope="module")
+def three_hour_bed(tmp_path_factory):
+    """The three hours followed and recorded: read, never changed, by the next two tests."""
+    bed = Bed(tmp_path_factory.mktemp("three_hours"), three_hours())
     bed.wait(2)
-    rs = bed.stop()
+    return bed, bed.stop()
+
+
+def test_the_alarms_of_the_first_batch_are_recorded(three_hour_bed):
+    bed, rs = three_hour_bed
     names = {e.alarm for e in rs.recorded_alarms()}
     assert {"hr.upper", "sbp.upper", "map.upper", "bp.repeat", "si.upper"} <= names
     assert recorded(rs) == [key(e) for e in bed.s.engine.log]
@@ -96,10 +104,8 @@ def test_the_alarms_of_the_first_batch_are_recorded(tmp_path):
     assert recorded(rs) == headless(bed.path)  # the bridge's own file: the same alarms
 
 
-def test_alarms_diff_against_its_own_recording_shows_no_difference(tmp_path, capsys):
-    bed = Bed(tmp_path, three_hours())
-    bed.wait(2)
-    bed.stop()
+def test_alarms_diff_against_its_own_recording_shows_no_difference(three_hour_bed, capsys):
+    bed, _rs = three_hour_bed
     capsys.readouterr()
     assert cli.main(["alarms", str(bed.rec), "--diff"]) == 0
     out = capsys.readouterr().out

@@ -22,6 +22,7 @@ from monitor.report.data import Timebase, build_report_data
 from monitor.report.page import render_html
 from monitor.report.plotly_parts import decode
 from tests.conftest import ROOT
+from tests.support.cli import run_in_process
 
 T0 = 1_764_320_400.0  # 2025-11-28 09:00:00 UTC
 DOSE = T0 + 1800  # given at 09:30:00
@@ -268,10 +269,12 @@ def test_no_readings_fails_with_the_reasons(tmp_path, command):
 def test_some_valid_rows_still_give_alarms_and_a_report(tmp_path):
     f = tmp_path / "some.csv"
     f.write_text("time,hr,sbp,dbp\n0,80,120,80\n1,abc,,\n2,81,,\n", encoding="utf-8")
-    p = cli("alarms", str(f))
+    # The command's entry point in this process (tests/support/cli.py); `alarms` and `report` in real
+    # processes: tests/test_cli.py, tests/test_report.py and the slow test above.
+    p = run_in_process(["alarms", str(f)], text=True)
     assert p.returncode == 0, p.stderr
     assert "rejected lines: 1" in p.stdout and "line 3:" in p.stdout
-    p = cli("report", str(f), "-o", str(tmp_path / "r.html"))
+    p = run_in_process(["report", str(f), "-o", str(tmp_path / "r.html")], text=True)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "r.html").exists()
 

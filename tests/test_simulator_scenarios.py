@@ -8,6 +8,8 @@ plausible readings (HR > 10 s, cuff BP > 35 min), artifact = a value outside the
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,13 @@ from simulators.scenarios import BASELINE_S, SUPPLEMENT_AFTER_S, get_scenario
 SEEDS = (1, 2, 3, 4, 5)
 DIRECTIONS = {"upper", "lower", "stale", "artifact"}
 VITAL_NAMES = {"hr", "sbp", "dbp", "map", "spo2", "temp", "rr", "si", "bp"}
+
+
+@pytest.fixture(scope="module")
+def session():
+    """simulate(name, seed), each pair run once in this module (most are checked by two tests; none
+    changes a session), and let go with the module."""
+    return functools.cache(simulate)
 
 
 def _runs(mask: np.ndarray, t: np.ndarray) -> list[tuple[float, float]]:
@@ -95,10 +104,10 @@ def test_quiet_scenarios_expect_no_alarm():
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_expected_alarms_hold_for_several_seeds(name):
+def test_expected_alarms_hold_for_several_seeds(session, name):
     sc = get_scenario(name)
     for seed in SEEDS:
-        assert _limits_tripped(simulate(sc, seed)) == set(sc.expected_alarms), f"{name} seed {seed}"
+        assert _limits_tripped(session(name, seed)) == set(sc.expected_alarms), f"{name} seed {seed}"
 
 
 def test_unknown_scenario_names_the_choices():
@@ -112,8 +121,8 @@ def _cuff(session):
     return session.t[ok], c["sbp"][ok], c["dbp"][ok], c["hr"][ok]
 
 
-def test_typical_peaks_1_to_2h_after_the_dose_with_a_shoulder_after_the_supplement():
-    s = simulate("typical", 3)
+def test_typical_peaks_1_to_2h_after_the_dose_with_a_shoulder_after_the_supplement(session):
+    s = session("typical", 3)
     t, sbp, _, _ = _cuff(s)
     after = t >= BASELINE_S
     peak_t = (t[after][np.argmax(sbp[after])] - BASELINE_S) / HOUR
@@ -125,21 +134,21 @@ def test_typical_peaks_1_to_2h_after_the_dose_with_a_shoulder_after_the_suppleme
     assert s.doses[1].t - s.doses[0].t == SUPPLEMENT_AFTER_S
 
 
-def test_placebo_has_no_drug_response():
-    s = simulate("placebo", 2)
+def test_placebo_has_no_drug_response(session):
+    s = session("placebo", 2)
     assert s.physiology.cp.max() == 0.0
     assert s.doses[0].mg == 0.0
     hr = s.columns["hr"]
     assert np.nanmax(hr) < 90
 
 
-def test_no_supplement_has_one_dose():
-    assert [d.kind for d in simulate("no-supplement", 1).doses] == ["initial"]
+def test_no_supplement_has_one_dose(session):
+    assert [d.kind for d in session("no-supplement", 1).doses] == ["initial"]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_hypertensive_reaches_sbp_180_to_200(seed):
-    s = simulate("hypertensive", seed)
+def test_hypertensive_reaches_sbp_180_to_200(session, seed):
+    s = session("hypertensive", seed)
     _, sbp, dbp, _ = _cuff(s)
     assert 180 <= sbp.max() <= 200
     assert dbp.max() >= 100
@@ -148,8 +157,8 @@ def test_hypertensive_reaches_sbp_180_to_200(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_tachycardic_hr_130_to_150(seed):
-    s = simulate("tachycardic", seed)
+def test_tachycardic_hr_130_to_150(session, seed):
+    s = session("tachycardic", seed)
     hr = s.columns["hr"]
     per_minute = np.nanmedian(hr[: len(hr) // 60 * 60].reshape(-1, 60), axis=1)
     assert 130 <= per_minute.max() <= 150
@@ -158,16 +167,16 @@ def test_tachycardic_hr_130_to_150(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_hyperthermic_38_to_38_5(seed):
-    s = simulate("hyperthermic", seed)
+def test_hyperthermic_38_to_38_5(session, seed):
+    s = session("hyperthermic", seed)
     temp = s.columns["temp"][~np.isnan(s.columns["temp"])]
     assert 38.0 <= temp.max() <= 38.6
     assert np.median(temp[-6:]) >= 37.8  # and it lasts
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_late_hypotension_shock_index_above_0_9_in_the_come_down(seed):
-    s = simulate("late-hypotension", seed)
+def test_late_hypotension_shock_index_above_0_9_in_the_come_down(session, seed):
+    s = session("late-hypotension", seed)
     t, sbp, _, hr = _cuff(s)
     late = t >= BASELINE_S + 4.5 * HOUR
     early = (t >= BASELINE_S) & (t < BASELINE_S + 3 * HOUR)
@@ -178,8 +187,8 @@ def test_late_hypotension_shock_index_above_0_9_in_the_come_down(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_sensor_dropout_has_a_2_minute_hr_gap_and_two_failed_cuff_readings(seed):
-    s = simulate("sensor-dropout", seed)
+def test_sensor_dropout_has_a_2_minute_hr_gap_and_two_failed_cuff_readings(session, seed):
+    s = session("sensor-dropout", seed)
     hr_t = s.t[~np.isnan(s.columns["hr"])]
     gaps = np.diff(hr_t)
     assert gaps.max() == 121  # 120 silent seconds between two readings
@@ -192,8 +201,8 @@ def test_sensor_dropout_has_a_2_minute_hr_gap_and_two_failed_cuff_readings(seed)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_artifacts_are_present_flaggable_and_short(seed):
-    s = simulate("artifacts", seed)
+def test_artifacts_are_present_flaggable_and_short(session, seed):
+    s = session("artifacts", seed)
     kinds = {span.kind for span in s.hr_artifacts}
     assert {"spike", "dropout"} <= kinds or {"zero", "dropout"} <= kinds
     assert all(span.length <= 8 for span in s.hr_artifacts)

@@ -13,7 +13,7 @@ import pytest
 from monitor.commands import check_config
 from tests.support.cli import run_in_process, run_process, same_as_a_process
 
-pytestmark = pytest.mark.slow  # the runner serves the slow corpus and security tests
+pytestmark = pytest.mark.slow  # real processes each: the full suite checks the runner the fast loop uses too
 
 
 def test_a_usage_error_and_a_bad_file_give_what_a_process_gives(tmp_path):

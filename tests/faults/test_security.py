@@ -77,7 +77,7 @@ def test_resuming_a_session_keeps_it_private(tmp_path, open_umask):
     assert len(load_session(folder).store) == 5  # the same readings again, merged
 
 
-def test_simulator_output_is_0600(tmp_path):
+def test_simulator_output_is_0600(tmp_path, open_umask):
     out = tmp_path / "sim.csv"
     out.write_text("old world-readable file\n")
     os.chmod(out, 0o644)
@@ -85,8 +85,11 @@ def test_simulator_output_is_0600(tmp_path):
     assert p.returncode == 0, p.stderr
     for f in (out, tmp_path / "sim.session.json", tmp_path / "sim.events.jsonl"):
         assert mode(f) == 0o600, f
+    # The stream in this process (tests/support/cli.py), under the same umask 0 (open_umask).
     streamed = tmp_path / "live.csv"
-    p = cli("simulate", "--duration", "2m", "--stream", "--speed", "1000", "--out", str(streamed), umask=0)
+    p = run_in_process(
+        ["simulate", "--duration", "2m", "--stream", "--speed", "1000", "--out", str(streamed)], text=True
+    )
     assert p.returncode == 0, p.stderr
     for f in (streamed, tmp_path / "live.session.json", tmp_path / "live.events.jsonl"):
         assert mode(f) == 0o600, f
@@ -323,7 +326,8 @@ def test_paths_given_on_the_command_line_are_never_executed(tmp_path):
 
 
 def test_the_message_names_the_path_as_given_not_expanded(tmp_path):
-    p = cli("alarms", "$HOME/~/x.csv", cwd=tmp_path)
+    # In this process (tests/support/cli.py); a path payload in a real process: the slow test above.
+    p = run_in_process(["alarms", "$HOME/~/x.csv"], cwd=tmp_path, text=True)
     assert p.returncode == 2 and "'$HOME/~/x.csv'" in p.stderr
 
 
