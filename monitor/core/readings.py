@@ -195,6 +195,25 @@ class VitalStore:
                 hi, step = lo, step * 2
         return VitalStore(j, self._t, dict(self._cols), dict(self._art), self._map_derived, last)
 
+    def rows(self, a: int, b: int) -> VitalStore:
+        """Rows [a, b) as a store of their own that shares this one's arrays, to be read only (a
+        batch run over a live session's newest rows)."""
+        cols = {n: c[a:b] for n, c in self._cols.items()}
+        arts = {n: c[a:b] for n, c in self._art.items()}
+        return VitalStore(b - a, self._t[a:b], cols, arts, self._map_derived[a:b], {})
+
+    def last_given_before(self, name: str, j: int) -> int:
+        """The newest row before j with a value of `name`, artifact or not (-1: none)."""
+        col = self._cols.get(name)
+        hi, step = j, 256  # back from row j in growing steps: the cost is the distance
+        while col is not None and hi > 0:
+            lo = max(0, hi - step)
+            given = np.flatnonzero(~np.isnan(col[lo:hi]))
+            if len(given):
+                return lo + int(given[-1])
+            hi, step = lo, step * 2
+        return -1
+
     # -- reading -------------------------------------------------------------------------------
 
     def __len__(self) -> int:

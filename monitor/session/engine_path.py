@@ -11,9 +11,16 @@ import math
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
+
+from monitor.core.alarm_batch import BatchRun
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent, Control
-from monitor.core.readings import Reading
+from monitor.core.readings import Reading, VitalStore
+from monitor.core.shock_index import shock_index_hr
+from monitor.core.vitals import VITALS
+
+BATCH_FROM = 500  # rows in one go from which the engine takes them by a batch run (a backlog)
 
 
 class EnginePath:
@@ -40,18 +47,51 @@ class EnginePath:
         """A resumed session: its engine has taken `taken` readings, the newest at `newest`."""
         self._fed, self._fed_t = taken, newest
 
-    def feed(self, rows: list[Reading]) -> None:
-        """Readings (already in the store) into the recording and the engine.
+    def feed(self, rows: list[Reading], store: VitalStore | None = None, end: int | None = None) -> None:
+        """Readings (already in the store, its rows before `end` when given) into the recording
+        and the engine.
 
         Recorded first: the alarm transitions they cause are recorded after them, so a crash
         between the two leaves readings whose transitions a resume derives again (and records),
         never transitions whose readings the feed delivers again (and would raise twice)."""
         self._record("readings", rows)
+        if store is not None and end is not None and self._stored_as(rows, store, end):
+            # A backlog's slice: the batch run over the store's arrays (monitor/core/alarm_batch.py)
+            # leaves the engine and the log as feeding each row would, at a fraction of the cost.
+            e = self.engine
+            lo = end - len(rows)
+            a = self._window_start(store, lo)
+            e.run_batch(BatchRun(e, store.rows(a, end), []), lo - a, end - a)
+            e.last_reading_t = rows[-1].t
+        else:
+            for r in rows:
+                self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
         for r in rows:
-            self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
             if r.t != self._fed_t:
                 self._fed += 1
                 self._fed_t = r.t
+
+    def _window_start(self, store: VitalStore, lo: int) -> int:
+        """Where the batch run over the rows from lo starts: far enough back that what it reads of
+        earlier rows is there (each vital's reading before lo, for its artifact state and its
+        stream's gap; the HRs a shock index takes), so it runs as over the whole store; but not
+        from the first row, so a slice costs its own rows, not the session's."""
+        a = lo
+        for name in VITALS:
+            j = store.last_given_before(name, lo)
+            if 0 <= j < a:
+                a = j
+        # ... and the HRs before it: a shock index at any of these rows is as over the whole store.
+        window, max_age = shock_index_hr(self.engine.th)
+        return int(np.searchsorted(store.t[:a], store.t[a] - max(window, max_age) - 1.0))
+
+    def _stored_as(self, rows: list[Reading], store: VitalStore, end: int) -> bool:
+        """Whether many rows are the store's rows before `end`, in order and none older than the
+        engine's newest (then the batch run takes them)."""
+        k = len(rows)
+        if k < BATCH_FROM or end > len(store) or rows[0].t < self.engine.last_reading_t:
+            return False
+        return bool(np.array_equal(store.t[end - k : end], np.fromiter((r.t for r in rows), float, k)))
 
     def apply(self, t: float, kind: str, control: dict, /, after: dict | None = None, **recorded) -> None:
         """A control: recorded as an event with `recorded`, its seq and then `after` (the fields keep

@@ -467,7 +467,8 @@ class Session:
             return
         if not self._clock_known:
             self._clock_started(rows[0].t)
-        self.path.feed(rows)
+        # (the rows just stored, before the newest when the intake holds it back)
+        self.path.feed(rows, self.store, len(self.store) - (self.intake.held is not None))
 
     def _clock_started(self, t: float) -> None:
         """The first reading: event time exists from now on. Open the recording, and raise in the
