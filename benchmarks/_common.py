@@ -130,3 +130,31 @@ def peak_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
     return int(kb) / 1024
+
+
+class KeyTimer:
+    """Latency of keys posted to a running app: `press(due)` posts `w` (the trend window), as the
+    terminal driver posts it, due at `due` (a key due while the app holds the event loop waits,
+    and that wait counts); the app's own handler notes when it ran. One key at a time."""
+
+    def __init__(self, app) -> None:
+        from textual import events
+
+        self._app, self._key = app, events.Key("w", "w")
+        self.latencies: list[float] = []
+        self.pressed: list[float] = []
+        original = app.action_window
+
+        def window() -> None:
+            if self.pressed:
+                self.latencies.append(time.perf_counter() - self.pressed.pop())
+            original()
+
+        app.action_window = window
+
+    def waiting(self) -> bool:
+        return bool(self.pressed)
+
+    def press(self, due: float) -> None:
+        self.pressed.append(due)
+        self._app.post_message(self._key)

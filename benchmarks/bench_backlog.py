@@ -29,9 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _common import Figures  # noqa: E402
+from _common import Figures, KeyTimer  # noqa: E402
 from _common import verdict as figures_verdict  # noqa: E402
-from textual import events  # noqa: E402
 
 from monitor.core.thresholds_loader import load_thresholds  # noqa: E402
 from monitor.sources.follow import FileFeed  # noqa: E402
@@ -59,25 +58,15 @@ def run(path: Path, th, whole: bool) -> dict:
         app = make_app(feed, th, folder=Path(rec) / "rec", quiet=True)
         if whole:
             app.session.backlog.slice = 10**9
-        latencies: list[float] = []
-        pressed: list[float] = []
+        keys = KeyTimer(app)
         shown = {"progress": False}
-        original = app.action_window
-
-        def window() -> None:
-            if pressed:
-                latencies.append(time.perf_counter() - pressed.pop())
-            original()
-
-        app.action_window = window  # type: ignore[method-assign]
         out: dict = {}
 
         async def main() -> None:
             began = time.perf_counter()
             async with app.run_test(size=(120, 34)):
                 # The first key: pressed as the app starts, answered once the app lets it.
-                pressed.append(began)
-                app.post_message(events.Key("w", "w"))
+                keys.press(began)
                 start = time.perf_counter()
                 loaded_at = None
                 while time.perf_counter() - start < 600:
@@ -91,14 +80,13 @@ def run(path: Path, th, whole: bool) -> dict:
                     if f.size and f.offset >= f.size and not app.session.backlog.waiting():
                         loaded_at = time.perf_counter() - start
                         break
-                    if not pressed:
-                        pressed.append(due)
-                        app.post_message(events.Key("w", "w"))
+                    if not keys.waiting():
+                        keys.press(due)
                 out["load_s"] = loaded_at
                 out["readings"] = len(app.session.store)
 
         asyncio.run(main())
-        out["latencies"] = latencies
+        out["latencies"] = keys.latencies
         out["progress"] = shown["progress"]
         return out
 

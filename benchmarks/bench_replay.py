@@ -35,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import Figures, open_replay, peak_mb, seek_times, verdict  # noqa: E402
-from textual import events  # noqa: E402
+from _common import Figures, KeyTimer, open_replay, peak_mb, seek_times, verdict  # noqa: E402
 
 from monitor.commands import main as cli  # noqa: E402
 from monitor.core.alarm_engine import AlarmEngine  # noqa: E402
@@ -128,16 +127,8 @@ def main() -> int:
 
     # The app, real clock and timers.
     app = make_replay_app(rs, th, speed=math.inf, quiet=True)
-    latencies: list[float] = []
-    pressed: list[float] = []
-    original = app.action_window
-
-    def window() -> None:
-        if pressed:
-            latencies.append(time.perf_counter() - pressed.pop())
-        original()
-
-    app.action_window = window  # type: ignore[method-assign]
+    keys = KeyTimer(app)
+    latencies = keys.latencies
     result: dict = {}
 
     async def keys_until(done, limit: float) -> None:
@@ -145,10 +136,9 @@ def main() -> int:
         while not done() and time.perf_counter() - start < limit:
             due = time.perf_counter() + 0.1  # a key due then waits while the app holds the loop
             await asyncio.sleep(0.1)
-            if not pressed:  # one key at a time, about ten a second
-                pressed.append(due)
-                app.post_message(events.Key("w", "w"))
-        pressed.clear()
+            if not keys.waiting():  # one key at a time, about ten a second
+                keys.press(due)
+        keys.pressed.clear()
 
     async def run() -> None:
         async with app.run_test(size=(100, 30)) as pilot:

@@ -99,6 +99,7 @@ def test_runs_and_their_edges():
     runs = Runs(mask, tv)
     assert (runs.starts, runs.ends) == ([0, 3, 5], [2, 4, 6])
     assert runs.t_end.tolist() == [2.0, 4.0, math.inf]
+    assert runs.first_true_after(-1) == 0 and runs.first_true_after(1) == 3 and runs.first_true_after(5) == 6
     assert runs.first_false_after(-1) == 2 and runs.first_false_after(2) == 4 and runs.first_false_after(4) == 6
     assert runs.last_false_in(-1, 1) == -2 and runs.last_false_in(0, 3) == 2 and runs.last_false_in(2, 3) == -2
     assert runs.lasting(1.5) == ([0, 2], [1.5, 6.5])

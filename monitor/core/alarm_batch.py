@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import heapq
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -202,14 +202,7 @@ class BatchRun:
         anchor = self.anchor[k] if a.pend else ar.upto(i)
         first, when = ar.next_change(anchor)
         if a.delay == 0 and a.state != "normal":
-            beyond = ar.runs("beyond", 1)
-            k1 = anchor + 1
-            if k1 < ar.m and beyond.mask[k1]:
-                first = min(first, k1)
-            else:
-                q = bisect_right(beyond.starts, anchor)
-                if q < len(beyond.starts):
-                    first = min(first, beyond.starts[q])
+            first = min(first, ar.runs("beyond", 1).first_true_after(anchor))
         best = ar.row(first) if first < ar.m else hi
         if when < INF:
             best = min(best, max(self.row_at(when, hi), i + 1))

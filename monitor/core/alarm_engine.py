@@ -320,7 +320,8 @@ class AlarmEngine:
         return due
 
     def due_by(self, when: float) -> None:
-        """Something may fall due at `when` (a batch run brought an alarm's deadlines up to date)."""
+        """Something may fall due at `when`: a limit alarm's condition has a deadline then (a new
+        one, or one a batch run brought up to date)."""
         if when < self._global_due:
             self._global_due = when
 
@@ -395,7 +396,7 @@ class AlarmEngine:
                     continue  # the common case: nothing near a limit
                 changed, due = a.take(t, v)
                 if due != INF:
-                    self._note_due(due)
+                    self.due_by(due)
                 if changed:
                     self._settle(t, a)
                 if 0 < pos < 4 and a.state != "normal" and a.level and (repeat is None or a.level > repeat[0].level):
@@ -448,10 +449,6 @@ class AlarmEngine:
         elif level < a.rank and not (state == "active" and a.rank == 3):
             a.rank, a.limit = level, a.limit_for(level)
             self._emit(t, a, "de-escalated", f"{say.label(a)} de-escalated to {RANK_NAME[level]}")
-
-    def _note_due(self, when: float) -> None:
-        """A deadline of a limit alarm's condition now exists at `when`."""
-        self._global_due = min(self._global_due, when)
 
     def _confirm(self, when: float, a: LimitAlarm) -> None:
         """Deadlines of the alarm's ranks fell due at `when`: time beyond a limit added up to the

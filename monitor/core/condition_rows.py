@@ -50,6 +50,14 @@ class Runs:
             self._long = (clear, hit.tolist(), due_at[hit].tolist())
         return self._long[1], self._long[2]
 
+    def first_true_after(self, a: int) -> int:
+        """The first reading after `a` where the condition holds (m: none)."""
+        k = a + 1
+        if k < len(self.mask) and self.mask[k]:
+            return k
+        q = bisect_right(self.starts, a)
+        return self.starts[q] if q < len(self.starts) else len(self.mask)
+
     def first_false_after(self, a: int) -> int:
         """The first reading after `a` where the condition does not hold (m: none)."""
         k = a + 1
@@ -159,24 +167,11 @@ class AlarmReadings:
                 if not lowest_off:
                     continue
                 lowest_off = False
-                beyond = self.runs("beyond", r)
-                k = a + 1
-                if k < self.m and beyond.mask[k]:
-                    first = min(first, k)
-                else:
-                    q = bisect_right(beyond.starts, a)
-                    if q < len(beyond.starts):
-                        first = min(first, beyond.starts[q])
+                first = min(first, self.runs("beyond", r).first_true_after(a))
                 continue
             inside = self.runs("inside", r)
-            if al.clear <= 0:
-                k = a + 1
-                if k < self.m and inside.mask[k]:
-                    first = min(first, k)
-                else:
-                    q = bisect_right(inside.starts, a)
-                    if q < len(inside.starts):
-                        first = min(first, inside.starts[q])
+            if al.clear <= 0:  # back inside turns the rank off at once
+                first = min(first, inside.first_true_after(a))
             else:
                 when = min(when, self._clear_due(r, a, inside))
             if c == PENDING:
