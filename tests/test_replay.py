@@ -6,7 +6,6 @@ No real timers run (`timers=False`) and the clock is a `ManualClock`: each test 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from datetime import UTC
@@ -24,13 +23,12 @@ from monitor.session.replay import ReplayController
 from monitor.sources.replay import SPEEDS, ReplaySource, parse_position, parse_speed, speed_text
 from monitor.ui.replay_app import DiffScreen, GotoScreen, PositionBar, ReplayApp, make_replay_app
 from monitor.ui.screens import DoseScreen, NoteScreen
-from tests.support.replay_recording import key
+from tests.support.replay_recording import T0, key, run
 from tests.support.screen import screen_text
 
 pytestmark = pytest.mark.slow  # the replay app under Pilot, over hours of recorded session
 
 UTC = UTC
-T0 = 1_795_856_400.0  # 2026-11-28T09:00:00Z
 DATA = Path(__file__).parent / "data"
 
 
@@ -76,15 +74,6 @@ def build(path, **kw):
         rs, chosen.thresholds, clock=clock, tz=UTC, timers=False, thresholds_given=given, notes=chosen.notes, **kw
     )
     return app, clock
-
-
-def run(app, script, size=(100, 30)):
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            await script(pilot)
-
-    asyncio.run(main())
 
 
 # -- the virtual clock, pure --------------------------------------------------------------------
