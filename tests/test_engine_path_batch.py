@@ -69,7 +69,6 @@ def _one_by_one(readings: list[Reading]) -> list[tuple]:
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6), n=st.integers(600, 5000), cuts=st.lists(st.integers(0, 5000), max_size=8))
 @pytest.mark.slow
-@pytest.mark.head_start
 def test_slices_by_batch_run_give_the_log_of_each_reading_fed(seed, n, cuts):
     readings = _session(seed, n)
     assert _in_slices(readings, cuts) == _one_by_one(readings)
