@@ -121,10 +121,9 @@ FAST = 1
 SESSIONS = 20  # each sought at every row, twice: 20 take about 45 s
 
 
-@pytest.mark.head_start  # (in the fast loop too: it runs in the background from the start)
-def test_a_seek_from_a_checkpoint_leaves_the_engine_as_a_run_from_the_start():
-    for seed in range(FAST):
-        _seek_everywhere(seed)
+@pytest.mark.parametrize("seed", range(FAST))
+def test_a_seek_from_a_checkpoint_leaves_the_engine_as_a_run_from_the_start(seed):
+    _seek_everywhere(seed)
 
 
 @pytest.mark.slow
