@@ -32,17 +32,14 @@ from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 
-import numpy as np
-
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent, AlarmStatus
 from monitor.core.dosing import Dose, Note, SupplementStatus
-from monitor.core.readings import Reading, VitalStore
+from monitor.core.readings import Reading, ReadingColumns, VitalStore, rows_of
 from monitor.core.stale_fit import fit_stale_rules
 from monitor.core.text import printable
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time, hms
-from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
 from monitor.session.actions import Actions
 from monitor.session.alarm_board import AlarmBoard
@@ -400,7 +397,12 @@ class Session:
         return self.backlog.progress(getattr(self.feed, "unread", lambda: None)())
 
     def _ingest(
-        self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float, backlog: bool = False
+        self,
+        readings: list[Reading] | ReadingColumns,
+        events: list[SourceEvent],
+        reopened: bool,
+        now: float,
+        backlog: bool = False,
     ) -> None:
         device = self.feed.clock(now) is None
         wall = self.clock.wall() if device and self.feed.absolute() else None
@@ -461,7 +463,7 @@ class Session:
                 ),
             )
 
-    def _commit(self, rows: list[Reading]) -> None:
+    def _commit(self, rows: list[Reading] | ReadingColumns) -> None:
         """The readings (already in the store) enter the engine and the recording."""
         if not rows:
             return
@@ -479,17 +481,14 @@ class Session:
         self._ensure_recorder(first=t)
         self.technical.clock_started(t)
 
-    def _fit_stale(self, rows: list[Reading]) -> None:
+    def _fit_stale(self, rows: list[Reading] | ReadingColumns) -> None:
         """Fit the default stale limits to the first readings (what `alarms` does to a whole file)."""
         self._fit_pending = False
         if self.engine.log or self.engine.t != -math.inf or len(rows) < 3:
             return
         store = VitalStore()
-        n = len(rows)
-        store.extend(
-            np.fromiter((r.t for r in rows), float, n),
-            {v: np.fromiter((getattr(r, v) for r in rows), float, n) for v in VITALS},
-        )
+        cols = rows_of(rows)
+        store.extend(cols.t, cols.columns)
         th, notes = fit_stale_rules(self.th, store)
         if notes:
             self.th, self.fitted = th, notes
