@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from monitor.core.readings import Reading, ReadingColumns, rows_of
 from monitor.core.vitals import VITALS
+from monitor.recording.files import format_time, format_times
 from monitor.recording.recorder import csv_line, csv_lines
 
 T0 = 1_795_856_400.0
@@ -62,3 +63,25 @@ def test_columns_are_written_as_their_rows(batch):
     present = {v: c for v, c in present.items() if not np.isnan(c).all()}
     cols = ReadingColumns(np.array([r.t for r in rows]), present)
     assert csv_lines(cols, absolute) == "".join(csv_line(r, absolute) for r in rows)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(0, 4e9),
+            st.floats(T0, T0 + 86_400).map(lambda x: round(x, 1)),
+            st.integers(0, 10**6).map(lambda k: T0 + k - 5e-7),  # a hair below a whole second
+            st.integers(0, 10**6).map(lambda k: T0 + k + 0.0005),  # a millisecond's half
+            st.floats(-1e6, 0),
+            st.floats(2.5e11, 3e11),  # beyond the year 9999: formatted one by one
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_times_of_a_batch_are_written_as_one_by_one(times, absolute):
+    try:
+        expected = [format_time(t, absolute) for t in times]
+    except (OverflowError, ValueError, OSError):
+        return  # a time datetime itself cannot write (the store never holds one)
+    assert format_times(times, absolute) == expected

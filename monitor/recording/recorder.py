@@ -20,7 +20,16 @@ from monitor.core.alarm_types import AlarmEvent
 from monitor.core.readings import Reading, ReadingColumns
 from monitor.core.thresholds import Thresholds
 from monitor.core.vitals import VITALS
-from monitor.recording.files import EVENTS, FORMAT_VERSION, HEADER, META, READINGS, SessionError, format_time
+from monitor.recording.files import (
+    EVENTS,
+    FORMAT_VERSION,
+    HEADER,
+    META,
+    READINGS,
+    SessionError,
+    format_time,
+    format_times,
+)
 from monitor.recording.loader import read_meta
 from monitor.recording.private import check_private, open_append, private_folder, write_whole
 
@@ -225,7 +234,7 @@ def csv_line(r: Reading, absolute: bool) -> str:
 
 def csv_lines(rs: ReadingColumns, absolute: bool) -> str:
     """Rows of readings.csv for a batch of columns: the lines of `csv_line`, a column at a time."""
-    cells = [[format_time(t, absolute) for t in rs.t.tolist()]]
+    cells = [format_times(rs.t.tolist(), absolute)]
     empty = [""] * len(rs)
     # A vital takes few distinct values (HR 40-200 in whole beats): each is formatted once. Not
     # zero, whose key would also be -0.0's, which %g writes as "-0".
