@@ -50,6 +50,7 @@ _CODES = [
     Code("rr", "MDC_TTHOR_RESP_RATE", 1),
     Code("rr", "MDC_AWAY_RESP_RATE", 1),
     Code("rr", "MDC_CO2_RESP_RATE", 1),
+    Code("rr", "MDC_RESP", 1),
 ]
 _NUMBERS = {
     "MDC_ECG_HEART_RATE": 147842,
@@ -77,6 +78,8 @@ _NUMBERS = {
     "MDC_AWAY_RESP_RATE": 151570,
     "MDC_TTHOR_RESP_RATE": 151578,
     "MDC_CO2_RESP_RATE": 151594,
+    # The Philips Efficia CM's "Resp" (MDIL 0002-5000; Efficia CM Series Data Export Guide, OBX examples).
+    "MDC_RESP": 151552,
 }
 BY_NUMBER: dict[str, Code] = {str(_NUMBERS[c.name]): c for c in _CODES}
 BY_NAME: dict[str, Code] = {c.name: c for c in _CODES}
@@ -96,12 +99,24 @@ SEND: dict[str, tuple[int, str]] = {
 }
 
 
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def mdil(code: str) -> str:
+    """A Philips MDIL code ("0002-4182": partition and term in hex) as the MDC number ("147842");
+    any other code as it is."""
+    p, sep, t = code.partition("-")
+    if sep and len(p) == 4 and len(t) == 4 and set(p) <= _HEX and set(t) <= _HEX:
+        return str(int(p, 16) * 65536 + int(t, 16))
+    return code
+
+
 def lookup(number: str, name: str) -> Code | None:
     """The vital of an OBX-3 (its code and its MDC name), or None when it is none of ours.
 
     The number decides when both are given; some senders give the name alone (`^MDC_TEMP^MDC`)."""
     if number:
-        return BY_NUMBER.get(number.strip())
+        return BY_NUMBER.get(mdil(number.strip()))
     return BY_NAME.get(name.strip().upper()) if name else None
 
 
@@ -155,11 +170,13 @@ UNITS: dict[str, Unit] = {
     "CEL": DEGC,
     "DEGC": DEGC,
     "°C": DEGC,
+    "C": DEGC,  # the Efficia CM's text component (0004-1710^C^MDIL)
     "266560": DEGF,  # MDC_DIM_FAHR
     "MDC_DIM_FAHR": DEGF,
     "[DEGF]": DEGF,
     "DEGF": DEGF,
     "°F": DEGF,
+    "F": DEGF,  # the Efficia CM's (0004-1140^F^MDIL)
     "262688": PERCENT,  # MDC_DIM_PERCENT
     "MDC_DIM_PERCENT": PERCENT,
     "%": PERCENT,
@@ -191,7 +208,7 @@ SEND_UNIT: dict[str, str] = {
 def unit(components: list[str]) -> Unit | None:
     """The unit of an OBX-6 (its components), or None when none is recognised."""
     for c in components:
-        u = UNITS.get(c.strip().upper())
+        u = UNITS.get(mdil(c.strip()).upper())
         if u is not None:
             return u
     return None
