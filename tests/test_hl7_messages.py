@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import hl7
 import pytest
 
+from monitor.core.readings import Reading
 from monitor.sources.hl7v2 import mdc
 from monitor.sources.hl7v2.ack import read_ack
 from monitor.sources.hl7v2.compose import oru_r01
 from monitor.sources.hl7v2.listener import Hl7Listener, Selection, bed_matches
 from monitor.sources.hl7v2.pcd01 import MessageError, hl7_stamp, read_message
-from monitor.core.readings import Reading
 from tests.hl7_support import fixture, message, obx, parse
 
 T = datetime(2026, 11, 28, 10, 0, tzinfo=UTC).timestamp()
@@ -222,3 +222,15 @@ def test_an_unknown_code_is_named_once_and_a_training_message_labels_the_session
     said = statuses(ln)
     assert sum("999999^MDC_MADE_UP" in s for s in said) == 1
     assert ln.simulated and any("SIMULATED" in s for s in said)
+
+
+def test_the_ack_is_the_one_python_hl7_makes_with_the_reason_added():
+    from monitor.sources.hl7v2.ack import APP, ack_for
+
+    msg = fixture("ge_b40.hl7")
+    ours = hl7.parse(ack_for(msg, "AE", [("207", "one reason")]).decode())
+    theirs = msg.create_ack("AE", application=APP)
+    for n in (1, 2, 3, 4, 5, 6, 9, 11, 12):  # all but MSH-7 (the time) and MSH-10 (a new id)
+        assert str(ours.segment("MSH")[n]) == str(theirs.segment("MSH")[n]), n
+    assert str(ours.segment("MSA")[1]) == "AE" and str(ours.segment("MSA")[2]) == "0040970001"
+    assert str(ours.segment("MSA")[3]) == "one reason" and str(ours.segment("ERR")[8]) == "one reason"

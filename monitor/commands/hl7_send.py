@@ -4,6 +4,7 @@ messages over MLLP, each waiting for its ACK, so that `live --hl7` can be tried 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 
 from monitor.commands.options import UsageError, add_column_option, column_map, user_error
@@ -20,9 +21,7 @@ DESCRIPTION = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("address", metavar="HOST:PORT", help="where `vitals-monitor live --hl7` listens")
     p.add_argument("input", nargs="?", metavar="FILE.csv", help="a CSV of readings to send")
-    p.add_argument(
-        "--simulate", metavar="SCENARIO", help="send a simulated session (see `simulate --list-scenarios`)"
-    )
+    p.add_argument("--simulate", metavar="SCENARIO", help="send a simulated session (see `simulate --list-scenarios`)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="with --simulate: random seed (default 1)")
     p.add_argument("--duration", metavar="TIME", help="with --simulate: session length, e.g. 90m (default 8h)")
     p.add_argument(
@@ -157,8 +156,6 @@ def _readings(args, speed: float | None):
             vals[VITALS.index("map")] = math.nan  # the reader's own MAP, not the device's
         out.append(Reading(t + offset, *vals))
     simulated = False
-    try:
+    with contextlib.suppress(SessionError):
         simulated = bool(read_meta(session_paths(path)[1]).get("simulated"))
-    except SessionError:
-        pass
     return out, simulated, path.name

@@ -60,7 +60,9 @@ class FeedReports:
         self._technical.count_problem(
             "feed.data",
             n,
-            lambda total: f"{total} bad {unit}{'s' if total > 1 else ''} in {name} ({unit} {first.line}: {first.reason})",
+            lambda total: (
+                f"{total} bad {unit}{'s' if total > 1 else ''} in {name} ({unit} {first.line}: {first.reason})"
+            ),
         )
         for r in rejected[:5]:
             self._note("feed", "technical", f"{unit} {r.line} rejected: {r.reason}")

@@ -2,13 +2,17 @@
 
 AA: taken. AE: in error (what could not be used is said in MSA-3 and in one ERR segment each).
 AR: refused, to be sent again later (the monitor cannot take it now, or its type is not ours).
-The ACK is python-hl7's `Message.create_ack`; where a message is too broken for that (no MSH we
-can read), a minimal ACK is parsed from text with the same library, so what goes back is always an
-HL7 message a sender's parser reads.
+The ACK is the one python-hl7's `Message.create_ack` makes (HL7 v2.5 chapter 2.9.2: MSH with the
+sender and receiver swapped, the trigger event copied, MSA with the code and the control id), with
+MSA-3 and ERR added. Its fields are formatted here from the message's MSH rather than built by
+`create_ack`, which assigns each field through the container tree and cost as much per message
+as parsing it: at 2,000 messages a second that is the difference (tests/test_hl7_messages.py
+holds the two equal).
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import hl7
@@ -44,21 +48,28 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
 
 
+def _field(msh, n: int) -> str:
+    return str(msh[n]) if len(msh) > n else ""
+
+
 def ack_for(msg, code: str, reasons: list[tuple[str, str]] | None = None) -> bytes:
     """The ACK of parsed message `msg`: `code` AA/AE/AR, `reasons` (error code, sentence) pairs."""
     reasons = reasons or []
     try:
-        ack = msg.create_ack(code, application=APP)
-        ack["MSH.F7"] = _stamp()
-        if reasons:
-            ack.segment("MSA").assign_field(_clean("; ".join(r for _c, r in reasons)), 3)
-        text = str(ack)
+        msh = msg.segment("MSH")
+        kind = msh[9][0] if len(msh) > 9 and msh[9] and not isinstance(msh[9][0], str) else None
+        trigger = str(kind[1]) if kind is not None and len(kind) > 1 else ""
+        head = (
+            f"MSH|{_field(msh, 2)}|{APP}|{_field(msh, 6)}|{_field(msh, 3)}|{_field(msh, 4)}|{_stamp()}||"
+            f"ACK^{trigger}^ACK|{hl7.generate_message_control_id()}|{_field(msh, 11)}|{_field(msh, 12)}\r"
+        )
+        text = f"{head}MSA|{code}|{_field(msh, 10)}" + (
+            f"|{_clean('; '.join(r for _c, r in reasons))}\r" if reasons else "\r"
+        )
     except Exception:  # an MSH too broken to answer from: the control id, if it can be read
         control = ""
-        try:
+        with contextlib.suppress(Exception):
             control = str(msg.segment("MSH")[10])
-        except Exception:
-            pass
         return bare_ack(code, control, reasons)
     return (text + "".join(_err(c, r) for c, r in reasons)).encode("utf-8")
 
@@ -79,8 +90,6 @@ def read_ack(block: bytes) -> tuple[str, str, str]:
     control = str(msa[2]) if len(msa) > 2 else ""
     reason = str(msa[3]) if len(msa) > 3 else ""
     if not reason:
-        try:
+        with contextlib.suppress(KeyError):
             reason = "; ".join(str(e[8]) for e in msg.segments("ERR") if len(e) > 8)
-        except KeyError:
-            pass
     return code, control, reason

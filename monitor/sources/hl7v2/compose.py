@@ -36,7 +36,7 @@ def oru_r01(
 ) -> str | None:
     """One reading as one message (None when it has no value at all)."""
     stamp = hl7_stamp(r.t)
-    obx = []
+    obx: list[str] = []
     for v in VITALS:
         x = getattr(r, v)
         if x != x or not math.isfinite(x):

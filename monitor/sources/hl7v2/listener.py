@@ -309,4 +309,3 @@ class Hl7Listener:
                     f"{sel.describe() if sel.patient or sel.bed else 'another patient'}",
                 )
         return ok
-

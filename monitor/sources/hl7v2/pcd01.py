@@ -54,7 +54,12 @@ class Parsed:
 
 
 def _text(seg, n: int) -> str:
-    return str(seg[n]) if len(seg) > n else ""
+    if len(seg) <= n:
+        return ""
+    f = seg[n]
+    # A plain field is a list of one string: str() of a container walks it recursively, which
+    # for the dozen fields read per OBX cost as much as the parse itself.
+    return f[0] if len(f) == 1 and type(f[0]) is str else str(f)
 
 
 def _components(seg, n: int) -> list[str]:
@@ -127,7 +132,7 @@ def read_message(msg, assume_tz: tzinfo = UTC) -> Parsed:
     values: dict[float, dict[str, tuple[int, float]]] = {}  # time -> vital -> (rank, value)
     n_obx = 0
     for seg in msg:
-        sid = str(seg[0])
+        sid = _text(seg, 0)
         if sid == "PID" and not out.patient:
             out.patient = _first_component(seg, 3).strip()
         elif sid == "PV1" and not out.bed:
