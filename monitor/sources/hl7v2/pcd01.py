@@ -14,6 +14,7 @@ left out and why (the listener answers AE then, naming them, and takes the rest)
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -81,6 +82,7 @@ def _first_component(seg, n: int) -> str:
     return comps[0] if comps else ""
 
 
+@functools.lru_cache(maxsize=256)  # a message repeats its time in MSH-7, OBR-7 and each OBX-14
 def hl7_time(value: str, assume_tz: tzinfo) -> float:
     """An HL7 DTM (YYYYMMDDHHMMSS[.S...][+/-ZZZZ]) as epoch seconds; naive times are in assume_tz."""
     dt = hl7.parse_datetime(value.strip())
