@@ -164,6 +164,26 @@ def test_a_session_sent_by_hl7_send_is_recorded_and_alarmed_as_its_csv(tmp_path,
     assert [key(e) for e in rs.recorded_alarms()] == csv_log
 
 
+def test_hl7_send_simulate_gives_the_recording_and_alarm_log_of_simulate_out(tmp_path, capsys):
+    """The issue's words: a simulated session sent by `hl7-send`, received by the listener, and
+    the same session read from its CSV (`simulate --out`): the same readings, the same alarms."""
+    path = tmp_path / "artifacts.csv"
+    sim = ["--scenario", "artifacts", "--seed", "2", "--duration", "10m"]
+    assert cli.main(["simulate", *sim, "--out", str(path)]) == 0
+    bed = Bedside(tmp_path, wall=T0 + 601)
+    send = ["--simulate", "artifacts", "--seed", "2", "--duration", "10m", "--start", "2026-11-28T09:00:00+00:00"]
+    assert cli.main(["hl7-send", f"127.0.0.1:{bed.port}", *send, "--speed", "max"]) == 0
+    assert "0 in error (AE)" in capsys.readouterr().out
+    bed.settle()
+    rs = bed.stop()
+    assert rs.meta["simulated"] is True
+    same_store(rs.store, load_csv(path).store)
+    from_csv = load_session(path)
+    csv_log = [key(e) for e in recompute(from_csv, session_limits(from_csv).thresholds)]
+    assert {"hr.artifact"} <= {k[1] for k in csv_log}
+    assert [key(e) for e in rs.recorded_alarms()] == csv_log
+
+
 # -- faults -------------------------------------------------------------------------------------
 
 
@@ -305,6 +325,7 @@ def test_live_hl7_on_a_port_in_use_is_one_sentence(tmp_path, capsys):
         (["hl7-send", "2575", "--simulate", "typical"], "names no host"),
         (["hl7-send", "127.0.0.1:2575"], "give either a CSV file or --simulate"),
         (["hl7-send", "127.0.0.1:2575", "--simulate", "typical", "--speed", "fast"], "--speed must be"),
+        (["hl7-send", "127.0.0.1:2575", "x.csv", "--start", "2026-11-28"], "go with --simulate"),
     ],
 )
 def test_option_mistakes_are_one_sentence(argv, said, capsys):
@@ -331,3 +352,25 @@ def test_hl7_send_of_a_csv_to_a_listening_session(tmp_path, capsys):
     rs = bed.stop()
     same_store(rs.store, load_csv(path).store)
     assert rs.meta["simulated"] is False
+
+
+def test_a_resumed_hl7_session_listens_where_it_did_for_the_same_bed(tmp_path):
+    from monitor.commands import live
+    from monitor.commands.main import build_parser
+
+    bed = Bedside(tmp_path, wall=T0 + 60, selection=Selection(bed="ICU^1^1"))
+    dev = Raw(bed.port)
+    dev.send(frame(hr_message(0)))
+    assert dev.ack()[0] == "AA"
+    dev.close()
+    bed.wait_for(lambda: len(bed.s.store) == 1)
+    port = bed.port
+    rs = bed.stop()
+    assert rs.meta["hl7"] == f"127.0.0.1:{port}" and rs.meta["hl7_bed"] == "ICU^1^1"
+    plan = live._plan(build_parser().parse_args(["live", "--resume", str(bed.rec), "--headless"]))
+    try:
+        feed = plan["feed"]
+        assert isinstance(feed, Hl7Feed) and feed.port == port and feed.listener.selection.bed == "ICU^1^1"
+    finally:
+        plan["feed"].close()
+        plan["lock"].release()

@@ -25,6 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=1, metavar="S", help="with --simulate: random seed (default 1)")
     p.add_argument("--duration", metavar="TIME", help="with --simulate: session length, e.g. 90m (default 8h)")
     p.add_argument(
+        "--start",
+        metavar="TIME",
+        help="with --simulate: the session's start, ISO 8601 (default: now; with --speed max, so that it ends now)",
+    )
+    p.add_argument(
         "--speed",
         default="1",
         metavar="N|max",
@@ -124,16 +129,26 @@ def _readings(args, speed: float | None):
                 raise UsageError(f"--duration '{args.duration}' is not a time like 90m or 8h") from None
             if not 0 < duration <= 48 * 3600:
                 raise UsageError("--duration must be more than 0 and at most 48h")
-        start = float(int(time.time()))
-        if speed is None:  # all at once: a session that ends now, so no reading is stamped ahead
-            start -= duration if duration is not None else 8 * 3600.0
+        if args.start is not None:
+            from simulators.writer import parse_start
+
+            try:
+                start = parse_start(args.start).timestamp()
+            except ValueError:
+                raise UsageError(
+                    f"--start '{args.start}' is not an ISO 8601 time like 2026-11-28T09:00:00+00:00"
+                ) from None
+        else:
+            start = float(int(time.time()))
+            if speed is None:  # all at once: a session that ends now, so no reading is stamped ahead
+                start -= duration if duration is not None else 8 * 3600.0
         try:
             sim = SimulatedFeed(args.simulate, seed=args.seed, start=start, duration_s=duration)
         except KeyError as exc:
             raise UsageError(str(exc).strip("'\"")) from None
         return sim.all_readings(), True, f"the simulated '{sim.scenario}' session (seed {args.seed})"
-    if args.duration is not None or args.seed != 1:
-        raise UsageError("--seed and --duration go with --simulate")
+    if args.duration is not None or args.seed != 1 or args.start is not None:
+        raise UsageError("--seed, --duration and --start go with --simulate")
     from monitor.recording import SessionError
     from monitor.recording.files import session_paths
     from monitor.recording.loader import read_meta
