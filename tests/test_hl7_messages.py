@@ -234,3 +234,15 @@ def test_the_ack_is_the_one_python_hl7_makes_with_the_reason_added():
         assert str(ours.segment("MSH")[n]) == str(theirs.segment("MSH")[n]), n
     assert str(ours.segment("MSA")[1]) == "AE" and str(ours.segment("MSA")[2]) == "0040970001"
     assert str(ours.segment("MSA")[3]) == "one reason" and str(ours.segment("ERR")[8]) == "one reason"
+
+
+def test_an_internal_error_on_one_message_is_an_ae_and_the_next_is_taken(monkeypatch):
+    from monitor.sources.hl7v2 import listener
+
+    ln = Hl7Listener("127.0.0.1", 0)
+    real = listener.read_message
+    monkeypatch.setattr(listener, "read_message", lambda *a: 1 / 0)
+    code, _, why = read_ack(ln._answer_safely(message("E1").encode()))
+    assert code == "AE" and "ZeroDivisionError" in why
+    monkeypatch.setattr(listener, "read_message", real)
+    assert read_ack(ln._answer_safely(message("E2").encode()))[0] == "AA" and ln.taken == 1

@@ -211,7 +211,7 @@ class Hl7Listener:
                     self._status("info", f"device {name} sent a frame longer than {MAX_MESSAGE} bytes; it was refused")
                     continue
                 count += 1
-                writer.writeblock(self.answer(block))
+                writer.writeblock(self._answer_safely(block))
                 await writer.drain()
         except (ConnectionError, OSError) as exc:
             ended, dropped = f"dropped its connection ({exc.strerror or type(exc).__name__})", True
@@ -231,6 +231,15 @@ class Hl7Listener:
                     self._status("info", said)
 
     # -- a message -------------------------------------------------------------------------------
+
+    def _answer_safely(self, block: bytes) -> bytes:
+        """`answer`, and an AE naming the error if it fails: one message never ends the listener."""
+        try:
+            return self.answer(block)
+        except Exception as exc:
+            reason = f"internal error while reading the message ({type(exc).__name__}: {printable(exc)})"
+            self._rejected(self.received, reason)
+            return bare_ack("AE", "", [("207", reason)])
 
     def answer(self, block: bytes) -> bytes:
         """Take one frame's message; its ACK. Also what the benchmark and the unit tests call."""
