@@ -359,6 +359,17 @@ def test_hl7_send_of_a_csv_to_a_listening_session(tmp_path, capsys):
     assert rs.meta["simulated"] is False
 
 
+def test_two_runs_of_the_sender_are_two_sets_of_messages_not_resends(tmp_path):
+    bed = Bedside(tmp_path, wall=T0 + 20)
+    for first in (0, 5):
+        run = [Reading(T0 + first + i, hr=70.0 + first + i) for i in range(5)]
+        report = asyncio.run(send_readings(run, "127.0.0.1", bed.port, simulated=False))
+        assert report.accepted == 5
+    bed.wait_for(lambda: len(bed.s.store) == 10)
+    assert bed.feed.listener.duplicates == 0
+    bed.stop()
+
+
 def test_a_resumed_hl7_session_listens_where_it_did_for_the_same_bed(tmp_path):
     from monitor.commands import live
     from monitor.commands.main import build_parser

@@ -27,6 +27,7 @@ _ERR_NAMES = {
     "102": "Data type error",
     "103": "Table value not found",
     "200": "Unsupported message type",
+    "0": "Message accepted",
     "207": "Application internal error",
 }
 
@@ -39,9 +40,10 @@ def _clean(text: str) -> str:
     return text[:MAX_TEXT]
 
 
-def _err(code: str, text: str) -> str:
-    """ERR (v2.5): ERR-3 the error code (table 0357), ERR-4 severity E, ERR-8 the user message."""
-    return f"ERR|||{code}^{_ERR_NAMES.get(code, 'Error')}^HL70357|E||||{_clean(text)}\r"
+def _err(code: str, text: str, severity: str = "E") -> str:
+    """ERR (v2.5): ERR-3 the error code (table 0357), ERR-4 severity (E error, I information: a
+    note on an AA), ERR-8 the user message."""
+    return f"ERR|||{code}^{_ERR_NAMES.get(code, 'Error')}^HL70357|{severity}||||{_clean(text)}\r"
 
 
 def _stamp() -> str:
@@ -71,7 +73,8 @@ def ack_for(msg, code: str, reasons: list[tuple[str, str]] | None = None) -> byt
         with contextlib.suppress(Exception):
             control = str(msg.segment("MSH")[10])
         return bare_ack(code, control, reasons)
-    return (text + "".join(_err(c, r) for c, r in reasons)).encode("utf-8")
+    severity = "I" if code == "AA" else "E"
+    return (text + "".join(_err(c, r, severity) for c, r in reasons)).encode("utf-8")
 
 
 def bare_ack(code: str, control: str, reasons: list[tuple[str, str]]) -> bytes:

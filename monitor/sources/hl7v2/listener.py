@@ -269,7 +269,7 @@ class Hl7Listener:
         key = (parsed.sender, parsed.control_id)
         if key in self._seen:
             self.duplicates += 1
-            return ack_for(msg, "AA", [("207", "already taken: a message with this control id came before")])
+            return ack_for(msg, "AA", [("0", "already taken: a message with this control id came before")])
         if not self._ours(parsed):
             return ack_for(msg, "AA")
         self._seen[key] = None

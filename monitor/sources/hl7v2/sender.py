@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import hl7
 from hl7.mllp import open_hl7_connection
 
 from monitor.core.readings import Reading
@@ -50,7 +51,6 @@ async def send_readings(
     speed: float | None = None,
     say: Callable[[str], None] = lambda line: None,
     ack_timeout: float = ACK_TIMEOUT_S,
-    prefix: str = "VM",
 ) -> SendReport:
     """Send each reading as one message; `speed` reading-seconds a real second (None: at once)."""
     report = SendReport()
@@ -61,13 +61,14 @@ async def send_readings(
     t0: float | None = None
     began = time.monotonic()
     try:
-        for i, r in enumerate(readings):
+        for r in readings:
             if speed is not None:
                 t0 = r.t if t0 is None else t0
                 wait = (r.t - t0) / speed - (time.monotonic() - began)
                 if wait > 0:
                     await asyncio.sleep(wait)
-            control = f"{prefix}{i + 1:08d}"
+            # Unique across runs too: the listener takes a control id it has seen as a resend.
+            control = hl7.generate_message_control_id()
             text = oru_r01(r, control, simulated=simulated)
             if text is None:
                 continue
