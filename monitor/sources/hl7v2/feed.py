@@ -11,10 +11,12 @@ devices); it never waits on the network. The mode is LIVE, or SIMULATED once a m
 from __future__ import annotations
 
 from datetime import UTC, tzinfo
+from typing import cast
 
 from monitor.core.readings import Reading
 from monitor.sources.feed import FeedStatus, FeedUpdate
 from monitor.sources.hl7v2.listener import Hl7Listener, Selection
+from monitor.sources.hl7v2.order import Ordered, Orderer
 
 DEFAULT_PORT = 2575  # the port IANA registered for HL7 over MLLP
 
@@ -31,7 +33,9 @@ class Hl7Feed:
         port: int = DEFAULT_PORT,
         selection: Selection | None = None,
         assume_tz: tzinfo = UTC,
+        hold_s: float = 0.0,
     ):
+        self.order = Orderer(hold_s)
         self.listener = Hl7Listener(host, port, selection, assume_tz)
         self.listener.start()  # an OSError (port taken) reaches the command before any screen opens
         self.name = f"HL7 {self.listener.address}"
@@ -53,25 +57,30 @@ class Hl7Feed:
     def poll(self, now: float) -> FeedUpdate:
         out = FeedUpdate()
         inbox = self.listener.inbox
-        readings: list[Reading] = []
+        ordered = Ordered()
         taken = 0
         try:
             for _ in range(len(inbox)):
                 kind, item = inbox.popleft()
                 if kind == "readings":
-                    readings.extend(item)  # type: ignore[arg-type]
+                    n, sent, readings = cast(tuple[int, float | None, list[Reading]], item)
+                    self.order.add(n, sent, readings, now, ordered)
                     taken += 1
                 elif kind == "status":
                     out.status.append(item)  # type: ignore[arg-type]
                 else:
                     out.rejected.append(item)  # type: ignore[arg-type]
+            # Several devices, or a cuff reading after newer numerics: in time order (order.py).
+            out.readings = self.order.take(now)
         except Exception as exc:  # a feed reports, never raises (see Feed)
             out.status.append(FeedStatus("error", f"error while taking HL7 messages ({type(exc).__name__}: {exc})"))
         self.listener.take_pending(taken)
-        # Several devices, or one sending a cuff reading after newer numerics: in time order.
-        readings.sort(key=lambda r: r.t)
-        out.readings = readings
+        out.rejected.extend(ordered.rejected)
         return out
+
+    def drain(self) -> list[Reading]:
+        """The readings still held back (`hold_s`), as the session stops: none is lost."""
+        return self.order.take(0.0, flush=True)
 
     def clock(self, now: float) -> None:
         return None
@@ -87,6 +96,8 @@ class Hl7Feed:
             out["hl7_patient"] = sel.patient
         if sel.bed:
             out["hl7_bed"] = sel.bed
+        if self.order.hold_s:
+            out["hl7_hold"] = self.order.hold_s
         return out
 
     def close(self) -> None:

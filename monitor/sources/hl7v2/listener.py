@@ -289,7 +289,7 @@ class Hl7Listener:
         if parsed.readings:
             self._pending += 1
             self.taken += 1
-            self.inbox.append(("readings", parsed.readings))
+            self.inbox.append(("readings", (n, parsed.sent, parsed.readings)))
         if parsed.problems:
             self._rejected(n, f"control id {printable(parsed.control_id[:20])}: {'; '.join(parsed.problems)}")
             return ack_for(msg, "AE", [("207", p) for p in parsed.problems])

@@ -50,6 +50,7 @@ class Parsed:
     patient: str  # PID-3's first identifier ("" when none)
     bed: str  # PV1-3 as sent, trailing empty components dropped ("" when none)
     readings: list[Reading] = field(default_factory=list)
+    sent: float | None = None  # MSH-7: when the message was made (a late observation has an older OBX-14)
     problems: list[str] = field(default_factory=list)  # one sentence per observation left out
     unknown: list[str] = field(default_factory=list)  # codes with a value that are no vital of ours
 
@@ -154,6 +155,7 @@ def read_message(msg, assume_tz: tzinfo = UTC) -> Parsed:
         raise MessageError("the message has no OBX segment: no observation to take", "AE", "101")
     if not values and out.problems:
         raise MessageError("; ".join(out.problems[:5]), "AE", "207")
+    out.sent = msg_time
     for t in sorted(values):
         vals = {v: values[t][v][1] for v in values[t]}
         out.readings.append(Reading(t, *(vals.get(v, math.nan) for v in VITALS)))
