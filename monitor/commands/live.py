@@ -47,6 +47,9 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
         help="reload a recorded session (readings, doses, notes, alarm state) and carry on recording into it",
     )
     add_column_option(lv)
+    from monitor.commands.live_hl7 import add_hl7_options
+
+    add_hl7_options(lv)
     lv.add_argument(
         "--headless",
         action="store_true",
@@ -156,9 +159,12 @@ def _plan(args) -> dict:
         resume_dir, source = source, None
     if source is not None and args.simulate:
         raise UsageError("give either a CSV file to follow or --simulate SCENARIO, not both")
+    from monitor.commands.live_hl7 import check_hl7_options
+
+    check_hl7_options(args, source, resume_dir)
     if (args.speed is not None or args.seed is not None) and not args.simulate and not resume_dir:
         raise UsageError("--speed and --seed go with --simulate")
-    if source is None and not args.simulate and resume_dir is None:
+    if source is None and not args.simulate and resume_dir is None and not getattr(args, "hl7", None):
         raise UsageError(
             "give a CSV file to follow, --simulate SCENARIO, or --resume DIR (or try `vitals-monitor demo`)"
         )
@@ -252,6 +258,10 @@ def _feed(args, source: Path | None, meta: dict, resume):
     from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
     last = resume.store.span()[1] if resume is not None and len(resume.store) else None
+    if getattr(args, "hl7", None) or (source is None and not args.simulate and meta.get("hl7")):
+        from monitor.commands.live_hl7 import hl7_feed
+
+        return hl7_feed(args, meta)
     scenario = args.simulate or (meta.get("scenario") if source is None else None)
     if scenario:
         speed = args.speed if args.speed is not None else float(meta.get("speed") or 1.0)

@@ -208,6 +208,16 @@ class Session:
             self._note_log("session", "", self.resume_note)
 
     def stop(self) -> None:
+        drain = getattr(self.feed, "drain", None)  # a feed that holds readings back (HL7 --hl7-hold)
+        if drain is not None:
+            try:
+                held = drain()
+                if held:
+                    self._ingest(held, [], False, self.clock.monotonic())
+            except Exception as exc:
+                self.internal_error(
+                    "while taking the feed's last readings", exc, name="feed.error", priority="technical"
+                )
         self.intake.release(force=True)
         t = self.event_now()
         if t is not None:
