@@ -1,0 +1,206 @@
+"""Recorded sessions into the cohort's Parquet (monitor/cohort/dataset.py), one session at a time.
+
+Each session is read by the recording loader (session folders, CSVs with side files, plain device
+CSVs through monitor.sources.csv), its alarm log taken from the one alarm engine (as recorded live,
+or recomputed: monitor.recording.alarm_source), and written as one file per table. A session
+already in the cohort is skipped (incremental), except to add a what-if variant it lacks. A
+session that cannot be read is named with the reason and skipped; the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monitor.cohort import dataset, tables
+from monitor.core.text import printable
+from monitor.recording.files import META, READINGS, is_session_folder
+
+DEFAULT_SITE = "unspecified"
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Another thresholds file to recompute every session's alarms with."""
+
+    path: str
+    variant: str  # its name in the tables: the file's stem and a hash of its content
+
+
+def what_if(path: str | os.PathLike) -> WhatIf:
+    """Raises ConfigError (one sentence) for a file that is not a valid thresholds file."""
+    from monitor.core.thresholds_loader import load_thresholds
+
+    p = Path(path)
+    load_thresholds(p)  # checked here, once, rather than in every worker
+    digest = hashlib.sha256(p.read_bytes()).hexdigest()[:8]
+    return WhatIf(str(p), dataset.safe_name(f"{p.stem}-{digest}"))
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str  # "added" | "already" | "variant" (what-if added to a session already in) | "skipped"
+    site: str = ""
+    session: str = ""
+    reason: str = ""  # for "skipped": one sentence
+    readings: int = 0
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+
+def find_sessions(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every session named: a session folder, a CSV, or a folder holding either (searched below)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(_walk(p) if p.is_dir() and not is_session_folder(p) else [p])
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve() if p.exists() else p
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        children = sorted(folder.iterdir())
+    except OSError:
+        yield folder  # named as unreadable by the ingest
+        return
+    for c in children:
+        if c.name.startswith("."):
+            continue
+        if c.is_dir():
+            yield from ([c] if is_session_folder(c) else _walk(c))
+        elif c.suffix.lower() == ".csv" and c.name not in (READINGS,) and not c.name.endswith(META):
+            yield c
+
+
+def session_key(session, path: Path, default_site: str) -> tuple[str, str]:
+    """(site, session) partition values: the recording's own site and id when it has them; a
+    plain CSV is named after its file and where it lies, so two `hr.csv` never collide."""
+    meta = session.meta
+    site = dataset.safe_name(str(meta.get("site") or default_site), DEFAULT_SITE)
+    ident = meta.get("id")
+    if ident:
+        name = dataset.safe_name(str(ident))
+    else:
+        where = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:8]
+        name = dataset.safe_name(f"{path.stem}-{where}")
+    return site, name
+
+
+def ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
+    """Read one session and write its files (a worker process runs this; nothing is shared)."""
+    from monitor.core.alarm_diff import diff_logs
+    from monitor.core.thresholds_loader import ConfigError, load_thresholds
+    from monitor.recording import SessionError, load_session
+    from monitor.recording.alarm_source import alarm_source, recompute, session_limits
+    from monitor.sources.csv.errors import CsvError
+
+    p, out = Path(path), Path(root)
+    try:
+        session = load_session(p)
+    except (CsvError, SessionError, OSError, ValueError) as exc:
+        return Outcome(path, "skipped", reason=printable(str(exc)))
+    if len(session.store) == 0:
+        return Outcome(path, "skipped", reason=f"'{printable(path)}' holds no readings")
+    site, name = session_key(session, p, default_site)
+    d = tables.dosing(session)
+    end = session.end_time()
+    status = "added"
+    if (site, name) in done:
+        missing = [w for w in whatifs if w.variant not in dataset.variants_of(out, site, name)]
+        if not missing:
+            return Outcome(path, "already", site, name, readings=len(session.store))
+        whatifs, status = tuple(missing), "variant"
+    try:
+        src = alarm_source(session)
+        for w in whatifs:
+            th = session_limits(session, load_thresholds(w.path)).thresholds
+            log = recompute(session, th)
+            diffs = diff_logs(src.log, log, end)
+            dataset.write_part(
+                dataset.part_path(out, "whatif_episodes", site, name, w.variant),
+                tables.episodes_table(log, end, d.dose_t, w.variant),
+            )
+            dataset.write_part(
+                dataset.part_path(out, "whatif_diffs", site, name, w.variant), tables.diffs_table(diffs, w.variant)
+            )
+        if status == "variant":
+            return Outcome(path, status, site, name, readings=len(session.store))
+        parts = {
+            "readings": tables.readings_table(session, d.dose_t),
+            "events": tables.events_table(session, d.dose_t),
+            "alarms": tables.alarms_table(src.log, d.dose_t),
+            "episodes": tables.episodes_table(src.log, end, d.dose_t),
+            "limits": tables.limits_table(src.thresholds, session),
+            "rejected": tables.rejected_table(session),
+        }
+        for table, data in parts.items():
+            dataset.write_part(dataset.part_path(out, table, site, name), data)
+        what = src.thresholds.source or "the thresholds stored in the session"
+        # Last: only now is the session part of the cohort (an interrupted one is done again).
+        dataset.write_part(
+            dataset.part_path(out, "sessions", site, name),
+            tables.session_table(session, d, what, src.origin, str(p.resolve())),
+        )
+    except ConfigError as exc:
+        return Outcome(path, "skipped", site, name, reason=printable(str(exc)))
+    except OSError as exc:
+        where = f" '{printable(exc.filename)}'" if getattr(exc, "filename", None) else ""
+        return Outcome(path, "skipped", site, name, reason=f"cannot write{where}: {exc.strerror or exc}")
+    return Outcome(path, status, site, name, readings=len(session.store))
+
+
+Progress = Callable[[Outcome], None]
+
+
+def ingest(
+    paths: list[Path],
+    root: Path,
+    *,
+    default_site: str = DEFAULT_SITE,
+    whatifs: tuple[WhatIf, ...] = (),
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every path into `root`; `progress` is told of each session as it is done."""
+    done = frozenset(dataset.ingested(root))
+    report = IngestReport()
+
+    def record(o: Outcome) -> None:
+        report.outcomes.append(o)
+        if progress is not None:
+            progress(o)
+
+    args = [(str(p), str(root), default_site, whatifs, done) for p in paths]
+    if jobs <= 1 or len(paths) < 2 * jobs:
+        for a in args:
+            record(ingest_one(*a))
+        return report
+    import multiprocessing as mp
+
+    # forkserver: workers start from a clean interpreter, not from a copy of a parent whose
+    # progress bar runs a thread.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("forkserver")) as pool:
+        futures: list[Future] = [pool.submit(ingest_one, *a) for a in args]
+        for f, a in zip(futures, args, strict=True):
+            try:
+                record(f.result())
+            except Exception as exc:  # a worker that died (e.g. out of memory): name the session
+                record(Outcome(a[0], "skipped", reason=f"its ingest failed: {printable(str(exc)) or type(exc).__name__}"))
+    return report
