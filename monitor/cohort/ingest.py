@@ -49,6 +49,7 @@ class Outcome:
     session: str = ""
     reason: str = ""  # for "skipped": one sentence
     readings: int = 0
+    peak_mb: float = 0.0  # the peak memory of the process that read it (benchmarks/bench_cohort.py)
 
 
 @dataclass
@@ -105,6 +106,20 @@ def session_key(session, path: Path, default_site: str) -> tuple[str, str]:
 
 def ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
     """Read one session and write its files (a worker process runs this; nothing is shared)."""
+    out = _ingest_one(path, root, default_site, whatifs, done)
+    out.peak_mb = _peak_mb()
+    return out
+
+
+def _peak_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+
+
+def _ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
     from monitor.core.alarm_diff import diff_logs
     from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
@@ -169,6 +184,21 @@ def ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, .
 Progress = Callable[[Outcome], None]
 
 
+def _known_paths(have: dict[tuple[str, str], Path]) -> dict[str, tuple[str, str]]:
+    """The source path of every session in the cohort (as its `sessions` row gives it)."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for key, f in have.items():
+        try:
+            col = pq.read_table(f, columns=["source_path"]).column("source_path").to_pylist()
+        except (OSError, ValueError, KeyError):
+            continue  # an unreadable row: the session is read again and its files rewritten
+        if col and col[0]:
+            out[str(col[0])] = key
+    return out
+
+
 def ingest(
     paths: list[Path],
     root: Path,
@@ -179,7 +209,9 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest every path into `root`; `progress` is told of each session as it is done."""
-    done = frozenset(dataset.ingested(root))
+    have = dataset.ingested(root)
+    done = frozenset(have)
+    known = _known_paths(have)
     report = IngestReport()
 
     def record(o: Outcome) -> None:
@@ -187,8 +219,14 @@ def ingest(
         if progress is not None:
             progress(o)
 
-    args = [(str(p), str(root), default_site, whatifs, done) for p in paths]
-    if jobs <= 1 or len(paths) < 2 * jobs:
+    args = []
+    for p in paths:
+        key = known.get(str(p.resolve()))
+        if key is not None and all(w.variant in dataset.variants_of(root, *key) for w in whatifs):
+            record(Outcome(str(p), "already", *key))  # (not read again: its files say where it came from)
+        else:
+            args.append((str(p), str(root), default_site, whatifs, done))
+    if jobs <= 1 or len(args) < 2 * jobs:
         for a in args:
             record(ingest_one(*a))
         return report
