@@ -86,7 +86,7 @@ def phase_pandas(db: Path) -> dict:
         v: post.loc[post.dropna(subset=[v]).groupby(["site", "session"], observed=True)[v].idxmax(), "since_dose_s"]
         for v in ("sbp", "dbp", "temp")
     }
-    minutes = post.dropna(subset=["hr"]).assign(minute=lambda d: (d["since_dose_s"] // 60))
+    minutes = post.dropna(subset=["hr"]).assign(minute=lambda d: d["since_dose_s"] // 60)
     hr_peak = minutes.groupby(["site", "session", "minute"], observed=True)["hr"].median().groupby(
         level=[0, 1], observed=True).max()  # fmt: skip
     per_session = time.perf_counter() - t1
@@ -168,12 +168,15 @@ def main() -> int:
               f"{verdict(s < TABLE_TARGET_S)}")  # fmt: skip
         figs.add(f"cohort_table_{name}", f"cohort table {name}", f"{s:.2f} s", peer=p, target="< 10 s",
                  met=s < TABLE_TARGET_S, value=s)  # fmt: skip
-    print(f"{'peak memory: ingest (main / each worker)':<44} {ing['peak_mb']:>7.0f} MB / {ing['workers_peak_mb']:.0f} MB")
+    print(
+        f"{'peak memory: ingest (main / each worker)':<44} {ing['peak_mb']:>7.0f} MB / {ing['workers_peak_mb']:.0f} MB"
+    )
     print(f"{'peak memory: every table':<44} {tab['peak_mb']:>9.0f} MB {pdx['peak_mb']:>11.0f} MB")
     figs.add("cohort_memory", "cohort peak memory (tables; pandas peer)", f"{tab['peak_mb']:.0f} MB",
              peer=f"{pdx['peak_mb']:.0f} MB", value=tab["peak_mb"])  # fmt: skip
     print(f"\npandas read the Parquet ({pdx['rows'] / 1e6:.1f} M rows) in {pdx['read_seconds']:.2f} s; its "
-          f"per-session peaks took {pdx['per_session_seconds']:.2f} s after that (its peer figure counts both).")  # fmt: skip
+          f"per-session peaks took {pdx['per_session_seconds']:.2f} s after that "
+          "(its peer figure counts both).")  # fmt: skip
     print(f"slowest table {worst:.2f} s; load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     figs.write(args.json, sessions=ing["added"], readings=n)
     if args.work is None:

@@ -240,5 +240,7 @@ def ingest(
             try:
                 record(f.result())
             except Exception as exc:  # a worker that died (e.g. out of memory): name the session
-                record(Outcome(a[0], "skipped", reason=f"its ingest failed: {printable(str(exc)) or type(exc).__name__}"))
+                record(
+                    Outcome(a[0], "skipped", reason=f"its ingest failed: {printable(str(exc)) or type(exc).__name__}")
+                )
     return report

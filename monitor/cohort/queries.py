@@ -8,7 +8,8 @@ Definitions (docs/cohort.md says the same for a reader):
 - Peak: the highest plausible reading after the dose (the first one of equal readings), and its
   time after the dose; for HR, a continuous stream, the highest 1-minute median (minutes counted
   from the dose; its time is the middle of that minute), so seconds of motion artifact that stay
-  within the plausible range are not taken for a peak. Baseline: the median of the readings in the 30 min before the dose.
+  within the plausible range are not taken for a peak. Baseline: the median of the readings in
+  the 30 min before the dose.
 - Time beyond a limit: each reading stands until the next one, for at most `hold_s` (its stream's
   "no data" limit), as in the single-session report (monitor.core.beyond_limits). Missing: the
   share of the session's span that no reading of the stream covers that way.
@@ -100,8 +101,10 @@ class Cohort:
                 # with its columns, so every query still runs.
                 from monitor.cohort.tables import SCHEMAS
 
-                cols = ", ".join(f"NULL::{_sql_type(t)} AS \"{n}\"" for n, t in zip(
-                    SCHEMAS[table].names, SCHEMAS[table].types, strict=True))
+                cols = ", ".join(
+                    f'NULL::{_sql_type(t)} AS "{n}"'
+                    for n, t in zip(SCHEMAS[table].names, SCHEMAS[table].types, strict=True)
+                )
                 self.db.execute(
                     f"CREATE VIEW {table} AS SELECT NULL::VARCHAR AS site, NULL::VARCHAR AS session, {cols} LIMIT 0"
                 )

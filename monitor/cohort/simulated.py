@@ -12,9 +12,9 @@ labelled SIMULATED in their label and `simulated` flag.
 from __future__ import annotations
 
 import math
-from itertools import starmap
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from itertools import starmap
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,8 @@ from monitor.recording.recorder import SessionRecorder
 DEFAULT_DOSE_MG = 125.0
 ACK_MEDIAN_S = 40.0
 ACK_SPREAD = 0.9  # lognormal sigma: about 1 in 10 acknowledgements takes over 2 min
+
+
 def _artifacts():
     from simulators.artifacts import ArtifactConfig
 
@@ -70,9 +72,7 @@ def _scenario(plan: CohortPlan):
     # no pinned subject: each seed draws one from the population.
     typical = get_scenario("typical")
     device = replace(typical.device, artifacts=_artifacts() if plan.artifacts else ArtifactConfig())
-    return replace(
-        typical, name="cohort", subject={}, doses=tuple(doses), device=device, expected_alarms=frozenset()
-    )
+    return replace(typical, name="cohort", subject={}, doses=tuple(doses), device=device, expected_alarms=frozenset())
 
 
 def _acks(log, rng: np.random.Generator) -> list[float]:

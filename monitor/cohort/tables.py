@@ -278,9 +278,7 @@ def rejected_table(session: RecordedSession) -> pa.Table:
     )
 
 
-def session_table(
-    session: RecordedSession, d: Dosing, thresholds_what: str, origin: str, source_path: str
-) -> pa.Table:
+def session_table(session: RecordedSession, d: Dosing, thresholds_what: str, origin: str, source_path: str) -> pa.Table:
     span = session.store.span()
     start = span[0] if span else None
     end = session.end_time()

@@ -86,7 +86,8 @@ def per_session(c: Cohort) -> View:
              "; ".join(by_session.get((r.site, r.session), [])) or "none"]
         )  # fmt: skip
     notes = [
-        "Peak: the highest plausible reading after the initial dose and its time after the dose (h); for HR the highest 1-minute median. "
+        "Peak: the highest plausible reading after the initial dose and its time after the dose (h); "
+        "for HR the highest 1-minute median. "
         "Baseline: median of the 30 min before the dose. Missing: share of the session no reading covers "
         "(each reading stands for at most its stream's no-data limit). Time beyond: at or beyond each "
         "limit in force (inclusive, as the alarms), each reading standing until the next."
@@ -100,7 +101,13 @@ def incidence(c: Cohort) -> View:
     for r in df.itertuples(index=False):
         pub = "-" if _missing(r.published) else f"{pct(r.published)} ({pct(r.published_lo)}-{pct(r.published_hi)})"
         rows.append(
-            [r.what, f"{r.sessions_with} / {r.sessions}", pct(r.share, 1), f"{pct(r.ci_lo, 1)} - {pct(r.ci_hi, 1)}", pub]
+            [
+                r.what,
+                f"{r.sessions_with} / {r.sessions}",
+                pct(r.share, 1),
+                f"{pct(r.ci_lo, 1)} - {pct(r.ci_hi, 1)}",
+                pub,
+            ]
         )
     notes = [
         "After the initial dose; published definitions (strictly above). HR at cuff readings: the HR shown "

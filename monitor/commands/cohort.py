@@ -127,9 +127,7 @@ def _ingest(paths, out: Path, site: str, whatifs, jobs: int, show: bool):
     columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingest", total=len(paths))
-        return ingest(
-            paths, out, default_site=site, whatifs=whatifs, jobs=jobs, progress=lambda o: bar.advance(task)
-        )
+        return ingest(paths, out, default_site=site, whatifs=whatifs, jobs=jobs, progress=lambda o: bar.advance(task))
 
 
 def _answer(cohort, tables: list[str], args: argparse.Namespace, out: Path, n: int) -> int:

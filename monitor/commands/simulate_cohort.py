@@ -56,7 +56,9 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if not 3600 <= duration <= 48 * 3600:
-        raise UsageError(f"--duration must be between 1h (30 min before the dose and after it) and 48h, not '{args.duration}'")
+        raise UsageError(
+            f"--duration must be between 1h (30 min before the dose and after it) and 48h, not '{args.duration}'"
+        )
     if not (math.isfinite(args.dose) and 0 <= args.dose <= 1000):
         raise UsageError(f"--dose must be between 0 and 1000 mg, not {args.dose:g}")
     if not 1 <= args.sites <= 99:
@@ -82,6 +84,7 @@ def _run(args: argparse.Namespace) -> int:
                 folders = write_cohort(out, plan, progress=lambda k: bar.update(task, completed=k), jobs=jobs)
     except (SessionError, OSError) as exc:
         raise UsageError(f"cannot write the sessions: {exc}") from None
-    print(f"{len(folders)} SIMULATED session(s) in {out} (seed {args.seed}); next: vitals-monitor cohort {out} --out DIR",
+    print(f"{len(folders)} SIMULATED session(s) in {out} (seed {args.seed}); "
+          f"next: vitals-monitor cohort {out} --out DIR",
           file=sys.stdout)  # fmt: skip
     return 0

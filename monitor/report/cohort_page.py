@@ -14,7 +14,8 @@ from monitor.report.writer import _write_private
 
 _EXTRA_CSS = (
     ".wide { overflow-x: auto; } table.cohort td, table.cohort th { white-space: nowrap; padding: 2px 8px; }"
-    " table.cohort { border-collapse: collapse; font-size: 13px; } table.cohort tr:nth-child(even) { background: #f4f4f4; }"
+    " table.cohort { border-collapse: collapse; font-size: 13px; }"
+    " table.cohort tr:nth-child(even) { background: #f4f4f4; }"
     " .fig { margin: 8px 0 24px; } .note { color: #555; font-size: 13px; max-width: 70em; }"
 )
 
@@ -43,7 +44,7 @@ def render_cohort_html(views: dict, n_sessions: int, simulated: bool, plotlyjs: 
     if plotlyjs not in PLOTLYJS_CHOICES:
         raise ReportError(f"--plotlyjs must be one of {', '.join(PLOTLYJS_CHOICES)}, not '{plotlyjs}'")
     per = views["per-session"].numbers
-    figures = {
+    figures: dict[str, list[tuple[str, dict | None]]] = {
         "incidence": [("fig-incidence", figs.incidence(views["incidence"].numbers))],
         "time-to-peak": [("fig-peak-time", figs.time_to_peak(per)), ("fig-peaks", figs.peaks(per))],
         "alarms": [("fig-alarms", figs.alarm_burden(views["alarms"].numbers))],
@@ -54,7 +55,10 @@ def render_cohort_html(views: dict, n_sessions: int, simulated: bool, plotlyjs: 
     add = parts.append
     add('<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
     add(f'<meta http-equiv="Content-Security-Policy" content="{esc(csp(plotlyjs))}">\n')
-    add('<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="referrer" content="no-referrer">\n')
+    add(
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+    )
     add(f'<meta name="generator" content="vitals-monitor {esc(__version__)}">\n')
     add(f"<title>{'SIMULATED - ' if simulated else ''}Cohort report ({n_sessions} sessions)</title>\n")
     add(f"<style>{CSS}{_EXTRA_CSS}</style>\n")
@@ -95,9 +99,7 @@ def render_cohort_html(views: dict, n_sessions: int, simulated: bool, plotlyjs: 
     return "".join(parts)
 
 
-def write_cohort_report(
-    path: Path, views: dict, n_sessions: int, simulated: bool, plotlyjs: str = "inline"
-) -> Path:
+def write_cohort_report(path: Path, views: dict, n_sessions: int, simulated: bool, plotlyjs: str = "inline") -> Path:
     text = render_cohort_html(views, n_sessions, simulated, plotlyjs)
     try:
         _write_private(Path(path), text)
