@@ -32,10 +32,13 @@ TABLES = (
     "rejected",
     "whatif_episodes",
     "whatif_diffs",
+    # What the cohort's per-session tables say of each session, computed once at ingest by the same
+    # DuckDB SQL (monitor/cohort/queries.py, FACTS).
+    "facts_per_session",
+    "facts_time_beyond",
+    "facts_incidence",
+    "facts_quality",
 )
-# The tables one file per session answers; the what-if tables hold one file per session and variant.
-SESSION_TABLES = TABLES[:7]
-WHATIF_TABLES = TABLES[7:]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

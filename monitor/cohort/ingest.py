@@ -21,6 +21,7 @@ from monitor.core.text import printable
 from monitor.recording.files import META, READINGS, is_session_folder
 
 DEFAULT_SITE = "unspecified"
+CHUNK = 12  # sessions a worker reads before their facts are computed together
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,56 @@ def session_key(session, path: Path, default_site: str) -> tuple[str, str]:
     return site, name
 
 
-def ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
-    """Read one session and write its files (a worker process runs this; nothing is shared)."""
-    out = _ingest_one(path, root, default_site, whatifs, done)
-    out.peak_mb = _peak_mb()
+@dataclass
+class _Ready:
+    """A session read and turned into its tables, not yet written."""
+
+    outcome: Outcome
+    parts: dict  # table -> Arrow table
+    row: object  # its `sessions` row (written last)
+
+
+def ingest_chunk(paths: list[str], root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset):
+    """Read a few sessions and write their files (a worker process runs this; nothing is shared).
+    Their per-session facts are computed together, by one DuckDB run over the chunk: a query's
+    fixed cost is then paid once for several sessions."""
+    results: list[Outcome | _Ready] = [_prepare(p, root, default_site, whatifs, done) for p in paths]
+    ready = [r for r in results if isinstance(r, _Ready)]
+    if ready:
+        try:
+            facts = _facts(ready)
+        except Exception as exc:  # a query that fails on some recording: name them all, write none
+            reason = f"its per-session tables could not be computed: {printable(str(exc))}"
+            results = [
+                Outcome(r.outcome.path, "skipped", reason=reason) if isinstance(r, _Ready) else r for r in results
+            ]
+            ready, facts = [], {}
+    out: list[Outcome] = []
+    for r in results:
+        if isinstance(r, _Ready):
+            o = r.outcome
+            try:
+                for table, data in {**r.parts, **facts.get((o.site, o.session), {})}.items():
+                    dataset.write_part(dataset.part_path(Path(root), table, o.site, o.session), data)
+                # Last: only now is the session part of the cohort (an interrupted one is done again).
+                dataset.write_part(dataset.part_path(Path(root), "sessions", o.site, o.session), r.row)
+            except OSError as exc:
+                o = _write_failed(o, exc)
+            r = o
+        out.append(r)
+    peak = _peak_mb()
+    for o in out:
+        o.peak_mb = peak
     return out
+
+
+def ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
+    return ingest_chunk([path], root, default_site, whatifs, done)[0]
+
+
+def _write_failed(o: Outcome, exc: OSError) -> Outcome:
+    where = f" '{printable(exc.filename)}'" if getattr(exc, "filename", None) else ""
+    return Outcome(o.path, "skipped", o.site, o.session, reason=f"cannot write{where}: {exc.strerror or exc}")
 
 
 def _peak_mb() -> float:
@@ -119,7 +165,9 @@ def _peak_mb() -> float:
         return 0.0
 
 
-def _ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome:
+def _prepare(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome | _Ready:
+    """One session read through the loader, its alarm log from the engine, as tables; what-if
+    variants are written at once (a session already in the cohort gets only those)."""
     from monitor.core.alarm_diff import diff_logs
     from monitor.core.thresholds_loader import ConfigError, load_thresholds
     from monitor.recording import SessionError, load_session
@@ -142,6 +190,7 @@ def _ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, 
         if not missing:
             return Outcome(path, "already", site, name, readings=len(session.store))
         whatifs, status = tuple(missing), "variant"
+    outcome = Outcome(path, status, site, name, readings=len(session.store))
     try:
         src = alarm_source(session)
         for w in whatifs:
@@ -155,30 +204,56 @@ def _ingest_one(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, 
             dataset.write_part(
                 dataset.part_path(out, "whatif_diffs", site, name, w.variant), tables.diffs_table(diffs, w.variant)
             )
-        if status == "variant":
-            return Outcome(path, status, site, name, readings=len(session.store))
-        parts = {
-            "readings": tables.readings_table(session, d.dose_t),
-            "events": tables.events_table(session, d.dose_t),
-            "alarms": tables.alarms_table(src.log, d.dose_t),
-            "episodes": tables.episodes_table(src.log, end, d.dose_t),
-            "limits": tables.limits_table(src.thresholds, session),
-            "rejected": tables.rejected_table(session),
-        }
-        for table, data in parts.items():
-            dataset.write_part(dataset.part_path(out, table, site, name), data)
-        what = src.thresholds.source or "the thresholds stored in the session"
-        # Last: only now is the session part of the cohort (an interrupted one is done again).
-        dataset.write_part(
-            dataset.part_path(out, "sessions", site, name),
-            tables.session_table(session, d, what, src.origin, str(p.resolve())),
-        )
     except ConfigError as exc:
         return Outcome(path, "skipped", site, name, reason=printable(str(exc)))
     except OSError as exc:
-        where = f" '{printable(exc.filename)}'" if getattr(exc, "filename", None) else ""
-        return Outcome(path, "skipped", site, name, reason=f"cannot write{where}: {exc.strerror or exc}")
-    return Outcome(path, status, site, name, readings=len(session.store))
+        return _write_failed(outcome, exc)
+    if status == "variant":
+        return outcome
+    parts = {
+        "readings": tables.readings_table(session, d.dose_t),
+        "events": tables.events_table(session, d.dose_t),
+        "alarms": tables.alarms_table(src.log, d.dose_t),
+        "episodes": tables.episodes_table(src.log, end, d.dose_t),
+        "limits": tables.limits_table(src.thresholds, session),
+        "rejected": tables.rejected_table(session),
+    }
+    what = src.thresholds.source or "the thresholds stored in the session"
+    return _Ready(outcome, parts, tables.session_table(session, d, what, src.origin, str(p.resolve())))
+
+
+def _facts(ready: list[_Ready]) -> dict[tuple[str, str], dict]:
+    """Each session's per-session facts: the cohort's own SQL, run by DuckDB over these sessions'
+    Arrow tables (with their site and session, as the Parquet gives them), split by session."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from monitor.cohort.queries import session_facts
+
+    db = duckdb.connect(":memory:")
+    try:
+        db.execute("SET threads = 1")  # (the worker processes are the parallelism)
+        for table in ("readings", "limits", "sessions"):
+            pieces = []
+            for r in ready:
+                t = r.row if table == "sessions" else r.parts[table]
+                n = t.num_rows
+                t = t.append_column("site", pa.array([r.outcome.site] * n, pa.string()))
+                pieces.append(t.append_column("session", pa.array([r.outcome.session] * n, pa.string())))
+            db.register(table, pa.concat_tables(pieces))
+        facts = session_facts(db, keep_keys=True)
+    finally:
+        db.close()
+    out: dict[tuple[str, str], dict] = {}
+    for r in ready:
+        key = (r.outcome.site, r.outcome.session)
+        mine = {}
+        for table, t in facts.items():
+            sel = pc.and_(pc.equal(t["site"], key[0]), pc.equal(t["session"], key[1]))
+            mine[table] = t.filter(sel).drop_columns(["site", "session"])
+        out[key] = mine
+    return out
 
 
 Progress = Callable[[Outcome], None]
@@ -219,28 +294,35 @@ def ingest(
         if progress is not None:
             progress(o)
 
-    args = []
+    todo = []
     for p in paths:
         key = known.get(str(p.resolve()))
         if key is not None and all(w.variant in dataset.variants_of(root, *key) for w in whatifs):
             record(Outcome(str(p), "already", *key))  # (not read again: its files say where it came from)
         else:
-            args.append((str(p), str(root), default_site, whatifs, done))
-    if jobs <= 1 or len(args) < 2 * jobs:
-        for a in args:
-            record(ingest_one(*a))
+            todo.append(str(p))
+    # A few sessions a task: the facts' queries cost little per session when run over several,
+    # and the progress bar still moves often.
+    size = max(1, min(CHUNK, len(todo) // (4 * max(jobs, 1)) or 1))
+    chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
+    rest = (str(root), default_site, whatifs, done)
+    if jobs <= 1 or len(chunks) < 2:
+        for chunk in chunks:
+            for o in ingest_chunk(chunk, *rest):
+                record(o)
         return report
     import multiprocessing as mp
 
     # forkserver: workers start from a clean interpreter, not from a copy of a parent whose
     # progress bar runs a thread.
     with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("forkserver")) as pool:
-        futures: list[Future] = [pool.submit(ingest_one, *a) for a in args]
-        for f, a in zip(futures, args, strict=True):
+        futures: list[Future] = [pool.submit(ingest_chunk, chunk, *rest) for chunk in chunks]
+        for f, chunk in zip(futures, chunks, strict=True):
             try:
-                record(f.result())
-            except Exception as exc:  # a worker that died (e.g. out of memory): name the session
-                record(
-                    Outcome(a[0], "skipped", reason=f"its ingest failed: {printable(str(exc)) or type(exc).__name__}")
-                )
+                outcomes = f.result()
+            except Exception as exc:  # a worker that died (e.g. out of memory): name its sessions
+                why = f"its ingest failed: {printable(str(exc)) or type(exc).__name__}"
+                outcomes = [Outcome(p, "skipped", reason=why) for p in chunk]
+            for o in outcomes:
+                record(o)
     return report

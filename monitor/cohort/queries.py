@@ -51,10 +51,14 @@ CREATE MACRO wilson_hi(k, n) AS
 
 _PEAKS = """
 SELECT site, session,
-  {peaks},
   {baselines},
   count(sbp) AS cuff_readings
 FROM readings GROUP BY site, session
+"""
+# A sparse vital's peak after the dose, from its own few rows (the first of equal readings).
+_PEAK = """
+SELECT site, session, max({v}) AS {v}_peak, arg_min(since_dose_s, [-{v}, since_dose_s]) / 3600 AS {v}_peak_h
+FROM readings WHERE {v} IS NOT NULL AND since_dose_s >= 0 GROUP BY site, session
 """
 
 # HR is a continuous stream: its peak is that of its 1-minute medians (minutes counted from the
@@ -89,14 +93,19 @@ FROM sessions s LEFT JOIN hc USING (site, session) LEFT JOIN bc USING (site, ses
 class Cohort:
     """A DuckDB connection with one view per table of the cohort in `root`."""
 
-    def __init__(self, root: Path, threads: int | None = None) -> None:
+    def __init__(self, root: Path, threads: int | None = None, scan: bool = False) -> None:
+        """`scan`: answer the per-session tables from every reading again (as the ingest does for
+        each session) instead of reading the facts the ingest wrote; for comparison."""
         self.root = Path(root)
+        self.scan = scan
         self.db = duckdb.connect(":memory:")
         if threads:
             self.db.execute(f"SET threads = {int(threads)}")
         for table in dataset.TABLES:
             pattern = dataset.glob(self.root, table)
             if not any(self.root.joinpath(table).glob("site=*/session=*/*.parquet")):
+                if table in FACTS:
+                    continue  # (an empty cohort: nothing asks for them)
                 # A table no session has a file in (e.g. no what-if was asked for): an empty view
                 # with its columns, so every query still runs.
                 from monitor.cohort.tables import SCHEMAS
@@ -125,22 +134,43 @@ class Cohort:
         row = self.db.execute("SELECT count(*) FROM sessions").fetchone()
         return int(row[0]) if row else 0
 
-    # ------------------------------------------------------------------------------ per session
+    # ---------------------------------------------- per session: facts computed at ingest (see FACTS)
+    def _facts(self, table: str, sql: str):
+        if self.scan:
+            return self.sql(sql)
+        return self.sql(f"SELECT site, session, * EXCLUDE (site, session) FROM {table} ORDER BY site, session")
+
     def per_session(self):
+        return self._facts("facts_per_session", self.per_session_sql())
+
+    def time_beyond(self):
+        """Per session, vital and limit: time and readings at or beyond it (inclusive, as the alarms)."""
+        df = self._facts("facts_time_beyond", self.time_beyond_sql())
+        key = df.assign(_d=df["direction"].map({"upper": 0, "lower": 1}), _v=-df["limit_value"])
+        key = key.sort_values(["site", "session", "vital", "_d", "_v"], kind="stable")
+        return key.drop(columns=["_d", "_v"]).reset_index(drop=True)
+
+    def incidence_per_session(self):
+        """Per session with a dose: did each published threshold get crossed after it?"""
+        df = self._facts("facts_incidence", self.incidence_sql())
+        return df[df["has_dose"]].drop(columns=["has_dose"]).reset_index(drop=True)
+
+    def data_quality(self):
+        """Per session: rejected lines, artifacts per vital, gaps longer than each stream's no-data limit."""
+        return self._facts("facts_quality", self.quality_sql())
+
+    @staticmethod
+    def per_session_sql() -> str:
         raw = [v for v in PEAK_VITALS if v != "hr"]
-        peaks = ",\n  ".join(
-            f"max({v}) FILTER (WHERE since_dose_s >= 0) AS {v}_peak, "
-            f"arg_min(since_dose_s, [-{v}, since_dose_s]) FILTER (WHERE since_dose_s >= 0 AND {v} IS NOT NULL) "
-            f"/ 3600 AS {v}_peak_h"
-            for v in raw
-        )
+        peaks = ", ".join(f"pk_{v} AS ({_PEAK.format(v=v)})" for v in raw)
+        peak_cols = ", ".join(f"pk_{v}.{v}_peak, pk_{v}.{v}_peak_h" for v in raw)
+        peak_joins = " ".join(f"LEFT JOIN pk_{v} USING (site, session)" for v in raw)
         baselines = ",\n  ".join(
             f"median({v}) FILTER (WHERE since_dose_s >= -{BASELINE_WINDOW_S} AND since_dose_s < 0) AS {v}_baseline"
             for v in PEAK_VITALS
         )
-        return self.sql(
-            f"""
-            WITH p AS ({_PEAKS.format(peaks=peaks, baselines=baselines)}), c AS ({_COVER}),
+        return f"""
+            WITH p AS ({_PEAKS.format(baselines=baselines)}), c AS ({_COVER}), {peaks},
             m AS ({_HR_MINUTES}),
             h AS (
               SELECT site, session, max(hr) AS hr_peak, arg_min((minute * 60 + 30) / 3600, [-hr, minute]) AS hr_peak_h
@@ -148,19 +178,17 @@ class Cohort:
             )
             SELECT s.site, s.session, s.label, s.simulated,
               s.duration_s / 3600 AS hours, s.doses, s.initial_mg, s.supplemental_mg, s.total_mg,
-              h.hr_peak, h.hr_peak_h, p.* EXCLUDE (site, session),
+              h.hr_peak, h.hr_peak_h, {peak_cols}, p.* EXCLUDE (site, session),
               1 - least(c.hr_covered_s / nullif(s.duration_s, 0), 1) AS hr_missing,
               1 - least(c.bp_covered_s / nullif(s.duration_s, 0), 1) AS bp_missing
             FROM sessions s JOIN p USING (site, session) JOIN c USING (site, session)
-              LEFT JOIN h USING (site, session)
+              LEFT JOIN h USING (site, session) {peak_joins}
             ORDER BY s.site, s.session
             """
-        )
 
-    def time_beyond(self):
-        """Per session, vital and limit: time and readings at or beyond it (inclusive, as the alarms)."""
-        return self.sql(
-            """
+    @staticmethod
+    def time_beyond_sql() -> str:
+        return """
             WITH long AS (
               UNPIVOT (SELECT site, session, t, hr, sbp, dbp, map, spo2, temp, rr FROM readings)
               ON hr, sbp, dbp, map, spo2, temp, rr INTO NAME vital VALUE value
@@ -177,15 +205,11 @@ class Cohort:
             FROM held h JOIN limits l
               ON l.rule = 'limit' AND l.site = h.site AND l.session = h.session AND l.vital = h.vital
             GROUP BY ALL
-            ORDER BY h.site, h.session, h.vital, l.direction DESC, l.value DESC
             """
-        )
 
-    # ------------------------------------------------------------------------------ incidence
-    def incidence_per_session(self):
-        """Per session with a dose: did each published threshold get crossed after it?"""
-        return self.sql(
-            f"""
+    @staticmethod
+    def incidence_sql() -> str:
+        return f"""
             WITH post AS (
               SELECT site, session, t, hr, sbp, temp FROM readings WHERE since_dose_s >= 0
             ), cuff AS (
@@ -206,13 +230,13 @@ class Cohort:
             ), m AS ({_HR_MINUTES}), mm AS (
               SELECT site, session, bool_or(hr > 100) AS hr_minute_gt_100 FROM m GROUP BY site, session
             )
-            SELECT s.site, s.session, a.sbp_gt_160, b.hr_gt_100, a.temp_gt_38, mm.hr_minute_gt_100
-            FROM sessions s JOIN a USING (site, session) LEFT JOIN b USING (site, session)
+            SELECT s.site, s.session, s.dose_t IS NOT NULL AS has_dose,
+              a.sbp_gt_160, b.hr_gt_100, a.temp_gt_38, mm.hr_minute_gt_100
+            FROM sessions s LEFT JOIN a USING (site, session) LEFT JOIN b USING (site, session)
               LEFT JOIN mm USING (site, session)
-            WHERE s.dose_t IS NOT NULL
-            ORDER BY s.site, s.session
             """
-        )
+
+    # ------------------------------------------------------------------------------ incidence
 
     def incidence(self):
         per = self.incidence_per_session()  # noqa: F841  (DuckDB reads the DataFrame by its name)
@@ -341,14 +365,13 @@ class Cohort:
         )
 
     # ------------------------------------------------------------------------------ data quality
-    def data_quality(self):
-        """Per session: rejected lines, artifacts per vital, gaps longer than each stream's no-data limit."""
+    @staticmethod
+    def quality_sql() -> str:
         art = ",\n  ".join(
             f"count(*) FILTER (WHERE artifacts & {1 << i} <> 0) AS {v}_artifacts"
             for i, v in enumerate(("hr", "sbp", "dbp", "map", "spo2", "temp", "rr"))
         )
-        return self.sql(
-            f"""
+        return f"""
             WITH a AS (SELECT site, session, {art} FROM readings GROUP BY site, session),
             st AS (SELECT site, session, vital AS stream, value AS after_s FROM limits WHERE rule = 'stale'),
             g AS (
@@ -374,7 +397,6 @@ class Cohort:
             FROM sessions s JOIN a USING (site, session) LEFT JOIN gaps USING (site, session)
             ORDER BY s.site, s.session
             """
-        )
 
     def rejected_lines(self):
         return self.sql("SELECT site, session, line, reason FROM rejected ORDER BY site, session, line")
@@ -394,6 +416,28 @@ def _sql_type(t) -> str:
     if pa.types.is_boolean(t):
         return "BOOLEAN"
     return "VARCHAR"
+
+
+# Per-session tables the ingest computes once per session with the same SQL (monitor/cohort/ingest.py)
+# and writes beside its readings, so the cohort's tables read 500 rows, not 14 M readings.
+FACTS = {
+    "facts_per_session": Cohort.per_session_sql,
+    "facts_time_beyond": Cohort.time_beyond_sql,
+    "facts_incidence": Cohort.incidence_sql,
+    "facts_quality": Cohort.quality_sql,
+}
+
+
+def session_facts(db: duckdb.DuckDBPyConnection, keep_keys: bool = False) -> dict:
+    """The FACTS of the sessions whose tables `db` holds (as readings, limits, sessions), as Arrow
+    tables; without the site and session columns (the partition) unless `keep_keys`."""
+    out = {}
+    for table, sql in FACTS.items():
+        result = db.sql(sql()).to_arrow_table()
+        if not keep_keys:
+            result = result.drop_columns([c for c in ("site", "session") if c in result.column_names])
+        out[table] = result
+    return out
 
 
 # The tables a user sees, in order: (name, title, method). The benchmark times each.

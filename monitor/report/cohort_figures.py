@@ -71,14 +71,9 @@ def time_to_peak(per_session) -> dict:
         "type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 1, "y1": 2,
         "fillcolor": "rgba(107,107,107,0.15)", "line": {"width": 0}, "layer": "below",
     }  # fmt: skip
-    note = {
-        "xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": 2, "yanchor": "bottom",
-        "text": "Kolbrich 2008: peak 1-2 h", "showarrow": False, "font": {"color": _PUB},
-    }  # fmt: skip
     layout = _layout(
-        "Time to peak after the dose (h), each point a session",
+        "Time to peak after the dose, each point a session; grey band: Kolbrich 2008, peak effects 1-2 h",
         shapes=[band],
-        annotations=[note],
         yaxis={"title": {"text": "hours after the dose"}, "rangemode": "tozero"},
         showlegend=False,
     )
