@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monitor.cohort import dataset, tables
 from monitor.core.text import printable
@@ -111,14 +112,21 @@ class _Ready:
 
     outcome: Outcome
     parts: dict  # table -> Arrow table
-    row: object  # its `sessions` row (written last)
+    row: Any  # its `sessions` row, an Arrow table (written last)
 
 
-def ingest_chunk(paths: list[str], root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset):
+def ingest_chunk(
+    paths: list[str],
+    root: str,
+    default_site: str,
+    whatifs: tuple[WhatIf, ...],
+    done: frozenset,
+    column_map: dict[str, str] | None = None,
+):
     """Read a few sessions and write their files (a worker process runs this; nothing is shared).
     Their per-session facts are computed together, by one DuckDB run over the chunk: a query's
     fixed cost is then paid once for several sessions."""
-    results: list[Outcome | _Ready] = [_prepare(p, root, default_site, whatifs, done) for p in paths]
+    results: list[Outcome | _Ready] = [_prepare(p, root, default_site, whatifs, done, column_map) for p in paths]
     ready = [r for r in results if isinstance(r, _Ready)]
     if ready:
         try:
@@ -165,7 +173,14 @@ def _peak_mb() -> float:
         return 0.0
 
 
-def _prepare(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...], done: frozenset) -> Outcome | _Ready:
+def _prepare(
+    path: str,
+    root: str,
+    default_site: str,
+    whatifs: tuple[WhatIf, ...],
+    done: frozenset,
+    column_map: dict[str, str] | None = None,
+) -> Outcome | _Ready:
     """One session read through the loader, its alarm log from the engine, as tables; what-if
     variants are written at once (a session already in the cohort gets only those)."""
     from monitor.core.alarm_diff import diff_logs
@@ -176,7 +191,7 @@ def _prepare(path: str, root: str, default_site: str, whatifs: tuple[WhatIf, ...
 
     p, out = Path(path), Path(root)
     try:
-        session = load_session(p)
+        session = load_session(p, column_map=column_map)
     except (CsvError, SessionError, OSError, ValueError) as exc:
         return Outcome(path, "skipped", reason=printable(str(exc)))
     if len(session.store) == 0:
@@ -282,6 +297,7 @@ def ingest(
     whatifs: tuple[WhatIf, ...] = (),
     jobs: int = 1,
     progress: Progress | None = None,
+    column_map: dict[str, str] | None = None,
 ) -> IngestReport:
     """Ingest every path into `root`; `progress` is told of each session as it is done."""
     have = dataset.ingested(root)
@@ -305,7 +321,7 @@ def ingest(
     # and the progress bar still moves often.
     size = max(1, min(CHUNK, len(todo) // (4 * max(jobs, 1)) or 1))
     chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
-    rest = (str(root), default_site, whatifs, done)
+    rest = (str(root), default_site, whatifs, done, column_map)
     if jobs <= 1 or len(chunks) < 2:
         for chunk in chunks:
             for o in ingest_chunk(chunk, *rest):

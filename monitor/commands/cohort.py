@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from monitor.commands.options import UsageError, fail
+from monitor.commands.options import UsageError, add_column_option, column_map, fail
 
 NAME = "cohort"
 HELP = "read many sessions into Parquet and print the cohort tables (incidence, peaks, alarm burden)"
@@ -50,6 +50,7 @@ def add_arguments(a: argparse.ArgumentParser) -> None:
         help="sessions read at once, in separate processes (default: 2, or 1 on a one-core machine)",
     )
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_column_option(a)
 
 
 def _tables(text: str) -> list[str]:
@@ -95,7 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     paths = ing.find_sessions(args.sessions)
     if not paths:
         raise UsageError("no session folder or CSV was found in " + ", ".join(f"'{p}'" for p in args.sessions))
-    report = _ingest(paths, out, args.site or ing.DEFAULT_SITE, whatifs, jobs, not args.no_progress)
+    columns = column_map(args.column)
+    report = _ingest(paths, out, args.site or ing.DEFAULT_SITE, whatifs, jobs, not args.no_progress, columns)
     for o in report.of("skipped"):
         print(f"skipped '{printable(o.path)}': {o.reason}", file=sys.stderr)
     added, already, variant, skipped = (len(report.of(s)) for s in ("added", "already", "variant", "skipped"))
@@ -115,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         cohort.close()
 
 
-def _ingest(paths, out: Path, site: str, whatifs, jobs: int, show: bool):
+def _ingest(paths, out: Path, site: str, whatifs, jobs: int, show: bool, columns):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -123,11 +125,19 @@ def _ingest(paths, out: Path, site: str, whatifs, jobs: int, show: bool):
 
     console = Console(stderr=True)
     if not show or not console.is_terminal:
-        return ingest(paths, out, default_site=site, whatifs=whatifs, jobs=jobs)
+        return ingest(paths, out, default_site=site, whatifs=whatifs, jobs=jobs, column_map=columns)
     columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingest", total=len(paths))
-        return ingest(paths, out, default_site=site, whatifs=whatifs, jobs=jobs, progress=lambda o: bar.advance(task))
+        return ingest(
+            paths,
+            out,
+            default_site=site,
+            whatifs=whatifs,
+            jobs=jobs,
+            progress=lambda o: bar.advance(task),
+            column_map=columns,
+        )
 
 
 def _answer(cohort, tables: list[str], args: argparse.Namespace, out: Path, n: int) -> int:
