@@ -124,6 +124,7 @@ def test_peaks_and_baselines_match_pandas(cohort):
         assert row["doses"] == 1 and row["initial_mg"] == PLAN.dose_mg
 
 
+@pytest.mark.slow  # (a few seconds: kept out of the fast loop)
 def test_a_rerun_adds_only_new_sessions_and_a_bad_folder_is_named_and_skipped(cohort, tmp_path):
     _, sessions, db = cohort
     db2 = tmp_path / "db"
@@ -153,6 +154,7 @@ def test_a_rerun_adds_only_new_sessions_and_a_bad_folder_is_named_and_skipped(co
     assert len(again.of("added")) == 0 and len(again.of("already")) == N + 2 + 1
 
 
+@pytest.mark.slow  # (a few seconds: kept out of the fast loop)
 def test_what_if_recomputes_every_session_with_the_other_limits(cohort, tmp_path):
     _, sessions, db = cohort
     db2 = tmp_path / "db"
@@ -173,6 +175,7 @@ def test_what_if_recomputes_every_session_with_the_other_limits(cohort, tmp_path
     assert added == int(t["added"].sum()) > 0
 
 
+@pytest.mark.slow  # (a few seconds: kept out of the fast loop)
 def test_the_command_prints_the_tables_and_writes_the_report(cohort, tmp_path):
     _, sessions, db = cohort
     db2 = tmp_path / "db"
