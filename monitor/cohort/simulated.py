@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from itertools import starmap
 from pathlib import Path
 
 import numpy as np
 
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import Control
-from monitor.core.readings import Reading, VitalStore
+from monitor.core.readings import ReadingColumns, VitalStore
 from monitor.core.thresholds import Thresholds
 from monitor.core.thresholds_loader import load_thresholds
 from monitor.core.vitals import VITALS
@@ -133,8 +132,7 @@ def write_session(folder: Path, plan: CohortPlan, i: int, th: Thresholds) -> Pat
         },
     )
     try:
-        cols = [sim.columns[name].tolist() for name in VITALS]
-        rec.readings(list(starmap(Reading, zip((sim.t + t0).tolist(), *cols, strict=True))))
+        rec.readings(ReadingColumns(sim.t + t0, sim.columns))  # written a column at a time
         events: list[tuple[float, int, str, dict]] = [(t0, 0, "start", {})]
         for d in sim.doses:
             events.append((t0 + d.t, 1, "dose", {"dose": d.kind, "amount_mg": d.mg, "given_at": _iso(t0 + d.t)}))
