@@ -68,7 +68,9 @@ def discharge_status(
         first_back = float(t[idx[bad[-1] + 1]]) if len(bad) else float(t[idx[0]])
         back_since.append(first_back)
         if now - first_back < rules.hold_s:
-            holds.append(f"{name} back near baseline for {hours_minutes(now - first_back)} of {hours_minutes(rules.hold_s)}")
+            holds.append(
+                f"{name} back near baseline for {hours_minutes(now - first_back)} of {hours_minutes(rules.hold_s)}"
+            )
     if holds:
         return DischargeStatus("not-ready", "discharge: NOT ready: " + "; ".join(holds))
     if not back_since:

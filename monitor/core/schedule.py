@@ -98,7 +98,9 @@ def stream_timepoints(
             lo = int(np.searchsorted(t, now - schedule.baseline_window_s, "left"))
             hi = int(np.searchsorted(t, now, "right"))
             if hi > lo:
-                out.append(Timepoint(ss.stream, "baseline", "PRE-DOSE", 0, None, None, ON_TIME, float(t[hi - 1]), hi - 1))
+                out.append(
+                    Timepoint(ss.stream, "baseline", "PRE-DOSE", 0, None, None, ON_TIME, float(t[hi - 1]), hi - 1)
+                )
             else:
                 out.append(Timepoint(ss.stream, "baseline", "PRE-DOSE", 0, None, None, finish(DUE)))
         else:
@@ -133,7 +135,11 @@ def stream_timepoints(
             out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, ON_TIME, last_used, i))
             continue
         if now <= closes:
-            out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, finish(_pending(now, opens, nominal, grace))))
+            out.append(
+                Timepoint(
+                    ss.stream, "scheduled", label, off, nominal, off, finish(_pending(now, opens, nominal, grace))
+                )
+            )
             continue
         lo2 = int(np.searchsorted(t, max(closes, last_used), "right"))
         hi2 = int(np.searchsorted(t, late_until, "left"))
@@ -155,7 +161,9 @@ def stream_timepoints(
         hi = int(np.searchsorted(t, closes, "right"))
         num = start_s - 0.5  # just before the scheduled timepoint at the window's opening
         if hi > lo:
-            tp = Timepoint(ss.stream, "supplement", "PRE-SUPPLEMENT", num, nominal, start_s, ON_TIME, float(t[hi - 1]), hi - 1)
+            tp = Timepoint(
+                ss.stream, "supplement", "PRE-SUPPLEMENT", num, nominal, start_s, ON_TIME, float(t[hi - 1]), hi - 1
+            )
         elif supplement_t is not None or now > closes:
             tp = Timepoint(ss.stream, "supplement", "PRE-SUPPLEMENT", num, nominal, start_s, MISSED)
         else:
@@ -195,7 +203,9 @@ def _repeat_tp(
     stream: str, due: float, dose_t: float | None, status: str, after: float, actual=None, index=None
 ) -> Timepoint:
     off = due - dose_t if dose_t is not None else None
-    return Timepoint(stream, "repeat", "REPEAT", off if off is not None else -1.0, due, off, status, actual, index, after)
+    return Timepoint(
+        stream, "repeat", "REPEAT", off if off is not None else -1.0, due, off, status, actual, index, after
+    )
 
 
 def next_due(points: list[Timepoint]) -> Timepoint | None:
@@ -203,7 +213,7 @@ def next_due(points: list[Timepoint]) -> Timepoint | None:
     pending = [p for p in points if p.status in PENDING]
     if not pending:
         return None
-    return min(pending, key=lambda p: (p.nominal if p.nominal is not None else -math.inf))
+    return min(pending, key=lambda p: p.nominal if p.nominal is not None else -math.inf)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ class ScheduleWatch:
             typed = s.typed.times
             rows = len(s.store) - (s.intake.held is not None)
             self._arrays = {
-                ss.stream: stream_readings(s.store, ss.vitals, s.th, typed, rows) for ss in self.protocol.schedule.streams
+                ss.stream: stream_readings(s.store, ss.vitals, s.th, typed, rows)
+                for ss in self.protocol.schedule.streams
             }
             self._key, self._built_at = key, now_m
         return self._arrays
@@ -100,7 +101,11 @@ class ScheduleWatch:
             nxt = _first_pending(pts)
             name = STREAM_NAMES[stream]
             if nxt is None:
-                text = "baseline taken (the schedule starts with the dose)" if s_dose(self._s) is None else "schedule complete"
+                text = (
+                    "baseline taken (the schedule starts with the dose)"
+                    if s_dose(self._s) is None
+                    else "schedule complete"
+                )
             else:
                 text = _due_words(nxt, now)
             groups.setdefault(text, []).append(name)

@@ -93,7 +93,9 @@ class Session:
         # participant, session_number, site, staff (session.json and the report)
         self.info = dict(info or {})
         if resume is not None:
-            self.info = {k: resume.meta[k] for k in ("participant", "session_number", "site", "staff") if k in resume.meta}
+            self.info = {
+                k: resume.meta[k] for k in ("participant", "session_number", "site", "staff") if k in resume.meta
+            }
         if getattr(feed, "manual", False) and resume is None:
             thresholds = schedule_stale_rules(thresholds, self.protocol.schedule)
         self.th = thresholds
@@ -584,7 +586,10 @@ class Session:
         """Whether the vitals allow discharge now (monitor.core.discharge)."""
         t = self.event_now()
         return discharge_status(
-            self.store, self.doses, t if t is not None else 0.0, self.protocol.discharge,
+            self.store,
+            self.doses,
+            t if t is not None else 0.0,
+            self.protocol.discharge,
             self.protocol.schedule.baseline_window_s,
         )
 

@@ -71,9 +71,7 @@ class TypedReadings:
 
     # -- entering one ----------------------------------------------------------------------------
 
-    def enter(
-        self, values: dict[str, float], at: float | None = None, staff: str = "", confirmed: bool = False
-    ) -> str:
+    def enter(self, values: dict[str, float], at: float | None = None, staff: str = "", confirmed: bool = False) -> str:
         """Record a typed reading; returns the sentence saying what was recorded. ActionError
         (NeedsConfirmation) says why not."""
         s = self._s
@@ -107,9 +105,7 @@ class TypedReadings:
             )
         kept = {v: x for v, x in values.items() if v not in same}
         if not kept:
-            raise ActionError(
-                "the device recorded the same " + ", ".join(same.values()) + ": nothing new to record"
-            )
+            raise ActionError("the device recorded the same " + ", ".join(same.values()) + ": nothing new to record")
         if "sbp" in kept and "dbp" not in kept or "dbp" in kept and "sbp" not in kept:
             raise ActionError("the device recorded half of this blood pressure: type both values or neither")
         if at <= newest:
@@ -128,9 +124,7 @@ class TypedReadings:
         s.intake.take([Reading(at, **{v: fields.get(v, math.nan) for v in VITALS})])
         when = f" (taken at {s.fmt(at)})" if now - at >= 1 else ""
         by = f" by {staff}" if staff else ""
-        skipped = (
-            "; not recorded twice: the device's " + ", ".join(same.values()) if same else ""
-        )
+        skipped = "; not recorded twice: the device's " + ", ".join(same.values()) if same else ""
         text = f"typed reading {describe(fields)} recorded{when}{by}{skipped}"
         s._note_log("reading", "", text, t=now)
         s._changed()
@@ -162,4 +156,3 @@ class TypedReadings:
             else:
                 differ.append(said + f" (typed {typed:.{digits}f})")
         return same, differ
-
