@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from monitor.commands.options import UsageError, add_bedside_options, add_column_option, column_map, user_error
+from monitor.commands.protocol_options import add_protocol_options, ask_missing, protocol_and_info
 
 NAME = "live"
 HELP = "the bedside monitor: follow a CSV a device bridge is writing, or run the simulator"
@@ -54,6 +55,7 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
         "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)",
     )
     add_bedside_options(lv)
+    add_protocol_options(lv)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,6 +89,8 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
             user=_login(),
             record=plan["folder"] is not None,
             fit_stale=plan["fit_stale"],
+            protocol=plan["protocol"],
+            info=plan["info"],
         )
         rc = run_headless(session)
         return _say_what_was_recorded(session, plan["folder"], announce=False) or rc
@@ -100,6 +104,8 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         quiet=args.quiet,
         resume=plan["resume"],
         fit_stale=plan["fit_stale"],
+        protocol=plan["protocol"],
+        info=ask_missing(plan["info"], plan["protocol"], False),
     )
     app.run()
     return _say_what_was_recorded(app.session, plan["folder"], announce=True)
@@ -158,7 +164,9 @@ def _plan(args) -> dict:
         raise UsageError("give either a CSV file to follow or --simulate SCENARIO, not both")
     if (args.speed is not None or args.seed is not None) and not args.simulate and not resume_dir:
         raise UsageError("--speed and --seed go with --simulate")
-    if source is None and not args.simulate and resume_dir is None:
+    if args.manual and (source is not None or args.simulate or resume_dir is not None):
+        raise UsageError("--manual runs a session without a device: give no CSV file, --simulate or --resume with it")
+    if source is None and not args.simulate and resume_dir is None and not args.manual:
         raise UsageError(
             "give a CSV file to follow, --simulate SCENARIO, or --resume DIR (or try `vitals-monitor demo`)"
         )
@@ -190,7 +198,8 @@ def _plan(args) -> dict:
         thresholds = load_thresholds(args.thresholds)
     # Only the default limits are fitted to a slow feed (as `alarms` fits them); given or stored
     # limits are used as they are.
-    fit_stale = resume_dir is None and not args.thresholds
+    fit_stale = resume_dir is None and not args.thresholds and not args.manual
+    protocol, info = protocol_and_info(args, resume)
 
     feed = _feed(args, source, meta, resume)
     label = args.label or (meta.get("label") if meta else "") or feed.label
@@ -229,6 +238,8 @@ def _plan(args) -> dict:
         "label": label,
         "resume": resume,
         "fit_stale": fit_stale,
+        "protocol": protocol,
+        "info": info,
     }
 
 
@@ -251,6 +262,10 @@ def _feed(args, source: Path | None, meta: dict, resume):
     from monitor.sources.follow import FileFeed
     from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
+    if args.manual or meta.get("manual"):
+        from monitor.sources.manual import ManualFeed
+
+        return ManualFeed()
     last = resume.store.span()[1] if resume is not None and len(resume.store) else None
     scenario = args.simulate or (meta.get("scenario") if source is None else None)
     if scenario:
