@@ -112,7 +112,7 @@ def protocol_view(rs, thresholds: Thresholds, protocol: Protocol | None = None) 
             kept.append(p)
         points[ss.stream] = kept
         used[ss.stream] = {p.actual for p in kept if p.actual is not None}
-    rows = _rows(rs, proto, points, used, typed_t, staff_of)
+    rows = _rows(rs, proto, thresholds, points, used, typed_t, staff_of)
     every = [p for pts in points.values() for p in pts]
     return ProtocolView(proto, proto == own, points, rows, compliance(every), initial.t if initial else None)
 
@@ -123,7 +123,7 @@ def _as_missed(p: Timepoint) -> Timepoint:
     return replace(p, status=MISSED)
 
 
-def _rows(rs, proto: Protocol, points, used, typed_t: np.ndarray, staff_of: dict[float, str]) -> list[CrfRow]:
+def _rows(rs, proto: Protocol, th: Thresholds, points, used, typed_t: np.ndarray, staff_of: dict[float, str]) -> list[CrfRow]:
     store = rs.store
     rows: dict[tuple, CrfRow] = {}
     for stream, pts in points.items():
@@ -149,7 +149,7 @@ def _rows(rs, proto: Protocol, points, used, typed_t: np.ndarray, staff_of: dict
             col = store.column(v)
             ok = ~np.isnan(col) & ~store.artifacts(v)
             times = store.t[ok]
-            if _continuous(rs, v):
+            if _continuous(rs, th, v):
                 times = times[np.isin(times, typed_t)] if len(typed_t) else times[:0]
             for t in times:
                 t = float(t)
@@ -172,10 +172,9 @@ def _row_vitals(proto: Protocol, stream: str, t: float, used: dict[str, set[floa
     return tuple(out)
 
 
-def _continuous(rs, vital: str) -> bool:
+def _continuous(rs, th: Thresholds, vital: str) -> bool:
     """A device's continuous stream (HR at 1 Hz): its samples are not CRF rows of their own."""
-    th = rs.stored_thresholds()
-    rule = th.vitals.get(vital) if th is not None else None
+    rule = th.vitals.get(vital)
     return bool(rule and rule.continuous) and not rs.meta.get("manual")
 
 

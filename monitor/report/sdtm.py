@@ -144,11 +144,13 @@ def sdtm_vs_rows(view: ProtocolView, rs, tb, study_id: str = "") -> list[dict[st
             missed = p.actual is None and (p.status == MISSED or p.status in PENDING)
             for v in ss.vitals:
                 add(v, p.kind, p.offset_s, p.label, p.actual, missed, p.nominal if p.nominal is not None else p.actual)
+    # Values no timepoint of their own vital took (readings off the schedule, the HR typed with a
+    # repeat BP): unscheduled rows, so nothing measured is left out.
+    done = {(d["VSTESTCD"], d["VSDTC"]) for d in rows}
     for r in view.rows:
-        if r.extra:
-            for v in r.values:
-                if v in TESTS:
-                    add(v, "extra", None, "UNSCHEDULED", r.actual, False, r.actual)
+        for v in r.values:
+            if v in TESTS and r.actual is not None and (TESTS[v][0], dtc(r.actual)) not in done:
+                add(v, "extra", None, "UNSCHEDULED", r.actual, False, r.actual)
     order = list(TESTS)
     rows.sort(key=lambda d: (float(d["_when"]), order.index(_vital_of(d["VSTESTCD"]))))
     for k, d in enumerate(rows, 1):

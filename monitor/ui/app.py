@@ -116,7 +116,9 @@ class MonitorApp(App):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
-        yield ProtocolBar(id="protocol")
+        bar = ProtocolBar(id="protocol")
+        bar.display = False  # until the session has a protocol line to show
+        yield bar
         yield Notices(id="notices")
         yield AlarmBanner(id="banner")
         with Horizontal(id="tiles"):
