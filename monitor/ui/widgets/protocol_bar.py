@@ -35,7 +35,7 @@ def protocol_lines(session) -> tuple[str, str, str, str] | None:
     style = "bold #5fd7d7" if "OVERDUE" in due else ""
     due_text = f"Due: {due} · v types a reading" if due else "v types a reading"
     dis_text = dis.text[:1].upper() + dis.text[1:] if dis is not None and dis.state != "no-dose" else ""
-    line2 = " │ ".join(x for x in (dis_text, who) if x)
+    line2 = " │ ".join(x for x in (who, dis_text) if x)  # who first: an 80-column screen cuts the end
     return due_text, style, line2, dis.state if dis is not None else ""
 
 
