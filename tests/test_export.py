@@ -68,7 +68,6 @@ def test_sdtm_vs_of_a_simulated_session_matches_the_recording(simulated, tmp_pat
         assert float(row["VSORRES"]) == pytest.approx(stored, abs=0.05) and row["VSSTRESN"] == row["VSORRES"]
         if row["VSTPT"].endswith("POST-DOSE"):
             assert abs(t - (dose + _seconds(row["VSELTM"]))) <= 300  # within the tolerance of its timepoint
- abs(t - (dose + planned)) <= 300  # within the protocol's tolerance of its timepoint
     # Blood pressure at +15 min: the simulator's cuff reading of that time.
     sys15 = next(r for r in rows if r["VSTESTCD"] == "SYSBP" and r["VSTPT"] == "15 MIN POST-DOSE")
     assert sys15["VSELTM"] == "PT15M" and sys15["VSTPTNUM"] == "2"
