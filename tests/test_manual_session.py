@@ -11,14 +11,14 @@ import pytest
 
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.protocol_loader import load_protocol, protocol_from_dict
+from monitor.core.readings import Reading
 from monitor.core.schedule import LATE, MISSED, ON_TIME, OVERDUE, UPCOMING
 from monitor.core.thresholds_loader import load_thresholds
 from monitor.recording import load_session
 from monitor.session import ActionError, ManualClock, Session
 from monitor.session.typed import NeedsConfirmation
-from monitor.sources.manual import ManualFeed
-from monitor.core.readings import Reading
 from monitor.sources.feed import FeedUpdate
+from monitor.sources.manual import ManualFeed
 from tests.feeds import HandFeed
 
 
@@ -31,6 +31,7 @@ class ListFeed(HandFeed):
     def poll(self, now):
         rows, self.rows = self.rows, []
         return FeedUpdate(rows)
+
 
 # A test protocol with short intervals: BP and HR every 10 min to 1 h, then every 20 min to 2 h.
 SHORT = {

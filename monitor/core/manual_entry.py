@@ -152,9 +152,8 @@ def check_values(values: dict[str, float]) -> dict[str, float]:
         v, spec = values[vital], SPECS[vital]
         if not spec.low <= v <= spec.high:
             hint = " (give it in °C)" if vital == "temp" and 90 <= v <= 110 else ""
-            raise ValueError(
-                f"{NAMES[vital]} {v:g} {spec.unit} is outside the plausible {spec.low:g}-{spec.high:g} {spec.unit}{hint}"
-            )
+            rng = f"{spec.low:g}-{spec.high:g} {spec.unit}"
+            raise ValueError(f"{NAMES[vital]} {v:g} {spec.unit} is outside the plausible {rng}{hint}")
     if ("sbp" in values) != ("dbp" in values):
         have = "SBP" if "sbp" in values else "DBP"
         raise ValueError(f"{have} alone is not a blood pressure: give both, e.g. 142/88")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.core.protocol import Protocol, protocol_from_stored
+from monitor.core.protocol import STREAM_VITALS, Protocol, protocol_from_stored
 from monitor.core.schedule import LATE, MISSED, PENDING, TAKEN, UPCOMING, Compliance, Timepoint, compliance
 from monitor.core.schedule import stream_timepoints as _stream_timepoints
 from monitor.core.schedule_inputs import stream_readings
@@ -123,7 +123,9 @@ def _as_missed(p: Timepoint) -> Timepoint:
     return replace(p, status=MISSED)
 
 
-def _rows(rs, proto: Protocol, th: Thresholds, points, used, typed_t: np.ndarray, staff_of: dict[float, str]) -> list[CrfRow]:
+def _rows(
+    rs, proto: Protocol, th: Thresholds, points, used, typed_t: np.ndarray, staff_of: dict[float, str]
+) -> list[CrfRow]:
     store = rs.store
     rows: dict[tuple, CrfRow] = {}
     for stream, pts in points.items():
@@ -141,9 +143,8 @@ def _rows(rs, proto: Protocol, th: Thresholds, points, used, typed_t: np.ndarray
                 row.missed.append(stream)
     # Readings no timepoint took: of intermittent streams, and every typed one.
     taken = {t for s in used.values() for t in s}
-    for stream, pts in points.items():
-        ss = proto.schedule.stream(stream)
-        for v in ss.vitals:
+    for stream in points:
+        for v in STREAM_VITALS[stream]:
             if not store.holds(v):
                 continue
             col = store.column(v)

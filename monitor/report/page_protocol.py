@@ -59,7 +59,7 @@ def protocol_html(rd: ReportData) -> str:
     parts.append("".join(f"<th>{esc(h)}</th>" for h in heads))
     parts.append("</tr></thead>\n<tbody>\n")
     tb = rd.tb
-    for k, r in enumerate(view.rows, 1):
+    for n, r in enumerate(view.rows, 1):
         flags = []
         if r.late:
             flags.append("late: " + ", ".join(x.upper() for x in r.late))
@@ -76,7 +76,7 @@ def protocol_html(rd: ReportData) -> str:
             ' class="missed"' if r.missed and r.actual is None else (' class="typed"' if "typed" in r.sources else "")
         )
         cells = [
-            str(k),
+            str(n),
             r.label,
             tb.when(r.nominal) if r.nominal is not None else "",
             tb.when(r.actual) if r.actual is not None else "",

@@ -15,6 +15,7 @@ import csv
 import io
 from datetime import datetime
 
+from monitor.core.protocol import STREAM_VITALS
 from monitor.core.schedule import MISSED, PENDING
 from monitor.report.crf import ProtocolView
 
@@ -139,10 +140,9 @@ def sdtm_vs_rows(view: ProtocolView, rs, tb, study_id: str = "") -> list[dict[st
         )
 
     for stream, pts in view.points.items():
-        ss = view.protocol.schedule.stream(stream)
         for p in pts:
             missed = p.actual is None and (p.status == MISSED or p.status in PENDING)
-            for v in ss.vitals:
+            for v in STREAM_VITALS[stream]:
                 add(v, p.kind, p.offset_s, p.label, p.actual, missed, p.nominal if p.nominal is not None else p.actual)
     # Values no timepoint of their own vital took (readings off the schedule, the HR typed with a
     # repeat BP): unscheduled rows, so nothing measured is left out.

@@ -37,11 +37,11 @@ class ReadingScreen(SafeModal[str | None]):
     """Returns the sentence of what was recorded, or None (cancelled)."""
 
     DEFAULT_CSS = """
-    ReadingScreen .dialog { width: 76; }
-    ReadingScreen .fields { height: auto; }
-    ReadingScreen .field { width: 14; height: auto; }
-    ReadingScreen .when { width: 52; height: auto; }
-    ReadingScreen .who { width: 18; height: auto; }
+    ReadingScreen .dialog { width: 80; max-width: 100%; }
+    ReadingScreen .fields { height: auto; width: 100%; }
+    ReadingScreen .field { width: 1fr; height: auto; }
+    ReadingScreen .when { width: 1fr; height: auto; }
+    ReadingScreen .who { width: 16; height: auto; margin: 0 0 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
@@ -75,7 +75,7 @@ class ReadingScreen(SafeModal[str | None]):
                         yield Input("", id=f"f-{key}")
             with Horizontal(classes="fields"):
                 with Vertical(classes="when"):
-                    yield Label(f"Taken at (empty = now, {self.now_text}; or HH:MM, '5m ago'):")
+                    yield Label(f"Taken at (empty = now, {self.now_text}; HH:MM; '5m ago'):")
                     yield Input("", placeholder=self.now_text, id="when")
                 who = Vertical(classes="who")
                 who.display = self.staff_mode != "off"
