@@ -289,6 +289,10 @@ def test_default_protocol_file_is_packaged_identically():
         ),
         ({"schedule": {"tolerance": "10m", "bp": {"phases": [{"until": "1h", "every": "15m"}]}}}, "at most half"),
         ({"extra": 1}, "extra: unknown key"),
+        (
+            {"schedule": {"tolerance": "1m", "grace": "1m", "bp": {"phases": [{"until": "1h", "every": "2m"}]}}},
+            "schedule.grace: with the tolerance must be shorter than the shortest interval",
+        ),
     ],
 )
 def test_protocol_errors_name_the_key_and_the_reason(data, message):

@@ -3,6 +3,7 @@ raised as one `ConfigError`, so a protocol with a typo is refused whole, as a th
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -165,10 +166,17 @@ def protocol_from_dict(data: dict, name: str = "<dict>") -> Protocol:
         duration(sch, "baseline_window", "schedule", 1800.0),
         duration(sch, "repeat", "schedule", 300.0),
     )
-    if schedule.streams and schedule.tolerance_s * 2 > min(
-        (p.every_s for st in schedule.streams for p in st.phases), default=1e18
-    ):
+    shortest = min((p.every_s for st in schedule.streams for p in st.phases), default=math.inf)
+    if schedule.tolerance_s * 2 > shortest:
         err("schedule.tolerance", "must be at most half the shortest interval, or timepoints would overlap")
+    elif schedule.grace_s + schedule.tolerance_s >= shortest:
+        # A timepoint is missed once the next one's window opens (its time less the tolerance):
+        # the overdue alarm must come before that, or a reading could be missed without a word.
+        err(
+            "schedule.grace",
+            "with the tolerance must be shorter than the shortest interval, or a reading would be "
+            "missed before its overdue alarm sounds",
+        )
 
     dis = table(top.get("discharge", {}), "discharge", _DISCHARGE)
     margins_raw = dis.get("margins", {})
