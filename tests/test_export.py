@@ -98,7 +98,7 @@ def test_crf_columns_flags_and_the_report_section(tmp_path):
     assert by["PRE-DOSE"]["staff"] == "AB"
     assert by["+0h10"]["late"] == "" and by["+0h10"]["hr_bpm"] == "75"
     assert by["+0h20"]["missed"] == "bp;hr" and by["+0h20"]["actual_time"] == ""
-    assert by["+0h30"]["late"] == "Y" and by["+0h30"]["sbp_mmhg"] == "131"
+    assert by["+0h30"]["late"] == "bp;hr" and by["+0h30"]["sbp_mmhg"] == "131"
     assert "protocol compliance: 4 of 8 timepoints taken on time, 2 late, 2 missed (50 % on time)" in r.stdout
     from monitor.report import write_report
 

@@ -135,12 +135,14 @@ def test_schedule_due_overdue_alarm_and_fulfilment_within_tolerance(tmp_path, th
     s.give_dose("initial", 120)
     wait(s, clock, 6 * 60)
     assert s.schedule.due_text().startswith("BP, HR due in 4 min")
-    wait(s, clock, 4 * 60 + 3 * 60)  # the +10 min timepoint, then its grace: overdue
+    wait(s, clock, 4 * 60 + 150)  # past the 2 min tolerance, within the 3 min grace: due, no alarm yet
+    assert not schedule_alarms(s) and "BP, HR due now" in s.schedule.due_text()
+    wait(s, clock, 60)  # the +10 min timepoint, then its grace: overdue
     assert "OVERDUE" in s.schedule.due_text()
     alarms = schedule_alarms(s)
     assert set(alarms) == {"schedule.bp", "schedule.hr"}
     assert alarms["schedule.bp"].priority == "low" and "the +0h10 reading was due at" in alarms["schedule.bp"].message
-    wait(s, clock, 60)  # 14 min after the dose: late, outside the 2 min tolerance
+    wait(s, clock, 30)  # 14 min after the dose: late, outside the 2 min tolerance
     s.enter_reading({"sbp": 124, "dbp": 82, "hr": 72})
     assert not schedule_alarms(s)  # cleared by the reading
     wait(s, clock, 5 * 60)  # the +20 min timepoint: a reading 1 min after it is within tolerance

@@ -147,7 +147,8 @@ def stream_timepoints(
             last_used = float(t[lo2])
             out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, LATE, last_used, lo2))
         elif now < late_until:
-            out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, finish(OVERDUE)))
+            status = finish(_pending(now, opens, nominal, grace))  # overdue only once the grace is past
+            out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, status))
         else:
             out.append(Timepoint(ss.stream, "scheduled", label, off, nominal, off, MISSED))
 

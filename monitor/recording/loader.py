@@ -63,8 +63,8 @@ class RecordedSession:
         return np.array(sorted(e["taken_at"] for e in self.events if e["kind"] == "reading"), float)
 
     def typed_staff(self) -> dict[float, str]:
-        """Who typed each typed row (its time -> staff initials or login name)."""
-        return {e["taken_at"]: str(e.get("staff") or e.get("who") or "") for e in self.events if e["kind"] == "reading"}
+        """The staff initials given with each typed row (its time -> initials; "" when none)."""
+        return {e["taken_at"]: str(e.get("staff") or "") for e in self.events if e["kind"] == "reading"}
 
     def controls(self) -> list[Control]:
         """The user actions and technical events the alarm engine must see again to reproduce

@@ -227,7 +227,7 @@ def crf_csv(view: ProtocolView, tb) -> str:
                 elapsed(r.actual),
                 *vals,
                 r.source,
-                "Y" if r.late else "",
+                ";".join(r.late),
                 ";".join(r.missed),
                 "Y" if r.extra else "",
                 ";".join(sorted(r.staff)),

@@ -38,6 +38,7 @@ class ReadingScreen(SafeModal[str | None]):
 
     DEFAULT_CSS = """
     ReadingScreen .dialog { width: 80; max-width: 100%; }
+    ReadingScreen #error, ReadingScreen #confirm { width: 100%; height: auto; }
     ReadingScreen .fields { height: auto; width: 100%; }
     ReadingScreen .field { width: 1fr; height: auto; }
     ReadingScreen .when { width: 1fr; height: auto; }
@@ -75,8 +76,8 @@ class ReadingScreen(SafeModal[str | None]):
                         yield Input("", id=f"f-{key}")
             with Horizontal(classes="fields"):
                 with Vertical(classes="when"):
-                    yield Label(f"Taken at (empty = now, {self.now_text}; HH:MM; '5m ago'):")
-                    yield Input("", placeholder=self.now_text, id="when")
+                    yield Label(f"Taken at (empty = now, {self.now_text}):")
+                    yield Input("", placeholder="HH:MM or 10m ago", id="when")
                 who = Vertical(classes="who")
                 who.display = self.staff_mode != "off"
                 with who:
@@ -91,6 +92,9 @@ class ReadingScreen(SafeModal[str | None]):
             )
 
     def on_mount(self) -> None:
+        # Wider than the other dialogs (five fields in a row); the app's stylesheet wins over
+        # DEFAULT_CSS, so the width is set here.
+        self.query_one(".dialog").styles.width = 80
         self.query_one("#natural", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
