@@ -164,9 +164,10 @@ def _plan(args) -> dict:
         raise UsageError("give either a CSV file to follow or --simulate SCENARIO, not both")
     if (args.speed is not None or args.seed is not None) and not args.simulate and not resume_dir:
         raise UsageError("--speed and --seed go with --simulate")
-    if args.manual and (source is not None or args.simulate or resume_dir is not None):
+    manual = getattr(args, "manual", False)  # (demo shares this plan and has no --manual)
+    if manual and (source is not None or args.simulate or resume_dir is not None):
         raise UsageError("--manual runs a session without a device: give no CSV file, --simulate or --resume with it")
-    if source is None and not args.simulate and resume_dir is None and not args.manual:
+    if source is None and not args.simulate and resume_dir is None and not manual:
         raise UsageError(
             "give a CSV file to follow, --simulate SCENARIO, or --resume DIR (or try `vitals-monitor demo`)"
         )
@@ -198,7 +199,7 @@ def _plan(args) -> dict:
         thresholds = load_thresholds(args.thresholds)
     # Only the default limits are fitted to a slow feed (as `alarms` fits them); given or stored
     # limits are used as they are.
-    fit_stale = resume_dir is None and not args.thresholds and not args.manual
+    fit_stale = resume_dir is None and not args.thresholds and not manual
     protocol, info = protocol_and_info(args, resume)
 
     feed = _feed(args, source, meta, resume)
@@ -262,7 +263,7 @@ def _feed(args, source: Path | None, meta: dict, resume):
     from monitor.sources.follow import FileFeed
     from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
-    if args.manual or meta.get("manual"):
+    if getattr(args, "manual", False) or meta.get("manual"):
         from monitor.sources.manual import ManualFeed
 
         return ManualFeed()

@@ -68,11 +68,13 @@ def protocol_and_info(args, resume) -> tuple[object | None, dict]:
     from monitor.core.protocol import protocol_from_stored
     from monitor.core.protocol_loader import load_protocol
 
+    given = getattr(args, "protocol", None)
+    manual = getattr(args, "manual", False)
     if resume is not None:
-        if args.protocol or any(getattr(args, k, None) for k in INFO_KEYS):
+        if given or any(getattr(args, k, None) for k in INFO_KEYS):
             raise UsageError("a resumed session keeps the protocol and details it was started with")
         return protocol_from_stored(resume.meta.get("protocol")), {}
-    protocol = load_protocol(args.protocol) if (args.protocol or args.manual) else None
+    protocol = load_protocol(given) if (given or manual) else None
     info = check_info({k: getattr(args, k, None) for k in INFO_KEYS})
     return protocol, info
 
