@@ -303,3 +303,24 @@ def test_protocol_errors_name_the_key_and_the_reason(data, message):
     with pytest.raises(ConfigError) as err:
         protocol_from_dict(data, "p.toml")
     assert any(message in e and e.startswith("p.toml: ") for e in err.value.errors), err.value.errors
+
+
+def test_a_replay_marks_the_typed_rows_and_keeps_the_protocol(tmp_path, th):
+    from monitor.session.replay import ReplayController
+    from monitor.sources.replay import ReplaySource
+
+    s, clock = manual(tmp_path, th, info={"site": "Site C"})
+    s.enter_reading({"sbp": 120, "dbp": 80, "hr": 70})
+    s.give_dose("initial", 120)
+    wait(s, clock, 15 * 60)  # the +10 timepoint overdue
+    s.stop()
+    rs = load_session(tmp_path / "s")
+    rc = ReplayController(ReplaySource(rs, speed=float("inf")), rs.stored_thresholds())
+    rc.play_to(rs.end_time())
+    replay = rc.session
+    assert replay.typed.is_typed(rs.store.t[0]) and replay.info == {"site": "Site C"}
+    assert "BP, HR OVERDUE" in replay.schedule.due_text()
+    # The overdue alarm comes from the recording, as live raised it; the replay raises none itself.
+    assert [e.alarm for e in rc.full_log if e.alarm.startswith("schedule.")] == [
+        e.alarm for e in rs.recorded_alarms() if e.alarm.startswith("schedule.")
+    ]

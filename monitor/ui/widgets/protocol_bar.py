@@ -33,7 +33,8 @@ def protocol_lines(session) -> tuple[str, str, str, str] | None:
     if not due and dis is None and not who:
         return None
     style = "bold #5fd7d7" if "OVERDUE" in due else ""
-    due_text = f"Due: {due} · v types a reading" if due else "v types a reading"
+    hint = "" if session.feed.mode == "REPLAY" else " · v types a reading"
+    due_text = f"Due: {due}{hint}" if due else hint.removeprefix(" · ")
     dis_text = dis.text[:1].upper() + dis.text[1:] if dis is not None and dis.state != "no-dose" else ""
     line2 = " │ ".join(x for x in (who, dis_text) if x)  # who first: an 80-column screen cuts the end
     return due_text, style, line2, dis.state if dis is not None else ""
