@@ -324,3 +324,19 @@ def test_a_replay_marks_the_typed_rows_and_keeps_the_protocol(tmp_path, th):
     assert [e.alarm for e in rc.full_log if e.alarm.startswith("schedule.")] == [
         e.alarm for e in rs.recorded_alarms() if e.alarm.startswith("schedule.")
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--manual", "--simulate", "typical"], "--manual runs a session without a device"),
+        (["--manual", "--session-number", "two"], "--session-number 'two' must be a whole number"),
+        (["--manual", "--staff", "AB, c1"], "--staff: 'c1' is not initials"),
+        (["--manual", "--protocol", "nowhere.toml"], "nowhere.toml: no such file"),
+    ],
+)
+def test_live_manual_user_errors_are_one_sentence(args, message, tmp_path):
+    from tests.support.cli import run_in_process
+
+    r = run_in_process(["live", *args, "--no-record"], cwd=tmp_path, text=True)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr

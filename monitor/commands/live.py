@@ -10,7 +10,12 @@ import argparse
 from pathlib import Path
 
 from monitor.commands.options import UsageError, add_bedside_options, add_column_option, column_map, user_error
-from monitor.commands.protocol_options import add_protocol_options, ask_missing, protocol_and_info
+from monitor.commands.protocol_options import (
+    add_protocol_options,
+    ask_missing,
+    participant_label,
+    protocol_and_info,
+)
 
 NAME = "live"
 HELP = "the bedside monitor: follow a CSV a device bridge is writing, or run the simulator"
@@ -203,7 +208,7 @@ def _plan(args) -> dict:
     protocol, info = protocol_and_info(args, resume)
 
     feed = _feed(args, source, meta, resume)
-    label = args.label or (meta.get("label") if meta else "") or feed.label
+    label = args.label or (meta.get("label") if meta else "") or participant_label(info) or feed.label
     if getattr(args, "no_record", False):
         if resume_dir is not None:
             raise UsageError("--no-record cannot be used with --resume")

@@ -79,6 +79,14 @@ def protocol_and_info(args, resume) -> tuple[object | None, dict]:
     return protocol, info
 
 
+def participant_label(info: dict) -> str:
+    """ "P-001 session 2": the default label of a session whose participant was given."""
+    if not info.get("participant"):
+        return ""
+    n = info.get("session_number")
+    return f"{info['participant']} session {n}" if n else str(info["participant"])
+
+
 def ask_missing(info: dict, protocol, headless: bool) -> dict:
     """Ask on the terminal for the details not given as options (the protocol's ask_at_start);
     Enter alone leaves one out."""
