@@ -110,7 +110,7 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         resume=plan["resume"],
         fit_stale=plan["fit_stale"],
         protocol=plan["protocol"],
-        info=ask_missing(plan["info"], plan["protocol"], False),
+        info=ask_missing(plan["info"], plan["protocol"], plan["resume"] is not None),
     )
     app.run()
     return _say_what_was_recorded(app.session, plan["folder"], announce=True)

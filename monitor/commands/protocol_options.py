@@ -87,10 +87,11 @@ def participant_label(info: dict) -> str:
     return f"{info['participant']} session {n}" if n else str(info["participant"])
 
 
-def ask_missing(info: dict, protocol, headless: bool) -> dict:
+def ask_missing(info: dict, protocol, resumed: bool) -> dict:
     """Ask on the terminal for the details not given as options (the protocol's ask_at_start);
-    Enter alone leaves one out."""
-    if protocol is None or not getattr(protocol, "ask_at_start", False) or headless or not sys.stdin.isatty():
+    Enter alone leaves one out. Never for a resumed session (it keeps its own), never headless
+    (the caller does not ask), never without a terminal."""
+    if protocol is None or not getattr(protocol, "ask_at_start", False) or resumed or not sys.stdin.isatty():
         return info
     questions = (
         ("participant", "Participant id"),
