@@ -340,3 +340,13 @@ def test_live_manual_user_errors_are_one_sentence(args, message, tmp_path):
 
     r = run_in_process(["live", *args, "--no-record"], cwd=tmp_path, text=True)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_with_a_device_only_the_intermittent_streams_follow_the_schedule(th):
+    from monitor.core.protocol_loader import load_protocol as load
+
+    s = Session(ListFeed([]), th, record=False, protocol=load())
+    after = {r.stream: r.after_s for r in s.th.stale}
+    assert after["hr"] == 10  # the device's HR is stale after 10 s, as without a protocol
+    assert after["temp"] == 65 * 60  # typed hourly temperature: the schedule's hour plus the grace
+    assert after["bp"] == 35 * 60

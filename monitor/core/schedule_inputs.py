@@ -52,18 +52,27 @@ def stream_readings(
 UNSCHEDULED_TYPED_STALE_S = 3600.0  # Philips: a cuff value is invalid after 1 h
 
 
-def schedule_stale_rules(th: Thresholds, schedule) -> Thresholds:
+def schedule_stale_rules(th: Thresholds, schedule, all_typed: bool = True) -> Thresholds:
     """The limits of a session whose readings are all typed: a stream goes stale after its
     schedule's longest interval plus the grace period (not 10 s after the last HR, as a streaming
-    device would); a stream the schedule does not name, after an hour."""
+    device would); a stream the schedule does not name, after an hour.
+
+    With a device (`all_typed` False) only the intermittent streams (cuff BP, temperature, which
+    may be typed) follow the schedule, and never sooner than before; a continuous stream keeps its
+    rule (a device's HR is stale after 10 s)."""
     from dataclasses import replace
 
     rules = []
     for rule in th.stale:
-        after = max(rule.after_s, UNSCHEDULED_TYPED_STALE_S)
+        continuous = any(th.vitals.get(v) is not None and th.vitals[v].continuous for v in rule.vitals)
+        if not all_typed and continuous:
+            rules.append(rule)
+            continue
+        after = max(rule.after_s, UNSCHEDULED_TYPED_STALE_S) if all_typed else rule.after_s
         for ss in schedule.streams:
             if set(ss.vitals) & set(rule.vitals) and ss.phases:
-                after = ss.longest_interval_s + schedule.grace_s
+                scheduled = ss.longest_interval_s + schedule.grace_s
+                after = scheduled if all_typed else max(rule.after_s, scheduled)
                 break
         rules.append(replace(rule, after_s=after))
     return replace(th, stale=tuple(rules))

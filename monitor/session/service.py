@@ -96,8 +96,8 @@ class Session:
             self.info = {
                 k: resume.meta[k] for k in ("participant", "session_number", "site", "staff") if k in resume.meta
             }
-        if getattr(feed, "manual", False) and resume is None:
-            thresholds = schedule_stale_rules(thresholds, self.protocol.schedule)
+        if resume is None and self.protocol.schedule.streams:
+            thresholds = schedule_stale_rules(thresholds, self.protocol.schedule, getattr(feed, "manual", False))
         self.th = thresholds
         self.clock = clock or Clock()
         self.tz: tzinfo | None = None  # the zone times are written in (the app sets it; None = local)
