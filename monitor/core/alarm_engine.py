@@ -196,7 +196,7 @@ class AlarmEngine:
             if a is not None and a.state != "normal":
                 self._clear(t, a, message or "resolved")
             return
-        rank = 3 if priority == "high" else TECHNICAL_RANK
+        rank = 3 if priority == "high" else 1 if priority == "low" else TECHNICAL_RANK
         if a is None:
             a = self._technical[name] = TechAlarm(name)
         if a.state == "normal":

@@ -26,8 +26,12 @@ META = "session.json"
 LOG_FILE = "monitor.log"
 HEADER = "time," + ",".join(VITALS) + "\n"
 # 1: the first recordings (no version written). 2: controls carry `seq` (readings taken before
-# them), technical alarms and clock ticks are recorded as controls.
-FORMAT_VERSION = 2
+# them), technical alarms and clock ticks are recorded as controls. 3: typed readings (a `reading`
+# event with `source: manual` marks its row of readings.csv), low-priority technical alarms
+# (a reading overdue by the schedule), the protocol and the session's participant, session number,
+# site and staff in session.json, `staff` initials on doses and acknowledgements. Versions 1 and 2
+# load unchanged: they have none of these.
+FORMAT_VERSION = 3
 
 
 class SessionError(Exception):
