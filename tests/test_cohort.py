@@ -222,3 +222,32 @@ def test_simulated_cohort_is_seeded_and_labelled(tmp_path):
         meta = json.loads((x / "session.json").read_text())
         assert meta["simulated"] is True and meta["label"].startswith("SIMULATED")
     assert (a[0] / "readings.csv").read_bytes() != (a[1] / "readings.csv").read_bytes()
+
+
+def _union_seconds(spans: list[tuple[float, float]]) -> float:
+    total, end = 0.0, -np.inf
+    for a, b in sorted(spans):
+        if a > end:
+            total += b - a
+            end = b
+        elif b > end:
+            total += b - end
+            end = b
+    return total
+
+
+def test_share_of_time_in_alarm_counts_overlaps_once_and_gaps_not_at_all(cohort):
+    """Against the union of each session's alarm episodes, computed here from the Parquet files."""
+    _, _, db = cohort
+    episodes = pd.read_parquet(db / "episodes")
+    sessions = pd.read_parquet(db / "sessions")
+    duration = float(sessions["duration_s"].sum())
+    got = Cohort(db).time_in_alarm().set_index("priority")["share_of_time"]
+    classes = {"any": episodes} | {p: g for p, g in episodes.groupby("priority")}
+    for name, eps in classes.items():
+        seconds = sum(
+            _union_seconds(list(zip(g["start_t"], g["end_t"], strict=True))) for _, g in eps.groupby("session")
+        )
+        assert got[name] == pytest.approx(seconds / duration), name
+    # Alarms apart in time leave the time between them out.
+    assert got["any"] < 1.0

@@ -317,7 +317,7 @@ class Cohort:
               SELECT *, sum(CASE WHEN before_end IS NULL OR start_t > before_end THEN 1 ELSE 0 END)
                 OVER (PARTITION BY site, session, class ORDER BY start_t, end_t) AS island FROM o
             ), u AS (
-              SELECT site, session, class, max(end_t) - min(start_t) AS seconds FROM i GROUP BY ALL
+              SELECT site, session, class, island, max(end_t) - min(start_t) AS seconds FROM i GROUP BY ALL
             ), per AS (
               SELECT s.site, s.session, c.class, coalesce(sum(u.seconds), 0) AS seconds, any_value(s.duration_s) AS dur
               FROM sessions s CROSS JOIN (SELECT DISTINCT class FROM e) c
