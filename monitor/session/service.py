@@ -113,6 +113,7 @@ class Session:
         self.reports = FeedReports(
             feed, self.technical, self.writer.put, self.event_now, self._note_log, self.sink.log_line, self._changed
         )
+        self.observers: list = []  # told of each poll, alarm and the stop (see `watch`)
         self.log: list[LogEntry] = []
         self.log_serial = 0  # grows with every entry (the log list is trimmed)
         self.finished = False
@@ -210,7 +211,21 @@ class Session:
         if self.resume_note:
             self._note_log("session", "", self.resume_note)
 
+    def watch(self, observer) -> None:
+        """Tell `observer` of each alarm transition (`alarm(e)`), after each poll (`polled()`) and
+        at the stop (`stopped()`), on the session's thread: the MQTT publisher (monitor.publish).
+        Its errors are the session's internal errors: it never stops the session."""
+        self.observers.append(observer)
+
+    def _tell(self, what: str, *args) -> None:
+        for o in self.observers:
+            try:
+                getattr(o, what)(*args)
+            except Exception as exc:
+                self.internal_error(f"while telling {type(o).__name__} ({what})", exc, priority="technical")
+
     def stop(self) -> None:
+        self._tell("stopped")
         self.intake.release(force=True)
         t = self.event_now()
         if t is not None:
@@ -378,6 +393,7 @@ class Session:
                 self.writer.flush()
         except Exception as exc:
             self.internal_error("while updating the session", exc)
+        self._tell("polled")
         if (self.version, len(self.engine.log)) != before:
             self.version += 1
             return True
@@ -593,6 +609,7 @@ class Session:
         self.board.heard(e)
         self._note_log("alarm", e.priority, e.message, state=e.state, t=e.t)
         self.version += 1
+        self._tell("alarm", e)
 
     # -- the event log -------------------------------------------------------------------------
 
