@@ -54,6 +54,17 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
         "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)",
     )
     add_bedside_options(lv)
+    lv.add_argument(
+        "--publish",
+        metavar="mqtt://HOST:PORT/SITE/BED",
+        help="publish the session to an MQTT broker for the central station (user and password from "
+        "VITALS_MQTT_USER and VITALS_MQTT_PASSWORD_FILE, never the command line; mqtts:// for TLS)",
+    )
+    lv.add_argument(
+        "--publish-config",
+        metavar="FILE",
+        help="a TOML file whose [publish] table gives the broker (url, user, password_file, ca_file, keepalive_s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from monitor.sources.csv.errors import CsvError
 
     try:
+        publish = _publish_plan(args)
         plan = _plan(args)
+        plan["publish"] = publish
     except (UsageError, ConfigError, SessionError, CsvError) as exc:
         return user_error(exc)
     lock = plan["lock"]
@@ -88,6 +101,7 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
             record=plan["folder"] is not None,
             fit_stale=plan["fit_stale"],
         )
+        _publish(session, plan)
         rc = run_headless(session)
         return _say_what_was_recorded(session, plan["folder"], announce=False) or rc
     from monitor.ui.app import make_app
@@ -101,6 +115,7 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         resume=plan["resume"],
         fit_stale=plan["fit_stale"],
     )
+    _publish(app.session, plan)
     app.run()
     return _say_what_was_recorded(app.session, plan["folder"], announce=True)
 
@@ -123,6 +138,27 @@ def _say_what_was_recorded(session, folder: Path | None, announce: bool) -> int:
     if announce and session.recorder is not None:
         print(f"session recorded in {where}")
     return 0
+
+
+def _publish_plan(args):
+    """`--publish` / `--publish-config` checked (monitor.publish), or None; paho-mqtt is only
+    loaded by a bedside that publishes."""
+    if not (getattr(args, "publish", None) or getattr(args, "publish_config", None)):
+        return None
+    from monitor.publish.address import AddressError
+    from monitor.publish.settings import publish_plan
+
+    try:
+        return publish_plan(args.publish, args.publish_config)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _publish(session, plan: dict) -> None:
+    if plan.get("publish") is not None:
+        from monitor.publish.publisher import start_publishing
+
+        start_publishing(session, plan["publish"])
 
 
 def _login() -> str:

@@ -204,3 +204,10 @@ class Publisher:
     def _publish(self, kind: str, body: dict, *, qos: int, retain: bool, properties=None) -> None:
         self.client.publish(self._topics[kind], payloads.encode(body), qos=qos, retain=retain, properties=properties)
         self.sent += 1
+
+
+def start_publishing(session, plan) -> Publisher:
+    """A publisher for `session` from a checked `settings.PublishPlan`, connecting in the background."""
+    pub = Publisher(session, plan.address, plan.creds, keepalive_s=plan.keepalive_s)
+    pub.start()
+    return pub

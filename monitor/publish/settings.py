@@ -15,11 +15,13 @@ file is kept apart with mode 600.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.core.text import printable
-from monitor.publish.address import AddressError
+from monitor.publish.address import AddressError, BrokerAddress, parse_address
+from monitor.publish.credentials import Credentials, credentials
 
 DEFAULT_KEEPALIVE_S = 10
 KEYS = ("url", "user", "password_file", "ca_file", "keepalive_s")
@@ -65,3 +67,30 @@ def load_settings(path: str | Path) -> PublishSettings:
     return PublishSettings(
         table.get("url"), table.get("user"), table.get("password_file"), table.get("ca_file"), keepalive
     )
+
+
+@dataclass(frozen=True)
+class PublishPlan:
+    """Everything a bedside needs to publish, checked before the session starts."""
+
+    address: BrokerAddress
+    creds: Credentials
+    keepalive_s: int
+
+
+def publish_plan(
+    url: str | None, config: str | Path | None, env: Mapping[str, str] | None = None
+) -> PublishPlan | None:
+    """From `live --publish URL` and/or `--publish-config FILE` (the option's URL wins); None
+    when neither asks for publishing. AddressError (one sentence) when it cannot be used."""
+    settings = load_settings(config) if config is not None else PublishSettings()
+    url = url or settings.url
+    if url is None:
+        if config is not None:
+            raise AddressError(f"the config file '{printable(config)}' has no url in its [publish] table")
+        return None
+    address = parse_address(url, bed=True, option="--publish" if url is not settings.url else "[publish] url")
+    creds = credentials(env, user=settings.user, password_file=settings.password_file, ca_file=settings.ca_file)
+    if address.tls and creds.ca_file and not Path(creds.ca_file).is_file():
+        raise AddressError(f"the CA certificate '{printable(creds.ca_file)}' for mqtts:// is not a readable file")
+    return PublishPlan(address, creds, settings.keepalive_s)

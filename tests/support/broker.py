@@ -149,3 +149,16 @@ class Broker:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+def module_broker(tmp_path_factory, users, tls: bool = False):
+    """The body of a module-scoped fixture: a broker for the module's tests, stopped after them."""
+    b = Broker(tmp_path_factory.mktemp("broker"), list(users), tls=tls).start()
+    try:
+        yield b
+    finally:
+        b.stop()
+
+
+BEDS = [f"bed{i}" for i in range(1, 17)]
+USERS = ["central", *BEDS]
