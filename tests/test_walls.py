@@ -116,7 +116,16 @@ def package_modules(pkg):
 
 
 @pytest.mark.parametrize(
-    "pkg", ["monitor.core", "monitor.recording", "monitor.sources", "monitor.session", "monitor.report", "simulators"]
+    "pkg",
+    [
+        "monitor.core",
+        "monitor.recording",
+        "monitor.sources",
+        "monitor.session",
+        "monitor.report",
+        "monitor.publish",
+        "simulators",
+    ],
 )
 def test_no_textual_outside_the_ui(pkg):
     assert loaded(package_modules(pkg), ["textual"]) == ""

@@ -73,6 +73,7 @@ class Broker:
         """A file holding `user`'s password (as VITALS_MQTT_PASSWORD_FILE names one)."""
         p = self.folder / f"{user}.pass"
         if not p.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
             p.write_text(self.password(user) + "\n")
             p.chmod(0o600)
         return p
