@@ -68,7 +68,7 @@ async def _three(broker, three):
         assert _severity(want[0]) > _severity(want[-1])  # the scenarios differ in what they alarm
         assert _tile_beds(app) == [b.publisher.address.bed for b in want]
         first = app.query(BedTile).first()
-        text = str(first.render())
+        text = first.text.plain
         top = want[0].session.alarms()[0]
         assert "SIMULATED" in text and "!!!" in text and "HIGH" in text and top.message[:20] in text
         assert "BP " in text and " ago)" in text and "HR " in text and "T " in text

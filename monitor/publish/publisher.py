@@ -172,11 +172,11 @@ class Publisher:
             self._next_alarms = now + ALARMS_EVERY_S
             self._publish("alarms", payloads.alarms(self.session, statuses, wall=wall), qos=1, retain=True)
         if now >= self._next_vitals:
-            self._next_vitals = now + VITALS_EVERY_S
+            self._next_vitals = _next(self._next_vitals, now, VITALS_EVERY_S)
             body = payloads.vitals(self.session, wall=wall, every_s=VITALS_EVERY_S, expiry=self.expiry_s)
             self._publish("vitals", body, qos=0, retain=True, properties=self._expiry)
         if now >= self._next_trend:
-            self._next_trend = now + TREND_EVERY_S
+            self._next_trend = _next(self._next_trend, now, TREND_EVERY_S)
             self._publish("trend", payloads.trend(self.session, wall=wall), qos=0, retain=True)
 
     def _judge_link(self, up: bool, now: float) -> None:
@@ -204,6 +204,13 @@ class Publisher:
     def _publish(self, kind: str, body: dict, *, qos: int, retain: bool, properties=None) -> None:
         self.client.publish(self._topics[kind], payloads.encode(body), qos=qos, retain=retain, properties=properties)
         self.sent += 1
+
+
+def _next(due: float, now: float, every: float) -> float:
+    """The next time a message is due: on the same beat (polls come every quarter second, so
+    counting from `now` would stretch 1 s into 1.25 s), or a beat from now after a pause."""
+    following = due + every
+    return following if following > now else now + every
 
 
 def start_publishing(session, plan) -> Publisher:

@@ -10,15 +10,29 @@ from monitor.publish.address import parse_address
 from monitor.publish.credentials import credentials
 from monitor.publish.publisher import Publisher
 from monitor.publish.watch import Watcher
-from monitor.session import ManualClock, Session
+from monitor.session import Clock, ManualClock, Session
 from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
 
 class Bedside:
-    def __init__(self, broker, site: str, bed: str, scenario: str, label: str, keepalive_s: int = 10, seed: int = 1):
+    def __init__(
+        self,
+        broker,
+        site: str,
+        bed: str,
+        scenario: str,
+        label: str,
+        keepalive_s: int = 10,
+        seed: int = 1,
+        speed: float = 600.0,
+    ):
+        """`speed`: the simulator's (600x for tests on a manual clock; 1x on the real clock, as
+        bench_mqtt.py runs its beds, stepped with dt=0)."""
         now = time.time()
-        self.clock = ManualClock(wall=now)
-        feed = SimulatorFeed(SimulatedFeed(scenario, seed=seed, speed=600.0, start=now, duration_s=4 * 3600))
+        self.clock = ManualClock(wall=now) if speed != 1.0 else Clock()
+        feed = SimulatorFeed(
+            SimulatedFeed(scenario, seed=seed, speed=speed, start=now, duration_s=(8 if speed == 1.0 else 4) * 3600)
+        )
         self.session = Session(feed, load_thresholds(), folder=None, record=False, clock=self.clock, label=label)
         address = parse_address(broker.url(f"{site}/{bed}"), bed=True)
         self.publisher = Publisher(self.session, address, credentials(broker.env(bed)), keepalive_s=keepalive_s)
@@ -27,7 +41,8 @@ class Bedside:
 
     def step(self, n: int = 1, dt: float = 0.25) -> None:
         for _ in range(n):
-            self.clock.advance(dt)
+            if dt:
+                self.clock.advance(dt)
             self.session.poll()
 
     def stop(self) -> None:
