@@ -73,8 +73,7 @@ async def _three(broker, three):
         assert "SIMULATED" in text and "!!!" in text and "HIGH" in text and top.message[:20] in text
         assert "BP " in text and " ago)" in text and "HR " in text and "T " in text
         assert first.has_class("-high")
-        first.focus()
-        await pilot.press("enter")
+        await pilot.press("enter")  # the most urgent bed has the cursor from the start
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
         app.step()
@@ -120,7 +119,8 @@ async def _fits(broker, size, n):
             width, height = size
             for t in tiles:  # every tile whole on the screen, none scrolled away
                 r = t.region
-                assert r.width >= 36 and r.x + r.width <= width and r.y + r.height <= height - 1, r
+                assert r.width >= 36 and r.height == 6 and r.x + r.width <= width and r.y + r.height <= height - 1, r
+                assert len(t.text.plain.splitlines()) <= r.height
             rows = {t.region.y for t in tiles}
             assert len(rows) == (2 if n == 4 else 4)
     finally:

@@ -78,7 +78,7 @@ def will(label: str, simulated: bool) -> dict:
         "state": "offline",
         "label": label,
         "simulated": simulated,
-        "reason": "the bedside's connection was lost (it stopped, crashed or its network went)",
+        "reason": "connection lost: the bedside stopped, crashed or lost its network",
     }
 
 

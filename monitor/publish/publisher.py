@@ -10,8 +10,9 @@ reconnects. So the bedside never waits on the broker:
 - while the link is up but the broker does not keep pace (paho still has bytes to write from the
   last round), this round is skipped: the next one carries newer values, so nothing piles up;
 - a link down for more than `GRACE_S` raises the low technical alarm `central.link` ("central
-  station link down"), through the engine like any other technical alarm, so it is recorded and
-  shows at the bedside; it clears when the link is back.
+  station link down (no broker answers at HOST:PORT); reconnecting by itself"), through the
+  engine like any other technical alarm, so it is recorded and shows at the bedside; it clears
+  when the link is back.
 
 At the stop it says `offline` (retained) and disconnects; a bedside that dies says nothing and
 the broker publishes its last will (`offline`, retained) when the keepalive runs out.
@@ -134,7 +135,7 @@ class Publisher:
 
     def _on_connect_fail(self, client, userdata) -> None:
         self._up = False
-        self._why = f"cannot reach the broker at {self.address.where()}"
+        self._why = f"no broker answers at {self.address.where()}"
 
     # -- the session's thread ------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class Publisher:
         if self._down_since is None:
             self._down_since = now
         if now - self._down_since >= GRACE_S:
-            message = f"central station link down: {self._why}; reconnecting to {self.address.where()}"
+            message = f"central station link down ({self._why}); reconnecting by itself"
             lost = self.session.event_now() is not None and not technical.raised(ALARM)  # a new engine
             if self._said != message or lost:
                 technical.raise_alarm(ALARM, "low", message)

@@ -37,6 +37,7 @@ from monitor.publish.beds import Bed, Board
 
 TICK_S = 0.5  # the flash; the data is drawn every other tick
 TILE_W = 40  # columns per tile: two across at 80 columns, four at 160
+MAX_LINE = 80  # a tile line longer than its tile is cut at its edge (Strip.adjust_cell_length)
 CLASSES = ("-high", "-medium", "-low", "-technical", "-offline")
 DETAIL_VITALS = ("hr", "sbp", "dbp", "map", "spo2", "temp", "rr")
 TREND_VITALS = ("hr", "sbp", "dbp", "spo2", "temp", "rr")
@@ -65,14 +66,16 @@ def tile_text(bed: Bed, now: float) -> Text:
     condition = bed.condition(now)
     head = Text()
     head.append(f"{marker(top or '') or ' ':>3} ", style="bold")
-    head.append(bed.name[:20], style="bold")
+    if bed.simulated:  # first, so a long label never pushes it off the tile
+        head.append("SIMULATED", style="bold reverse")
+        head.append(" ")
+    head.append(bed.name[:24], style="bold")
     if bed.label and bed.label != bed.bed:
         head.append(f" ({bed.bed[:10]})")
-    if bed.simulated:
-        head.append("  SIMULATED", style="bold reverse")
     lines = [head]
     if condition == "offline":
-        lines.append(Text(f"OFFLINE: {bed.reason or 'the bedside said so'}"[:36], style="bold"))
+        since = f" {age_short(now - bed.status_at)}" if bed.status_at is not None else ""
+        lines.append(Text(f"OFFLINE{since}: {bed.reason or 'the bedside said so'}"[:MAX_LINE], style="bold"))
     elif condition == "silent":
         silent = bed.silent_for(now) or 0.0
         lines.append(Text(f"NO DATA from the bed for {age_short(silent)}", style="bold"))
@@ -83,14 +86,16 @@ def tile_text(bed: Bed, now: float) -> Text:
         if alarm is None:
             lines.append(Text("no active alarm"))
         else:
-            ack = " (ack)" if alarm.state == "acknowledged" else ""
-            lines.append(Text(f"{marker(alarm.priority)} {word(alarm.priority)} {alarm.message}{ack}"[:36], "bold"))
+            ack = " (acknowledged)" if alarm.state == "acknowledged" else ""  # before the words: never cut off
+            lines.append(
+                Text(f"{marker(alarm.priority)} {word(alarm.priority)}{ack} {alarm.message}"[:MAX_LINE], "bold")
+            )
     lines.append(
         Text(f"HR {_value(bed, 'hr', now):>3}  SpO2 {_value(bed, 'spo2', now):>3}  T {_value(bed, 'temp', now)}")
     )
     lines.append(Text(_bp(bed, now)))
     extra = bed.problem or (f"{len(bed.alarms)} alarms" if len(bed.alarms) > 1 else "")
-    lines.append(Text(extra[:36]))
+    lines.append(Text(extra[:MAX_LINE]))
     return Text("\n").join(lines)
 
 
@@ -164,7 +169,7 @@ class DetailScreen(Screen):
             yield Static(id="numerics")
             yield Static("Last hour (min to max):", id="trend-title")
             for v in TREND_VITALS:
-                with Horizontal(classes="trend-row"):
+                with Horizontal(classes="trend-row", id=f"tr-{v}"):
                     yield Static(id=f"tl-{v}", classes="trend-label")
                     yield Sparkline([], id=f"sp-{v}", summary_function=max)
             yield Static(id="alarm-list")
@@ -209,6 +214,8 @@ class DetailScreen(Screen):
             )
             self.query_one(f"#tl-{v}", Static).update(Text(label))
             self.query_one(f"#sp-{v}", Sparkline).data = values
+            # A vital the bed does not measure has no line at all (a flat line would read as a value).
+            self.query_one(f"#tr-{v}").display = bool(values)
         out = [Text("Active alarms", style="bold")]
         if not bed.alarms:
             out.append(Text("  none"))
@@ -239,7 +246,7 @@ class CentralApp(App):
 
     def compose(self) -> ComposeResult:
         yield Static(id="link")
-        with VerticalScroll(id="beds"):
+        with VerticalScroll(id="beds", can_focus=False):
             yield Static("No bed has published yet.", id="empty")
             yield Grid(id="tiles")
         yield Footer()
@@ -298,8 +305,8 @@ class CentralApp(App):
             for tile in tiles:
                 if tile.bed_id == focused and tile is not self.focused:
                     tile.focus()  # the cursor stays on its bed as the order changes
-        elif tiles and beds and self.focused is None:
-            tiles[0].focus()
+        elif tiles and beds and not isinstance(self.focused, BedTile) and not isinstance(self.screen, DetailScreen):
+            tiles[0].focus()  # Enter opens a bed from the start
         if isinstance(self.screen, DetailScreen):
             self.screen.refresh_bed()
 
