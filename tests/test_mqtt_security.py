@@ -97,3 +97,35 @@ def test_a_plain_connection_to_the_tls_listener_is_refused(broker):
             if c.is_connected():
                 break
     assert not c.is_connected()
+
+
+def test_a_bedside_and_the_central_station_speak_tls_to_the_deploy_listener(broker):
+    from monitor.publish.address import parse_address
+    from monitor.publish.beds import Board
+    from monitor.publish.credentials import credentials
+    from monitor.publish.watch import Watcher
+    from tests.support.bedsides import Bedside
+
+    class TlsBroker:  # the bedside helper, pointed at the TLS listener
+        def url(self, path):
+            return broker.url(path, tls=True)
+
+        def env(self, user):
+            return broker.env(user)
+
+    w = Watcher(parse_address(broker.url("tls", tls=True), bed=False), credentials(broker.env("central")))
+    w.start()
+    bed = Bedside(TlsBroker(), "tls", "bed2", "typical", "Room 2")
+    board = Board("tls")
+    try:
+
+        def step():
+            bed.step()
+            for r in w.take():
+                board.take(r.topic, r.payload, r.at, r.expiry_left)
+
+        assert wait_for(lambda: "bed2" in board.beds and board.beds["bed2"].vitals, step=step)
+        assert board.beds["bed2"].state == "online"
+    finally:
+        bed.stop()
+        w.stop()
