@@ -95,7 +95,8 @@ def _beds(app):
     return [_T(b) for b in app.board.beds.values()]
 
 
-@pytest.mark.parametrize("size, n", [((80, 24), 4), pytest.param((160, 48), 16, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("size, n", [((80, 24), 4), ((160, 48), 16)])
 def test_the_screen_fits_4_beds_at_80x24_and_16_at_160x48(broker, size, n):
     asyncio.run(_fits(broker, size, n))
 
