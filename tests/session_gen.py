@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from monitor.core.readings import Reading
+from monitor.core.readings import Reading, rows_of
 from monitor.sources.feed import FeedUpdate
 from tests.feeds import HandFeed
 
@@ -109,10 +109,11 @@ class BridgeFeed(HandFeed):
     lag_s = 5.0  # as a followed file (monitor.sources.follow.FileFeed)
     splits_rows = True
 
-    def __init__(self, plan: Plan, start_mono: float):
+    def __init__(self, plan: Plan, start_mono: float, columns: bool = True):
         self.plan = plan
         self.start = start_mono
         self.i = 0
+        self.columns = columns  # deliver as a followed file does (ReadingColumns), or as rows
 
     def poll(self, now: float) -> FeedUpdate:
         writes = self.plan.writes
@@ -121,7 +122,7 @@ class BridgeFeed(HandFeed):
             j += 1
         out = [r for _, r in writes[self.i : j]]
         self.i = j
-        return FeedUpdate(out)
+        return FeedUpdate(rows_of(out) if self.columns and out else out)
 
 
 def csv_text(rows: list[Reading]) -> str:

@@ -15,10 +15,12 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.commands import main as cli
 from monitor.core.thresholds_loader import load_thresholds
+from monitor.core.vitals import VITALS
 from monitor.recording import load_session
 from monitor.recording.alarm_source import recompute, session_limits
 from monitor.session import ActionError, ManualClock, Session
@@ -36,9 +38,9 @@ def key(e):
     return (round(e.t, 6), e.alarm, e.vital, e.priority, e.state, e.value, e.limit, e.message)
 
 
-def run_live(plan, folder):
+def run_live(plan, folder, columns: bool = True):
     clock = ManualClock(wall=T0 + 1.0, monotonic=1000.0)
-    feed = BridgeFeed(plan, clock.monotonic())
+    feed = BridgeFeed(plan, clock.monotonic(), columns)
     s = Session(feed, TH, folder=folder, clock=clock, user="nurse", fit_stale=True)
     s.start()
     keys = list(plan.keys)
@@ -83,6 +85,27 @@ def check(seed, tmp_path, replay=False):
         )
         rc.play_to(rc.src.end)
         assert [key(e) for e in rc.session.engine.log] == recorded, f"seed {seed}: replay differs from live"
+
+
+@pytest.mark.parametrize("seeds", [range(0, 20), pytest.param(range(20, 200), marks=pytest.mark.slow)])
+def test_a_batch_as_columns_is_taken_as_the_same_rows_one_by_one(tmp_path, seeds):
+    """A followed file's poll gives columns (monitor.core.readings.ReadingColumns), taken as arrays
+    when its rows simply follow on and row by row otherwise: the recording, the store and the log
+    are those the same batches give as a list of rows."""
+    for seed in seeds:
+        plan = generate(seed)
+        runs = {}
+        for columns in (True, False):
+            folder = tmp_path / f"s{seed}-{columns}"
+            s = run_live(plan, folder, columns)
+            files = {name: (folder / name).read_text() for name in ("readings.csv", "events.jsonl")}
+            store = s.store
+            arrays = [store.t] + [store.column(v) for v in VITALS] + [store.artifacts(v) for v in VITALS]
+            runs[columns] = (files, [key(e) for e in s.engine.log], arrays)
+        (files, log, arrays), (files_rows, log_rows, arrays_rows) = runs[True], runs[False]
+        assert files == files_rows, f"seed {seed}: the recording differs"
+        assert log == log_rows, f"seed {seed}: the alarm log differs"
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(arrays, arrays_rows, strict=True)), seed
 
 
 def check_seeds(seeds: range) -> None:

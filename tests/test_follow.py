@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pytest
@@ -187,30 +186,27 @@ def test_permission_denied_then_readable(path):
     assert kinds(b) == ["recovered"] and b.times.tolist() == [0.0]
 
 
-def test_a_burst_of_10000_lines_is_read_in_one_poll_quickly(path):
+def test_a_burst_of_10000_lines_is_read_in_one_poll(path):
     f = CsvFollower(path)
     write(path, HEADER)
     f.poll()
     base = 1795856400
     lines = "".join(f"{base + i},{60 + i % 40},,,,,,\n" for i in range(10_000))
     write(path, lines + "1795866400,7")  # plus a partial last line
-    t0 = time.perf_counter()
     b = f.poll()
-    elapsed = time.perf_counter() - t0
     assert len(b) == 10_000 and not b.rejected
     assert np.all(np.diff(b.times) > 0)
-    assert elapsed < 1.0, elapsed
 
 
-def test_an_idle_poll_is_cheap(path):
+def test_an_idle_poll_finds_nothing_new(path):
     write(path, HEADER + "".join(row(t, 70) for t in range(1000)))
     f = CsvFollower(path)
     f.poll()
-    t0 = time.perf_counter()
+    # An idle poll reads nothing (the live CPU it costs is benchmarks/bench_live.py's figure).
+    offset = f.offset
     for _ in range(1000):
         assert len(f.poll()) == 0
-    per_poll = (time.perf_counter() - t0) / 1000
-    assert per_poll < 0.001, per_poll  # one stat: at 4 polls a second, idle CPU is ~0
+    assert f.offset == offset
 
 
 def test_a_large_backlog_is_read_over_several_polls_without_splitting_lines(path):

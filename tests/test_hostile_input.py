@@ -15,7 +15,6 @@ import math
 import os
 import re
 import signal
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -83,11 +82,9 @@ def one_sentence(err: str) -> str:
 WIDE = ["time", "hr"] + [f"column_{i}" for i in range(100_000)]
 
 
-def test_a_header_of_100000_columns_is_resolved_in_well_under_2_s():
-    start = time.perf_counter()
+# How long these take is a benchmark's figure (benchmarks/bench_csv.py, target < 2 s), not a test's.
+def test_a_header_of_100000_columns_is_resolved_its_unknown_columns_counted():
     h = resolve_header(",".join(WIDE), source="wide.csv")  # what the live follower calls
-    took = time.perf_counter() - start
-    assert took < 2.0, f"resolve_header took {took:.2f} s"
     assert h.column_map == {"time": "time", "hr": "hr"}
     (note,) = [n for n in h.notes if n.startswith("Ignored")]
     # The unknown columns are counted, not all 100,000 listed.
@@ -95,13 +92,10 @@ def test_a_header_of_100000_columns_is_resolved_in_well_under_2_s():
     assert len(note) < 2000
 
 
-def test_a_file_with_a_header_of_100000_columns_loads_in_well_under_2_s(tmp_path):
+def test_a_file_with_a_header_of_100000_columns_loads(tmp_path):
     rows = "".join(",".join([str(t), str(70 + t)] + [""] * 100_000) + "\n" for t in range(3))
     p = write(tmp_path, ",".join(WIDE) + "\n" + rows)
-    start = time.perf_counter()
     r = load_csv(p)
-    took = time.perf_counter() - start
-    assert took < 2.0, f"load_csv took {took:.2f} s"
     assert list(r.store.t) == [0, 1, 2] and col(r, "hr") == [70, 71, 72]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -107,10 +106,7 @@ def test_unknown_override_is_refused():
         draw_subjects(np.random.default_rng(0), 1).with_overrides({"nope": 1.0})
 
 
-def test_an_8h_session_generates_well_under_a_second():
-    simulate("typical", 1)  # warm up imports
-    t0 = time.perf_counter()
+def test_an_8h_session_generates_its_rows():
+    # How long it takes is benchmarks/bench_calibration.py's figure, not a test's.
     session = simulate("artifacts", 2, 8 * HOUR)
-    elapsed = time.perf_counter() - t0
     assert len(session) >= 8 * 3600 - 200
-    assert elapsed < 0.5

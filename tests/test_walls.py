@@ -125,6 +125,7 @@ def package_modules(pkg):
         "monitor.report",
         "monitor.publish",
         "simulators",
+        "monitor.cohort",
     ],
 )
 def test_no_textual_outside_the_ui(pkg):

@@ -10,6 +10,12 @@ import argparse
 from pathlib import Path
 
 from monitor.commands.options import UsageError, add_bedside_options, add_column_option, column_map, user_error
+from monitor.commands.protocol_options import (
+    add_protocol_options,
+    ask_missing,
+    participant_label,
+    protocol_and_info,
+)
 
 NAME = "live"
 HELP = "the bedside monitor: follow a CSV a device bridge is writing, or run the simulator"
@@ -47,6 +53,9 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
         help="reload a recorded session (readings, doses, notes, alarm state) and carry on recording into it",
     )
     add_column_option(lv)
+    from monitor.commands.live_hl7 import add_hl7_options
+
+    add_hl7_options(lv)
     lv.add_argument(
         "--headless",
         action="store_true",
@@ -54,6 +63,7 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
         "(the same session; ends with the simulated session, Ctrl-C or SIGTERM)",
     )
     add_bedside_options(lv)
+    add_protocol_options(lv)
     lv.add_argument(
         "--publish",
         metavar="mqtt://HOST:PORT/SITE/BED",
@@ -100,6 +110,8 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
             user=_login(),
             record=plan["folder"] is not None,
             fit_stale=plan["fit_stale"],
+            protocol=plan["protocol"],
+            info=plan["info"],
         )
         _publish(session, plan)
         rc = run_headless(session)
@@ -114,6 +126,8 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         quiet=args.quiet,
         resume=plan["resume"],
         fit_stale=plan["fit_stale"],
+        protocol=plan["protocol"],
+        info=ask_missing(plan["info"], plan["protocol"], plan["resume"] is not None),
     )
     _publish(app.session, plan)
     app.run()
@@ -192,11 +206,21 @@ def _plan(args) -> dict:
         resume_dir, source = source, None
     if source is not None and args.simulate:
         raise UsageError("give either a CSV file to follow or --simulate SCENARIO, not both")
+    from monitor.commands.live_hl7 import check_hl7_options
+
+    check_hl7_options(args, source, resume_dir)
     if (args.speed is not None or args.seed is not None) and not args.simulate and not resume_dir:
         raise UsageError("--speed and --seed go with --simulate")
-    if source is None and not args.simulate and resume_dir is None:
+    manual = getattr(args, "manual", False)  # (demo shares this plan and has no --manual)
+    hl7 = getattr(args, "hl7", None)
+    if manual and (source is not None or args.simulate or resume_dir is not None or hl7):
         raise UsageError(
-            "give a CSV file to follow, --simulate SCENARIO, or --resume DIR (or try `vitals-monitor demo`)"
+            "--manual runs a session without a device: give no CSV file, --simulate, --hl7 or --resume with it"
+        )
+    if source is None and not args.simulate and resume_dir is None and not hl7 and not manual:
+        raise UsageError(
+            "give a CSV file to follow, --simulate SCENARIO, --hl7 HOST:PORT, --manual or --resume DIR "
+            "(or try `vitals-monitor demo`)"
         )
     if source is not None and not source.parent.exists():
         raise UsageError(f"cannot follow '{source}': the folder '{source.parent}' does not exist")
@@ -226,10 +250,11 @@ def _plan(args) -> dict:
         thresholds = load_thresholds(args.thresholds)
     # Only the default limits are fitted to a slow feed (as `alarms` fits them); given or stored
     # limits are used as they are.
-    fit_stale = resume_dir is None and not args.thresholds
+    fit_stale = resume_dir is None and not args.thresholds and not manual
+    protocol, info = protocol_and_info(args, resume)
 
     feed = _feed(args, source, meta, resume)
-    label = args.label or (meta.get("label") if meta else "") or feed.label
+    label = args.label or (meta.get("label") if meta else "") or participant_label(info) or feed.label
     if getattr(args, "no_record", False):
         if resume_dir is not None:
             raise UsageError("--no-record cannot be used with --resume")
@@ -265,6 +290,8 @@ def _plan(args) -> dict:
         "label": label,
         "resume": resume,
         "fit_stale": fit_stale,
+        "protocol": protocol,
+        "info": info,
     }
 
 
@@ -287,7 +314,15 @@ def _feed(args, source: Path | None, meta: dict, resume):
     from monitor.sources.follow import FileFeed
     from monitor.sources.simulated import SimulatedFeed, SimulatorFeed
 
+    if getattr(args, "manual", False) or meta.get("manual"):
+        from monitor.sources.manual import ManualFeed
+
+        return ManualFeed()
     last = resume.store.span()[1] if resume is not None and len(resume.store) else None
+    if getattr(args, "hl7", None) or (source is None and not args.simulate and meta.get("hl7")):
+        from monitor.commands.live_hl7 import hl7_feed
+
+        return hl7_feed(args, meta)
     scenario = args.simulate or (meta.get("scenario") if source is None else None)
     if scenario:
         speed = args.speed if args.speed is not None else float(meta.get("speed") or 1.0)

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.commands import alarms, central, check_config, demo, live, replay, report, simulate
+from monitor.commands import (
+    alarms,
+    central,
+    check_config,
+    cohort,
+    demo,
+    export,
+    hl7_send,
+    live,
+    replay,
+    report,
+    simulate,
+    simulate_cohort,
+)
 from monitor.commands.options import EXIT_BAD_INPUT, PROG, UsageError, fail
 
 # Not `from typing import TYPE_CHECKING`: importing typing would cost every start-up about 4 ms
@@ -37,7 +50,20 @@ if TYPE_CHECKING:
 
 
 # In the order `vitals-monitor --help` lists them.
-COMMANDS: tuple[Command, ...] = (alarms, check_config, simulate, live, demo, replay, report, central)
+COMMANDS: tuple[Command, ...] = (
+    alarms,
+    check_config,
+    simulate,
+    live,
+    demo,
+    replay,
+    report,
+    export,
+    hl7_send,
+    cohort,
+    simulate_cohort,
+    central,
+)
 
 
 class _CommandParser(argparse.ArgumentParser):

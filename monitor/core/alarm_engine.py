@@ -30,7 +30,7 @@ from monitor.core.alarm_batch import BatchRun, SkippedRows
 from monitor.core.alarm_state import INF, ROW_NAMES, SI_INDEX, Alarm, LimitAlarm, TechAlarm
 from monitor.core.alarm_types import AlarmEvent, AlarmStatus, Control, order_controls
 from monitor.core.dose_baseline import PreDoseReadings, baseline_limits
-from monitor.core.priority import RANK_NAME, TECHNICAL_RANK, rank_of
+from monitor.core.priority import RANK_NAME, TECHNICAL_RANK
 from monitor.core.readings import Reading, VitalStore
 from monitor.core.shock_index import RecentHR
 from monitor.core.thresholds import Thresholds
@@ -196,7 +196,7 @@ class AlarmEngine:
             if a is not None and a.state != "normal":
                 self._clear(t, a, message or "resolved")
             return
-        rank = rank_of(priority) or TECHNICAL_RANK  # technical sounds like medium; high and low as named
+        rank = 3 if priority == "high" else 1 if priority == "low" else TECHNICAL_RANK
         if a is None:
             a = self._technical[name] = TechAlarm(name)
         if a.state == "normal":

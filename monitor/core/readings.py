@@ -42,6 +42,57 @@ class Reading:
         return dict(zip(VITALS, self.values(), strict=True))
 
 
+class ReadingColumns:
+    """Many readings as columns (a feed's batch): what a followed file's poll parses, with no
+    Python object per row. Iterating or indexing gives `Reading`s, for the paths that take rows one
+    by one; the hot paths (the intake, the store, the recording) take the arrays as they are.
+    `columns` may omit vitals (NaN throughout); `t` is the row times."""
+
+    __slots__ = ("t", "columns")
+
+    def __init__(self, t: np.ndarray, columns: dict[str, np.ndarray]):
+        self.t = np.asarray(t, dtype=float)
+        self.columns = {v: np.asarray(columns[v], dtype=float) for v in VITALS if v in columns}
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def __bool__(self) -> bool:
+        return len(self.t) > 0
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ReadingColumns(self.t[i], {v: c[i] for v, c in self.columns.items()})
+        return self.row(int(i))
+
+    def row(self, i: int) -> Reading:
+        cols = self.columns
+        return Reading(float(self.t[i]), *(float(cols[v][i]) if v in cols else NAN for v in VITALS))
+
+    def __iter__(self):
+        t = self.t.tolist()
+        lists = [self.columns[v].tolist() if v in self.columns else None for v in VITALS]
+        nan = NAN
+        for i, ti in enumerate(t):
+            yield Reading(ti, *(c[i] if c is not None else nan for c in lists))
+
+    def column(self, name: str) -> np.ndarray:
+        """A vital's values (NaN where not given)."""
+        c = self.columns.get(name)
+        return c if c is not None else np.full(len(self.t), np.nan)
+
+
+def rows_of(readings: list[Reading] | ReadingColumns) -> ReadingColumns:
+    """The readings as columns (a list of rows converted; columns as they are)."""
+    if isinstance(readings, ReadingColumns):
+        return readings
+    n = len(readings)
+    return ReadingColumns(
+        np.fromiter((r.t for r in readings), float, n),
+        {v: np.fromiter((getattr(r, v) for r in readings), float, n) for v in VITALS},
+    )
+
+
 @dataclass
 class Window:
     """A read-only view of a time range of the store."""

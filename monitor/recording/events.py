@@ -103,7 +103,31 @@ def decode_event(obj) -> dict:
             raise ValueError(f"priority {priority!r} is not that of a technical alarm")
         e["priority"] = priority
         e["message"] = _text(e, "message")
+    elif kind == "reading":
+        _typed_reading(obj, e)
     return e
+
+
+def _typed_reading(obj: dict, e: dict) -> None:
+    """A typed reading (format 3): `taken_at` (when it was measured), `values` {vital: number},
+    `source` ("manual"), `staff` (initials, may be empty); its row is in readings.csv."""
+    from monitor.core.vitals import VITALS
+
+    if obj.get("taken_at") is None:
+        raise ValueError("it has no taken_at")
+    e["taken_at"] = _time(obj["taken_at"], "taken_at")
+    if e["taken_at"] > e["t"] + 1:
+        raise ValueError("taken_at is later than the time the reading was typed")
+    values = obj.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ValueError("values is not a table of vitals")
+    for k in values:
+        if k not in VITALS:
+            raise ValueError(f"values names {k!r}, which is not a vital")
+        _number(values, k, required=True)
+    e["values"] = {k: float(v) for k, v in values.items()}
+    e["source"] = _text(e, "source", default="manual")
+    e["staff"] = _text(e, "staff")
 
 
 def read_events(path: Path) -> tuple[list[dict], list[str]]:

@@ -14,6 +14,7 @@ plain device CSV with no side files are read the same way.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,8 +26,12 @@ META = "session.json"
 LOG_FILE = "monitor.log"
 HEADER = "time," + ",".join(VITALS) + "\n"
 # 1: the first recordings (no version written). 2: controls carry `seq` (readings taken before
-# them), technical alarms and clock ticks are recorded as controls.
-FORMAT_VERSION = 2
+# them), technical alarms and clock ticks are recorded as controls. 3: typed readings (a `reading`
+# event with `source: manual` marks its row of readings.csv), low-priority technical alarms
+# (a reading overdue by the schedule), the protocol and the session's participant, session number,
+# site and staff in session.json, `staff` initials on doses and acknowledgements. Versions 1 and 2
+# load unchanged: they have none of these.
+FORMAT_VERSION = 3
 
 
 class SessionError(Exception):
@@ -37,6 +42,33 @@ def format_time(t: float, absolute: bool) -> str:
     if not absolute:
         return f"{t:.3f}".rstrip("0").rstrip(".")  # %g would round past 27 hours
     return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds" if t % 1 else "seconds")
+
+
+_LAST_SECOND = 253_402_300_800.0  # 10000-01-01: a 4-digit year before it
+
+
+def format_times(ts: list[float], absolute: bool) -> list[str]:
+    """format_time of each time of a batch: for absolute times, the date and the minute are made
+    once per minute (datetime made and formatted for every row cost most of writing a backlog)."""
+    if not absolute:
+        return [format_time(t, False) for t in ts]
+    out = []
+    minute, head = -1, ""
+    for t in ts:
+        if not 0.0 <= t < _LAST_SECOND:
+            out.append(format_time(t, True))
+            continue
+        # As datetime.fromtimestamp rounds: the fraction to the nearest microsecond, half to even.
+        frac, whole = math.modf(t)
+        us = round(frac * 1e6)
+        if us >= 1_000_000:
+            whole += 1.0
+            us -= 1_000_000
+        m, sec = divmod(int(whole), 60)
+        if m != minute:
+            minute, head = m, datetime.fromtimestamp(m * 60, UTC).isoformat()[:17]  # YYYY-MM-DDTHH:MM:
+        out.append(f"{head}{sec:02d}.{us // 1000:03d}+00:00" if frac else f"{head}{sec:02d}+00:00")
+    return out
 
 
 def parse_time(value) -> float:

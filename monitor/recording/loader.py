@@ -56,6 +56,16 @@ class RecordedSession:
         times = [e["t"] for e in self.events] + ([span[1]] if span else [])
         return max(times) if times else None
 
+    def typed_times(self):
+        """The sorted times of the typed rows (their `reading` events, format 3)."""
+        import numpy as np
+
+        return np.array(sorted(e["taken_at"] for e in self.events if e["kind"] == "reading"), float)
+
+    def typed_staff(self) -> dict[float, str]:
+        """The staff initials given with each typed row (its time -> initials; "" when none)."""
+        return {e["taken_at"]: str(e.get("staff") or "") for e in self.events if e["kind"] == "reading"}
+
     def controls(self) -> list[Control]:
         """The user actions and technical events the alarm engine must see again to reproduce
         the recorded alarms, in the order they were applied live."""

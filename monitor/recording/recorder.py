@@ -17,9 +17,19 @@ from pathlib import Path
 
 from monitor import __version__
 from monitor.core.alarm_types import AlarmEvent
-from monitor.core.readings import Reading
+from monitor.core.readings import Reading, ReadingColumns
 from monitor.core.thresholds import Thresholds
-from monitor.recording.files import EVENTS, FORMAT_VERSION, HEADER, META, READINGS, SessionError, format_time
+from monitor.core.vitals import VITALS
+from monitor.recording.files import (
+    EVENTS,
+    FORMAT_VERSION,
+    HEADER,
+    META,
+    READINGS,
+    SessionError,
+    format_time,
+    format_times,
+)
 from monitor.recording.loader import read_meta
 from monitor.recording.private import check_private, open_append, private_folder, write_whole
 
@@ -104,16 +114,15 @@ class SessionRecorder:
             return None
 
     def reading(self, r: Reading) -> None:
-        vals = ",".join("" if v != v else f"{v:g}" for v in r.values())
-        self._write(self._readings, f"{format_time(r.t, self.absolute)},{vals}\n")
+        self._write(self._readings, csv_line(r, self.absolute))
 
-    def readings(self, rs: list[Reading]) -> None:
+    def readings(self, rs: list[Reading] | ReadingColumns) -> None:
+        if isinstance(rs, ReadingColumns):
+            if rs:
+                self._write(self._readings, csv_lines(rs, self.absolute))
+            return
         if rs:
-            lines = [
-                f"{format_time(r.t, self.absolute)}," + ",".join("" if v != v else f"{v:g}" for v in r.values()) + "\n"
-                for r in rs
-            ]
-            self._write(self._readings, "".join(lines))
+            self._write(self._readings, "".join([csv_line(r, self.absolute) for r in rs]))
 
     def event(self, t: float, kind: str, **data) -> dict:
         rec = {"t": format_time(t, self.absolute), "kind": kind, **data}
@@ -216,3 +225,26 @@ def _ensure_newline(f) -> None:
             f.flush()
     except OSError:
         pass
+
+
+def csv_line(r: Reading, absolute: bool) -> str:
+    """One row of readings.csv."""
+    return f"{format_time(r.t, absolute)}," + ",".join("" if v != v else f"{v:g}" for v in r.values()) + "\n"
+
+
+def csv_lines(rs: ReadingColumns, absolute: bool) -> str:
+    """Rows of readings.csv for a batch of columns: the lines of `csv_line`, a column at a time."""
+    cells = [format_times(rs.t.tolist(), absolute)]
+    empty = [""] * len(rs)
+    # A vital takes few distinct values (HR 40-200 in whole beats): each is formatted once. Not
+    # zero, whose key would also be -0.0's, which %g writes as "-0".
+    text: dict[float, str] = {}
+
+    def fmt(x: float) -> str:
+        s = text[x] = f"{x:g}"
+        return s
+
+    for v in VITALS:
+        c = rs.columns.get(v)
+        cells.append(empty if c is None else ["" if x != x else (x and text.get(x)) or fmt(x) for x in c.tolist()])
+    return "".join([",".join(row) + "\n" for row in zip(*cells, strict=True)])

@@ -495,6 +495,17 @@ def event_rows(session, tb: Timebase) -> list[EventRow]:
         elif kind == "ack":
             who = extra.pop("who", "")
             detail = f"alarms acknowledged by {who}" if who else "alarms acknowledged"
+        elif kind == "reading":
+            from monitor.core.manual_entry import describe
+
+            detail = f"typed reading {describe(e.get('values') or {})}"
+            taken = extra.pop("taken_at", None)
+            if isinstance(taken, float) and abs(taken - e["t"]) >= 1:
+                detail += f" taken at {tb.when(taken)}"
+            for k in ("values", "source", "who"):
+                extra.pop(k, None)
+            if not extra.get("staff"):
+                extra.pop("staff", None)
         elif kind == "pause":
             sec = extra.pop("seconds", None)
             detail = f"audio paused for {sec:g} s" if isinstance(sec, (int, float)) else "audio paused"

@@ -8,6 +8,7 @@ import numpy as np
 
 from monitor.core.vitals import SPECS, format_value
 from monitor.report.data import ReportData
+from monitor.report.figure_typed import typed_traces
 from monitor.report.plotly_parts import VCOLOR, chart_name, plotly_text, typed
 
 BP_DASH = {"sbp": "solid", "dbp": "dash", "map": "dot"}
@@ -81,6 +82,7 @@ def vital_traces(rd: ReportData, vitals, yid, y_range, data: list[dict]) -> None
             trace["line"] = {"color": color, "width": 0.8, "dash": "dot"}
             trace["marker"] = {"color": color, "size": 7 if v != "map" else 5, "symbol": symbol, "line": {"width": 0}}
         data.append(trace)
+    typed_traces(rd, vitals, yid, data)
     # Artifacts: excluded from the lines and the statistics, shown as grey crosses at the bottom edge.
     xs, texts = [], []
     for v in vitals:

@@ -15,6 +15,7 @@ from monitor.report.page_head import CSS, PLOTLYJS_CHOICES, cdn_url, csp
 from monitor.report.page_header import header_html, notices_html
 from monitor.report.page_logs import alarm_log_html, data_notes_html, event_log_html
 from monitor.report.page_method import method_html
+from monitor.report.page_protocol import protocol_html
 from monitor.report.page_tables import summary_html, thresholds_html
 
 
@@ -57,6 +58,7 @@ def render_html(rd: ReportData, title: str | None = None, plotlyjs: str = "inlin
     add(f'<p class="sub">Post-session vital-signs report{" (SIMULATED)" if simulated else ""}</p>\n')
     add(header_html(rd, title))
     add(notices_html(rd))
+    add(protocol_html(rd))
     add(thresholds_html(rd))
     add(summary_html(rd))
     add('<h2 id="charts">Charts</h2>\n')

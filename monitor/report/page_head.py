@@ -65,6 +65,8 @@ td.num { text-align: right; white-space: nowrap; }
 .log td.msg, .events td.msg { max-width: 560px; overflow-wrap: anywhere; }
 .usertext { white-space: pre-wrap; overflow-wrap: anywhere; }
 details > summary { cursor: pointer; color: var(--mute); }
+.crf { font-size: 13px; } .crf tr.typed td { background: #f4f8ff; } .crf tr.missed td { background: #fff4e5; }
+.facts dd.ok { color: #1b7a1b; font-weight: 700; } .facts dd.warn { color: #a86d00; font-weight: 700; }
 @media print { body { padding: 0 8px; } .banner { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
                #chart { break-inside: avoid; } }
 """

@@ -89,7 +89,12 @@ class Actions:
                 )
 
     def give_dose(
-        self, kind: str, amount_mg: float | None, given_at: float | None = None, reason: str | None = None
+        self,
+        kind: str,
+        amount_mg: float | None,
+        given_at: float | None = None,
+        reason: str | None = None,
+        staff: str = "",
     ) -> Dose:
         """Record a dose. `reason`: the concern the user confirmed (a supplement given outside its
         window or while the vitals forbid it), kept with the dose in the recording."""
@@ -102,6 +107,8 @@ class Actions:
         extra: dict = {"given_at": format_time(at, bool(self._absolute()))} if t - at >= 1 else {}
         if reason:
             extra["reason"] = reason
+        if staff:
+            extra["staff"] = staff
         self._path.apply(
             t, "dose", {"dose": kind, "given_at": at}, extra, dose=kind, amount_mg=amount_mg, who=self.user
         )
@@ -109,7 +116,8 @@ class Actions:
         self.doses.append(dose)
         when = f" (given at {self._fmt(at)})" if "given_at" in extra else ""
         why = f"; confirmed although {reason}" if reason else ""
-        self._note("dose", "", f"{kind} dose {mg(amount_mg)}recorded{when}{why}", t=t)
+        by = f" by {staff}" if staff else ""
+        self._note("dose", "", f"{kind} dose {mg(amount_mg)}recorded{by}{when}{why}", t=t)
         self._changed()
         return dose
 
@@ -125,7 +133,7 @@ class Actions:
 
     # -- the alarms ------------------------------------------------------------------------------
 
-    def acknowledge(self) -> int:
+    def acknowledge(self, staff: str = "") -> int:
         """Acknowledge every active and latched alarm; returns how many."""
         engine_n = sum(1 for s in self._path.engine.status() if s.state in ("active", "latched"))
         pre_n = self._technical.preclock_active()
@@ -133,7 +141,7 @@ class Actions:
             raise ActionError("nothing to acknowledge")
         if engine_n:
             t = self._action_time()
-            self._path.apply(t, "ack", {"who": self.user}, who=self.user)
+            self._path.apply(t, "ack", {"who": self.user}, {"staff": staff} if staff else None, who=self.user)
         self._technical.acknowledge_preclock()
         self._changed()
         return engine_n + pre_n

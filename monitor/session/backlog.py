@@ -11,7 +11,7 @@ one path in the order they came, so the alarm log is the one the whole batch wou
 
 from __future__ import annotations
 
-from monitor.core.readings import Reading
+from monitor.core.readings import Reading, ReadingColumns
 
 SLICE_BUDGET_S = 0.02  # the work of one slice, its recording write included: a key waits about this long
 MIN_SLICE = 200
@@ -21,7 +21,7 @@ FIRST_SLICE = 2_000
 
 class Backlog:
     def __init__(self) -> None:
-        self._rows: list[Reading] = []
+        self._rows: list[Reading] | ReadingColumns = []
         self._next = 0
         self._reopened = False
         self.slice = FIRST_SLICE
@@ -30,14 +30,14 @@ class Backlog:
     def waiting(self) -> bool:
         return self._next < len(self._rows)
 
-    def queue(self, rows: list[Reading], reopened: bool) -> bool:
+    def queue(self, rows: list[Reading] | ReadingColumns, reopened: bool) -> bool:
         """Hold a batch larger than a slice; False when it is small enough to take at once."""
         if len(rows) <= self.slice:
             return False
         self._rows, self._next, self._reopened = rows, 0, reopened
         return True
 
-    def next_slice(self) -> tuple[list[Reading], bool]:
+    def next_slice(self) -> tuple[list[Reading] | ReadingColumns, bool]:
         """The next rows, and whether they may repeat rows delivered before (only the first
         slice of a rewritten file's batch says so: the session marks where it was then)."""
         a, b = self._next, min(self._next + self.slice, len(self._rows))

@@ -16,7 +16,7 @@ import numpy as np
 from monitor.core.alarm_batch import BatchRun
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent, Control
-from monitor.core.readings import Reading, VitalStore
+from monitor.core.readings import Reading, ReadingColumns, VitalStore
 from monitor.core.shock_index import shock_index_hr
 from monitor.core.vitals import VITALS
 
@@ -47,7 +47,9 @@ class EnginePath:
         """A resumed session: its engine has taken `taken` readings, the newest at `newest`."""
         self._fed, self._fed_t = taken, newest
 
-    def feed(self, rows: list[Reading], store: VitalStore | None = None, end: int | None = None) -> None:
+    def feed(
+        self, rows: list[Reading] | ReadingColumns, store: VitalStore | None = None, end: int | None = None
+    ) -> None:
         """Readings (already in the store, its rows before `end` when given) into the recording
         and the engine.
 
@@ -66,6 +68,16 @@ class EnginePath:
         else:
             for r in rows:
                 self.engine.feed(r)  # at its own time, even when the clock has passed it (a late row)
+        self._count(rows)
+
+    def _count(self, rows: list[Reading] | ReadingColumns) -> None:
+        """Readings taken: one per time stamp (see `taken`)."""
+        if isinstance(rows, ReadingColumns):
+            t = rows.t
+            if len(t):
+                self._fed += int(t[0] != self._fed_t) + int(np.count_nonzero(t[1:] != t[:-1]))
+                self._fed_t = float(t[-1])
+            return
         for r in rows:
             if r.t != self._fed_t:
                 self._fed += 1
@@ -85,13 +97,14 @@ class EnginePath:
         window, max_age = shock_index_hr(self.engine.th)
         return int(np.searchsorted(store.t[:a], store.t[a] - max(window, max_age) - 1.0))
 
-    def _stored_as(self, rows: list[Reading], store: VitalStore, end: int) -> bool:
+    def _stored_as(self, rows: list[Reading] | ReadingColumns, store: VitalStore, end: int) -> bool:
         """Whether many rows are the store's rows before `end`, in order and none older than the
         engine's newest (then the batch run takes them)."""
         k = len(rows)
         if k < BATCH_FROM or end > len(store) or rows[0].t < self.engine.last_reading_t:
             return False
-        return bool(np.array_equal(store.t[end - k : end], np.fromiter((r.t for r in rows), float, k)))
+        t = rows.t if isinstance(rows, ReadingColumns) else np.fromiter((r.t for r in rows), float, k)
+        return bool(np.array_equal(store.t[end - k : end], t))
 
     def apply(self, t: float, kind: str, control: dict, /, after: dict | None = None, **recorded) -> None:
         """A control: recorded as an event with `recorded`, its seq and then `after` (the fields keep

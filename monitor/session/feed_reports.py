@@ -55,18 +55,21 @@ class FeedReports:
         """The lines the feed could not read (`FeedUpdate.rejected`, each with its line and reason)."""
         n = len(rejected)
         first = rejected[0]
-        name = getattr(getattr(self._feed, "path", None), "name", "the feed")
+        name = getattr(getattr(self._feed, "path", None), "name", None) or getattr(self._feed, "name", "the feed")
+        unit = getattr(self._feed, "rejected_unit", "line")  # an HL7 feed rejects messages
         self._technical.count_problem(
             "feed.data",
             n,
-            lambda total: f"{total} bad line{'s' if total > 1 else ''} in {name} (line {first.line}: {first.reason})",
+            lambda total: (
+                f"{total} bad {unit}{'s' if total > 1 else ''} in {name} ({unit} {first.line}: {first.reason})"
+            ),
         )
         for r in rejected[:5]:
-            self._note("feed", "technical", f"line {r.line} rejected: {r.reason}")
+            self._note("feed", "technical", f"{unit} {r.line} rejected: {r.reason}")
         if n > 5:
-            self._note("feed", "technical", f"... and {n - 5} more bad lines")
+            self._note("feed", "technical", f"... and {n - 5} more bad {unit}s")
         for r in rejected:
-            self._log_line(f"line {r.line} rejected: {r.reason}")
+            self._log_line(f"{unit} {r.line} rejected: {r.reason}")
         t = self._event_now()
         if t is not None:
             self._record(
@@ -75,5 +78,5 @@ class FeedReports:
                 "feed",
                 state="rejected",
                 lines=[r.line for r in rejected[:100]],
-                message=f"{n} line(s) rejected; first: line {first.line}: {first.reason}",
+                message=f"{n} {unit}(s) rejected; first: {unit} {first.line}: {first.reason}",
             )

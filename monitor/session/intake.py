@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.core.readings import Reading, VitalStore
+from monitor.core.readings import Reading, ReadingColumns, VitalStore
 from monitor.core.vitals import VITALS
-from monitor.session.device_times import DeviceTimes
+from monitor.session.device_times import FUTURE_S, DeviceTimes
 from monitor.sources.feed import SourceEvent
 
 MERGE_WAIT_S = 0.5  # how long a file's newest row waits for a second line with its time stamp (2 polls)
@@ -38,7 +38,7 @@ class Batch:
     after the last source event placed among the readings); `later`: source events after every
     reading of the batch."""
 
-    rows: list[Reading]
+    rows: list[Reading] | ReadingColumns
     later: list[SourceEvent] = field(default_factory=list)
     repeated: int = 0
     dropped: int = 0
@@ -60,7 +60,7 @@ class Intake:
         self,
         monotonic: Callable[[], float],
         taken: Callable[[], int],
-        commit: Callable[[list[Reading]], None],
+        commit: Callable[[list[Reading] | ReadingColumns], None],
         stored: Callable[[], None],
     ):
         self.store = VitalStore()
@@ -97,7 +97,7 @@ class Intake:
 
     def sort_batch(
         self,
-        readings: list[Reading],
+        readings: list[Reading] | ReadingColumns,
         events: list[SourceEvent],
         reopened: bool,
         on_event: Callable[[SourceEvent], None],
@@ -112,6 +112,11 @@ class Intake:
         newest = self.newest()
         if reopened:
             self._replay_until = max(self._replay_until, newest)
+        if isinstance(readings, ReadingColumns):
+            if not events and self._follows_on(readings.t, newest, device, wall):
+                self._replay_until = -math.inf  # (as the loop below: the rows follow on)
+                return Batch(readings)
+            readings = list(readings)  # something to sort out: row by row
         accepted: list[Reading] = []
         out = Batch(accepted)
         # A replay gives its actions in the order they were applied (by seq); the simulator by time.
@@ -160,6 +165,25 @@ class Intake:
         out.later = ordered[k:]
         return out
 
+    def _follows_on(self, t: np.ndarray, newest: float, device: bool, wall: float | None) -> bool:
+        """Whether a batch's rows all go in as they are (what the loop of sort_batch would do with
+        each, found from the time column alone): each after the one before and after the newest
+        stored, none a repeat of a resumed or rewritten file's, and, for a device's times, none far
+        ahead of the clock and no clock-back episode under way. The usual batch of a followed file."""
+        if not len(t) or not t[0] > newest or t[0] < self._resume_t or t[0] < self._replay_until:
+            return False
+        if len(t) > 1 and not bool(np.all(t[1:] > t[:-1])):
+            return False
+        if device:
+            if self.device_times.shift:
+                return False
+            # Each row is judged against the newest before it (monitor.session.device_times).
+            before = np.concatenate(([newest], t[:-1]))
+            ref = np.maximum(before, wall) if wall is not None else before
+            if bool(np.any(np.isfinite(ref) & (t > ref + FUTURE_S))):
+                return False
+        return True
+
     def _event_before(self, e: SourceEvent, r: Reading, pending: int) -> bool:
         """Whether a source event comes before reading r (pending: readings accepted before r)."""
         if e.seq is not None:
@@ -189,11 +213,16 @@ class Intake:
 
     # -- into the store ------------------------------------------------------------------------
 
-    def take(self, accepted: list[Reading], hold_last: bool = False) -> None:
-        """The accepted readings (the list is emptied) go into the store, and on to `commit`; with
+    def take(self, accepted: list[Reading] | ReadingColumns, hold_last: bool = False) -> None:
+        """The accepted readings (a list is emptied) go into the store, and on to `commit`; with
         `hold_last` the newest waits before it is committed, for a second line with its time stamp."""
         if not accepted:
             return
+        if isinstance(accepted, ReadingColumns):
+            if self.held is None or accepted.t[0] != self.held.t:
+                self._take_columns(accepted, hold_last)
+                return
+            accepted = list(accepted)  # the first row merges with the held one: row by row
         rows = accepted[:]
         accepted.clear()
         merged: list[Reading] = []
@@ -223,6 +252,18 @@ class Intake:
         if hold_last:
             self.held, self._held_at = merged.pop(), self._monotonic()
         self._commit(merged)
+
+    def _take_columns(self, cols: ReadingColumns, hold_last: bool) -> None:
+        """Rows in strict time order after the store's newest (sort_batch saw to it): into the
+        store as arrays, no row merged."""
+        self.release(force=True)
+        self.store.extend(cols.t, cols.columns)
+        self._stored()
+        if hold_last:
+            self.held, self._held_at = cols.row(len(cols) - 1), self._monotonic()
+            cols = cols[:-1]
+        if cols:
+            self._commit(cols)
 
     def release(self, force: bool = False) -> None:
         """Commit the held row once its wait is over (`force`: now)."""

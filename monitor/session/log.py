@@ -31,7 +31,7 @@ def action_entry(e: dict, fmt: Callable[[float], str]) -> LogEntry | None:
     """The log line of a decoded recorded event (monitor.recording.events), as it read live;
     None for records that are not shown (alarm transitions are shown from the alarm log)."""
     kind, t = e["kind"], e["t"]
-    who = f" by {e['who']}" if e.get("who") else ""
+    who = f" by {e.get('staff') or e['who']}" if e.get("staff") or e.get("who") else ""
     if kind == "dose":
         src = " (by the simulated scenario)" if e.get("source") == "simulator" else who
         when = f" (given at {fmt(e['given_at'])})" if abs(e["given_at"] - t) >= 1 else ""
@@ -46,6 +46,11 @@ def action_entry(e: dict, fmt: Callable[[float], str]) -> LogEntry | None:
         return LogEntry(
             t, "pause", "", f"audio paused for {seconds:g} s{who}" if seconds is not None else f"audio paused{who}"
         )
+    if kind == "reading":
+        from monitor.core.manual_entry import describe
+
+        when = f" (taken at {fmt(e['taken_at'])})" if t - e["taken_at"] >= 1 else ""
+        return LogEntry(t, "reading", "", f"typed reading {describe(e['values'])} recorded{when}{who}")
     if kind == "start":
         return LogEntry(t, "session", "", "session started" + (" (resumed)" if e.get("resumed") else ""))
     if kind == "stop":

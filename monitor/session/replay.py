@@ -23,6 +23,7 @@ import math
 
 from monitor.core.alarm_diff import Difference, diff_logs
 from monitor.core.alarm_types import AlarmEvent
+from monitor.core.protocol import protocol_from_stored
 from monitor.core.thresholds import Thresholds
 from monitor.session.checkpoints import Checkpoints
 from monitor.session.clock import Clock
@@ -51,7 +52,20 @@ class ReplayController:
         self.th = thresholds
         self.budget_s = budget_s
         source.max_rows = FIRST_ROWS
-        self.session = Session(source, thresholds, folder=None, label=source.label, clock=clock, record=False)
+        rs = getattr(source, "rs", None)
+        meta = rs.meta if rs is not None else {}
+        self.session = Session(
+            source,
+            thresholds,
+            folder=None,
+            label=source.label,
+            clock=clock,
+            record=False,
+            protocol=protocol_from_stored(meta.get("protocol")),
+            info={k: meta[k] for k in ("participant", "session_number", "site", "staff") if k in meta},
+        )
+        if rs is not None:
+            self.session.typed.preload(rs.events)  # typed rows marked as typed, as they were live
         # One batch run over the whole recording gives the full log and the checkpoints a seek
         # starts from (the recording's store, shared with every seek's).
         self.checkpoints = Checkpoints(thresholds, source.full_store(), source.controls(), source.end)

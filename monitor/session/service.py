@@ -21,7 +21,9 @@ headless bedside and a replay use:
 - `RecordWriter`: records into the sink, and the `record.write` alarm when the disk refuses;
 - `Actions` (monitor.session.actions): doses, notes, acknowledgements, pauses, and `ActionError`;
 - `AlarmBoard`: what the screen and the audio ask about the alarms;
-- `VitalsView`: which vitals are stale, their current values, the supplement's status.
+- `VitalsView`: which vitals are stale, their current values, the supplement's status;
+- `TypedReadings` (monitor.session.typed): readings typed at the bedside, into the same path;
+- `ScheduleWatch` (monitor.session.schedule_watch): the protocol's schedule, its overdue alarms.
 What is left here: the event clock, opening the recording, the event log, and resuming.
 """
 
@@ -32,19 +34,19 @@ from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 
-import numpy as np
-
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.alarm_types import AlarmEvent, AlarmStatus
+from monitor.core.discharge import DischargeStatus, discharge_status
 from monitor.core.dosing import Dose, Note, SupplementStatus
-from monitor.core.readings import Reading, VitalStore
+from monitor.core.protocol import Protocol, protocol_from_stored
+from monitor.core.readings import Reading, ReadingColumns, VitalStore, rows_of
+from monitor.core.schedule_inputs import schedule_stale_rules
 from monitor.core.stale_fit import fit_stale_rules
 from monitor.core.text import printable
 from monitor.core.thresholds import Thresholds
 from monitor.core.timetext import event_time, hms
-from monitor.core.vitals import VITALS
 from monitor.recording import SessionRecorder, format_time
-from monitor.session.actions import Actions
+from monitor.session.actions import ActionError, Actions
 from monitor.session.alarm_board import AlarmBoard
 from monitor.session.backlog import Backlog
 from monitor.session.clock import Clock, EventClock
@@ -54,8 +56,10 @@ from monitor.session.intake import Intake
 from monitor.session.log import MAX_ENTRIES, LogEntry
 from monitor.session.record_writer import RecordWriter
 from monitor.session.restore import restore_state
+from monitor.session.schedule_watch import ScheduleWatch
 from monitor.session.sink import RecordingSink
 from monitor.session.technical import TechnicalAlarms
+from monitor.session.typed import TypedReadings
 from monitor.session.vitals_view import VitalsView
 from monitor.sources.feed import SourceEvent
 
@@ -76,8 +80,21 @@ class Session:
         recorder_factory: Callable[..., SessionRecorder] = SessionRecorder,
         record: bool = True,
         fit_stale: bool = False,
+        protocol: Protocol | None = None,
+        info: dict | None = None,
     ):
         self.feed = feed
+        if protocol is None and resume is not None:
+            protocol = protocol_from_stored(resume.meta.get("protocol"))
+        self.protocol = protocol or Protocol()
+        # participant, session_number, site, staff (session.json and the report)
+        self.info = dict(info or {})
+        if resume is not None:
+            self.info = {
+                k: resume.meta[k] for k in ("participant", "session_number", "site", "staff") if k in resume.meta
+            }
+        if resume is None and self.protocol.schedule.streams:
+            thresholds = schedule_stale_rules(thresholds, self.protocol.schedule, getattr(feed, "manual", False))
         self.th = thresholds
         self.clock = clock or Clock()
         self.tz: tzinfo | None = None  # the zone times are written in (the app sets it; None = local)
@@ -113,6 +130,8 @@ class Session:
         self.reports = FeedReports(
             feed, self.technical, self.writer.put, self.event_now, self._note_log, self.sink.log_line, self._changed
         )
+        self.typed = TypedReadings(self)
+        self.schedule = ScheduleWatch(self, self.protocol)
         self.observers: list = []  # told of each poll, alarm and the stop (see `watch`)
         self.log: list[LogEntry] = []
         self.log_serial = 0  # grows with every entry (the log list is trimmed)
@@ -225,6 +244,16 @@ class Session:
                 self.internal_error(f"while telling {type(o).__name__} ({what})", exc, priority="technical")
 
     def stop(self) -> None:
+        drain = getattr(self.feed, "drain", None)  # a feed that holds readings back (HL7 --hl7-hold)
+        if drain is not None:
+            try:
+                held = drain()
+                if held:
+                    self._ingest(held, [], False, self.clock.monotonic())
+            except Exception as exc:
+                self.internal_error(
+                    "while taking the feed's last readings", exc, name="feed.error", priority="technical"
+                )
         self._tell("stopped")
         self.intake.release(force=True)
         t = self.event_now()
@@ -344,6 +373,9 @@ class Session:
         extra = {"mode": self.feed.mode, **self.feed.meta()}
         if self.fitted:
             extra["stale_fitted"] = list(self.fitted)
+        extra.update({k: v for k, v in self.info.items() if v not in (None, "", [])})
+        if self.protocol.schedule.streams or self.protocol.discharge.margins:
+            extra["protocol"] = self.protocol.to_dict()
         return {
             "label": self.label,
             "source": self.feed.source,
@@ -389,6 +421,7 @@ class Session:
             if t is not None:
                 self.path.tick(t)
             self.technical.expire(now)
+            self.schedule.check()
             if self.sink.due():
                 self.writer.flush()
         except Exception as exc:
@@ -416,7 +449,12 @@ class Session:
         return self.backlog.progress(getattr(self.feed, "unread", lambda: None)())
 
     def _ingest(
-        self, readings: list[Reading], events: list[SourceEvent], reopened: bool, now: float, backlog: bool = False
+        self,
+        readings: list[Reading] | ReadingColumns,
+        events: list[SourceEvent],
+        reopened: bool,
+        now: float,
+        backlog: bool = False,
     ) -> None:
         device = self.feed.clock(now) is None
         wall = self.clock.wall() if device and self.feed.absolute() else None
@@ -477,7 +515,7 @@ class Session:
                 ),
             )
 
-    def _commit(self, rows: list[Reading]) -> None:
+    def _commit(self, rows: list[Reading] | ReadingColumns) -> None:
         """The readings (already in the store) enter the engine and the recording."""
         if not rows:
             return
@@ -495,17 +533,14 @@ class Session:
         self._ensure_recorder(first=t)
         self.technical.clock_started(t)
 
-    def _fit_stale(self, rows: list[Reading]) -> None:
+    def _fit_stale(self, rows: list[Reading] | ReadingColumns) -> None:
         """Fit the default stale limits to the first readings (what `alarms` does to a whole file)."""
         self._fit_pending = False
         if self.engine.log or self.engine.t != -math.inf or len(rows) < 3:
             return
         store = VitalStore()
-        n = len(rows)
-        store.extend(
-            np.fromiter((r.t for r in rows), float, n),
-            {v: np.fromiter((getattr(r, v) for r in rows), float, n) for v in VITALS},
-        )
+        cols = rows_of(rows)
+        store.extend(cols.t, cols.columns)
         th, notes = fit_stale_rules(self.th, store)
         if notes:
             self.th, self.fitted = th, notes
@@ -515,6 +550,8 @@ class Session:
 
     def _source_event(self, e: SourceEvent) -> None:
         """A dose or note from the source (the simulator's scenario), or a recorded action (replay)."""
+        if e.kind == "reading":
+            return  # a replay's typed reading: its row comes with the readings, its mark was preloaded
         if getattr(self.feed, "records", True):
             self.actions.from_source(e)
         else:
@@ -538,15 +575,48 @@ class Session:
         self.actions.check_dose(kind)
 
     def give_dose(
-        self, kind: str, amount_mg: float | None, given_at: float | None = None, reason: str | None = None
+        self,
+        kind: str,
+        amount_mg: float | None,
+        given_at: float | None = None,
+        reason: str | None = None,
+        staff: str = "",
     ) -> Dose:
-        return self.actions.give_dose(kind, amount_mg, given_at, reason)
+        self._check_staff(staff, "a dose")
+        dose = self.actions.give_dose(kind, amount_mg, given_at, reason, staff)
+        self.schedule.check()
+        return dose
 
     def add_note(self, text: str) -> None:
         self.actions.add_note(text)
 
-    def acknowledge(self) -> int:
-        return self.actions.acknowledge()
+    def acknowledge(self, staff: str = "") -> int:
+        self._check_staff(staff, "an acknowledgement")
+        return self.actions.acknowledge(staff)
+
+    def enter_reading(
+        self, values: dict[str, float], at: float | None = None, staff: str = "", confirmed: bool = False
+    ) -> str:
+        """A reading typed at the bedside (monitor.session.typed): the same path as a device's,
+        marked `source: manual`; returns the sentence saying what was recorded."""
+        text = self.typed.enter(values, at, staff, confirmed)
+        self.schedule.check()
+        return text
+
+    def _check_staff(self, staff: str, what: str) -> None:
+        if self.protocol.staff_initials == "required" and not staff.strip():
+            raise ActionError(f"{what} needs the initials of the staff member (the protocol requires them)")
+
+    def discharge(self) -> DischargeStatus:
+        """Whether the vitals allow discharge now (monitor.core.discharge)."""
+        t = self.event_now()
+        return discharge_status(
+            self.store,
+            self.doses,
+            t if t is not None else 0.0,
+            self.protocol.discharge,
+            self.protocol.schedule.baseline_window_s,
+        )
 
     def pause_audio(self) -> float:
         """Pause the audio for the configured time; returns the seconds of the pause."""
@@ -643,6 +713,7 @@ class Session:
         """Carry on a recorded session: store, doses, notes, log, and the alarm state."""
         self.absolute = rs.absolute
         self.label = rs.meta.get("label") or self.label
+        self.typed.preload(rs.events)
         end = max((e["t"] for e in rs.events), default=None)
         self.adopt(rs.store, restore_state(self.th, rs.store, rs.events, rs.recorded_alarms(), end, self.fmt))
         recorded = rs.recorded_alarms()

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from monitor.core.readings import Reading
+from monitor.core.readings import Reading, ReadingColumns
 from monitor.sources.csv.errors import RejectedLine
 
 # A feed's times going back further than this: the device clock went back (a step, not a row
@@ -55,7 +55,7 @@ class FeedStatus:
 
 @dataclass
 class FeedUpdate:
-    readings: list[Reading] = field(default_factory=list)
+    readings: list[Reading] | ReadingColumns = field(default_factory=list)  # columns from a followed file
     events: list[SourceEvent] = field(default_factory=list)
     status: list[FeedStatus] = field(default_factory=list)
     rejected: list[RejectedLine] = field(default_factory=list)

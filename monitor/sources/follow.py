@@ -31,7 +31,6 @@ caller's job (a rotated file may repeat old rows).
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import stat
@@ -40,8 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.core.readings import Reading
-from monitor.core.vitals import VITALS
+from monitor.core.readings import ReadingColumns
 from monitor.recording.files import session_paths
 from monitor.sources.csv.bounds import MAX_LINE_BYTES
 from monitor.sources.csv.errors import CsvError, RejectedLine
@@ -497,12 +495,8 @@ class FileFeed:
                 out.status.append(FeedStatus(e.kind, e.message))
             else:
                 out.status.append(FeedStatus("info", e.message))
-        n = len(b.times)
-        if n:
-            t = b.times.tolist()
-            cols = [b.columns[v].tolist() if v in b.columns else None for v in VITALS]
-            nan = math.nan
-            out.readings = [Reading(t[i], *(c[i] if c is not None else nan for c in cols)) for i in range(n)]
+        if len(b.times):
+            out.readings = ReadingColumns(b.times, b.columns)  # columns, not a Reading per row
         return out
 
     def clock(self, now: float) -> None:

@@ -41,6 +41,7 @@ from monitor.session import ActionError, Clock, Session
 from monitor.ui import views
 from monitor.ui.bell import BellPattern
 from monitor.ui.screens import DoseScreen, HelpScreen, NoteScreen, QuitScreen
+from monitor.ui.screens.reading import InitialsScreen, ReadingScreen
 from monitor.ui.shown import in_markup
 from monitor.ui.widgets import (
     AlarmBanner,
@@ -51,6 +52,7 @@ from monitor.ui.widgets import (
     TrendChart,
     VitalTile,
 )
+from monitor.ui.widgets.protocol_bar import ProtocolBar, protocol_lines
 
 TICK_S = 0.25
 SOON_S = 0.01  # between two bounded pieces of work: the loop answers keys and draws meanwhile
@@ -71,6 +73,7 @@ class MonitorApp(App):
         Binding("a", "acknowledge", "Ack"),
         Binding("p", "pause", "Pause audio"),
         Binding("w", "window", "Window"),
+        Binding("v", "reading", "Reading", show=False),  # in the help and on the protocol line
         Binding("r", "report", "Report", show=False),  # in the help: the footer is full at 80 columns
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_session", "Quit"),
@@ -113,6 +116,9 @@ class MonitorApp(App):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        bar = ProtocolBar(id="protocol")
+        bar.display = False  # until the session has a protocol line to show
+        yield bar
         yield Notices(id="notices")
         yield AlarmBanner(id="banner")
         with Horizontal(id="tiles"):
@@ -275,6 +281,7 @@ class MonitorApp(App):
     def _redraw(self, snap: views.Snapshot) -> None:
         s = self.session
         self.query_one(HeaderBar).show(views.header_view(s, snap, self.tz))
+        self.query_one(ProtocolBar).show(protocol_lines(s))
         self.query_one(Notices).show(views.notices(s, self._baseline_off_seen()))
         tiles = {v.key: v for v in views.tile_views(s, snap)}
         big = self.screen.has_class("-tall")
@@ -375,9 +382,16 @@ class MonitorApp(App):
         def done(result: dict | None) -> None:
             if not result:
                 return
+            if s.protocol.staff_initials != "off" and "staff" not in result:
+                self._ask_initials(
+                    f"{kind.capitalize()} dose: who gave it?", lambda who: done({**result, "staff": who})
+                )
+                return
             reason = result.get("reason")
             try:
-                d = s.give_dose(kind, result["amount_mg"], result.get("given_at"), reason=reason)
+                d = s.give_dose(
+                    kind, result["amount_mg"], result.get("given_at"), reason=reason, staff=result.get("staff", "")
+                )
             except ActionError as exc:
                 self._say(str(exc), error=True)
                 return
@@ -414,9 +428,46 @@ class MonitorApp(App):
 
         self.push_screen(NoteScreen(s.feed.mode, self._now_text()), done)
 
-    def action_acknowledge(self) -> None:
+    def _ask_initials(self, what: str, then: Callable[[str], None]) -> None:
+        """The staff member's initials (the protocol's staff_initials), then `then(initials)`."""
+
+        def answered(who: str | None) -> None:
+            if who is not None:
+                then(who)
+
+        self.push_screen(InitialsScreen(self.session.feed.mode, what, self.session.protocol.staff_initials), answered)
+
+    def action_reading(self) -> None:
+        s = self.session
+        now = s.event_now()
+        if now is None:
+            self._say(
+                "the device has sent no reading yet, so the session has no clock to stamp a typed one", error=True
+            )
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self._say(text)
+                self.step(force=True)
+
+        self.push_screen(
+            ReadingScreen(
+                s.feed.mode, now, self._now_text(), s.absolute, self.tz, s.enter_reading, s.protocol.staff_initials
+            ),
+            done,
+        )
+
+    def action_acknowledge(self, staff: str | None = None) -> None:
+        s = self.session
+        if staff is None and s.protocol.staff_initials != "off":
+            if not any(a.state in ("active", "latched") for a in s.alarms()):
+                self._say("nothing to acknowledge")
+                return
+            self._ask_initials("Acknowledge all alarms", lambda who: self.action_acknowledge(who))
+            return
         try:
-            n = self.session.acknowledge()
+            n = self.session.acknowledge(staff or "")
         except ActionError as exc:
             self._say(str(exc))
             return
@@ -513,6 +564,8 @@ def make_app(
     record: bool = True,
     recorder_factory=None,
     fit_stale: bool = False,
+    protocol=None,
+    info: dict | None = None,
 ) -> MonitorApp:
     """The bedside app for one feed.
 
@@ -540,6 +593,8 @@ def make_app(
         user=user,
         record=record and folder is not None,
         fit_stale=fit_stale,
+        protocol=protocol,
+        info=info,
         **kw,
     )
     return MonitorApp(session, quiet=quiet, tz=tz, timers=timers, bell=bell)

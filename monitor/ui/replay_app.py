@@ -35,7 +35,7 @@ from monitor.ui.shown import in_markup, plain
 
 REPLAY_TICK_S = 0.1
 MAX_SPEED_REDRAW_S = 0.5  # at max speed the screen is redrawn this often; ticks between only play
-LIVE_ONLY = {"dose", "note", "acknowledge", "pause"}
+LIVE_ONLY = {"dose", "note", "acknowledge", "pause", "reading"}
 
 
 class PositionBar(Static):

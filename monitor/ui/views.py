@@ -16,7 +16,7 @@ import numpy as np
 from monitor.core.alarm_types import AlarmStatus
 from monitor.core.priority import marker, rank_of, short_word, word
 from monitor.core.timetext import age_short, age_text, countdown, event_time, hours_minutes
-from monitor.core.vitals import ALL_SPECS, format_value
+from monitor.core.vitals import ALL_SPECS, VITALS, format_value
 
 SESSION_HOURS = (6, 8)  # expected length of a dosing session (docs/clinical.md)
 CUFF_OLD_FRACTION = 0.5  # a cuff value dims once older than this part of its stale limit
@@ -313,6 +313,7 @@ def tile_views(session, snap: Snapshot) -> list[TileView]:
         out.append(_cuff_tile(session, snap, "temp", "Temp", "°C", ("temp",), "temp"))
     if "hr" in snap.present and "sbp" in snap.present:
         out.append(_si_tile(session, snap))
+    _mark_typed(session, out)
     loading = session.loading() if hasattr(session, "loading") else None
     if loading is not None:
         # The values taken so far are hours behind the file's end: none of them is current.
@@ -321,6 +322,18 @@ def tile_views(session, snap: Snapshot) -> list[TileView]:
             tile.stale, tile.priority, tile.state = True, "technical", ""
             tile.sub = tile.short = f"loading backlog {loading:.0%}"
     return out
+
+
+def _mark_typed(session, tiles: list[TileView]) -> None:
+    """A value typed at the bedside says so in its tile's title (a device's does not)."""
+    typed = getattr(session, "typed", None)
+    if typed is None or not typed.records:
+        return
+    for tile in tiles:
+        vital = "sbp" if tile.key == "bp" else tile.key
+        last = session.store.last_valid(vital) if vital in VITALS else None
+        if last is not None and typed.is_typed(last[0]):
+            tile.title += " · typed"
 
 
 def _stale_after(th, vital: str) -> float | None:

@@ -11,7 +11,6 @@ wrote, once, at its own time, with its own values.
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -133,11 +132,8 @@ def test_a_partial_line_for_minutes_keeps_each_reading_at_its_own_time(bed):
 def test_a_burst_of_10000_lines_in_one_write(bed):
     bed.run(0, 10)
     burst = "".join(line(i) for i in range(10, 10_010))
-    t0 = time.perf_counter()
     bed.append(burst, range(10, 10_010))
-    bed.tick()
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 5.0, elapsed  # one poll: read, alarm engine, store and recording
+    bed.tick()  # one poll: read, alarm engine, store and recording (its time: benchmarks/bench_backlog.py)
     bed.run(10_010, 5)
     assert not bed.system() & {"feed.order", "feed.data"}
     bed.check()

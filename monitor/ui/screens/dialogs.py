@@ -272,6 +272,7 @@ HELP = """\
   [b]s[/b]  supplemental dose (the half-dose), same questions; outside its window, or while the
      vitals forbid it, it asks again, saying why (y / Enter records it anyway, Esc cancels)
   [b]n[/b]  note, stamped with the current time
+  [b]v[/b]  typed reading: 142/88 76 37.2 or one field per vital; now or a time within the hour
   [b]a[/b]  acknowledge all alarms (a latched high alarm clears once acknowledged)
   [b]p[/b]  pause the audio for {pause}; never longer than {max_pause}; a higher-priority
      alarm sounds anyway
