@@ -123,6 +123,7 @@ def package_modules(pkg):
         "monitor.sources",
         "monitor.session",
         "monitor.report",
+        "monitor.publish",
         "simulators",
         "monitor.cohort",
     ],

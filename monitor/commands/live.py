@@ -64,6 +64,17 @@ def add_arguments(lv: argparse.ArgumentParser) -> None:
     )
     add_bedside_options(lv)
     add_protocol_options(lv)
+    lv.add_argument(
+        "--publish",
+        metavar="mqtt://HOST:PORT/SITE/BED",
+        help="publish the session to an MQTT broker for the central station (user and password from "
+        "VITALS_MQTT_USER and VITALS_MQTT_PASSWORD_FILE, never the command line; mqtts:// for TLS)",
+    )
+    lv.add_argument(
+        "--publish-config",
+        metavar="FILE",
+        help="a TOML file whose [publish] table gives the broker (url, user, password_file, ca_file, keepalive_s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     from monitor.sources.csv.errors import CsvError
 
     try:
+        publish = _publish_plan(args)
         plan = _plan(args)
+        plan["publish"] = publish
     except (UsageError, ConfigError, SessionError, CsvError) as exc:
         return user_error(exc)
     lock = plan["lock"]
@@ -100,6 +113,7 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
             protocol=plan["protocol"],
             info=plan["info"],
         )
+        _publish(session, plan)
         rc = run_headless(session)
         return _say_what_was_recorded(session, plan["folder"], announce=False) or rc
     from monitor.ui.app import make_app
@@ -115,6 +129,7 @@ def _run(args: argparse.Namespace, plan: dict) -> int:
         protocol=plan["protocol"],
         info=ask_missing(plan["info"], plan["protocol"], plan["resume"] is not None),
     )
+    _publish(app.session, plan)
     app.run()
     return _say_what_was_recorded(app.session, plan["folder"], announce=True)
 
@@ -137,6 +152,27 @@ def _say_what_was_recorded(session, folder: Path | None, announce: bool) -> int:
     if announce and session.recorder is not None:
         print(f"session recorded in {where}")
     return 0
+
+
+def _publish_plan(args):
+    """`--publish` / `--publish-config` checked (monitor.publish), or None; paho-mqtt is only
+    loaded by a bedside that publishes."""
+    if not (getattr(args, "publish", None) or getattr(args, "publish_config", None)):
+        return None
+    from monitor.publish.address import AddressError
+    from monitor.publish.settings import publish_plan
+
+    try:
+        return publish_plan(args.publish, args.publish_config)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _publish(session, plan: dict) -> None:
+    if plan.get("publish") is not None:
+        from monitor.publish.publisher import start_publishing
+
+        start_publishing(session, plan["publish"])
 
 
 def _login() -> str:

@@ -11,6 +11,7 @@ import argparse
 
 from monitor.commands import (
     alarms,
+    central,
     check_config,
     cohort,
     demo,
@@ -61,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     hl7_send,
     cohort,
     simulate_cohort,
+    central,
 )
 
 

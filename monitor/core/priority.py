@@ -16,8 +16,9 @@ from dataclasses import dataclass
 PRIORITIES: tuple[str, ...] = ("low", "medium", "high")  # physiological, ascending urgency
 TECHNICAL = "technical"
 TECHNICAL_RANK = 2  # technical alarms sound like medium ones
-# A technical alarm is raised as technical, or as high when it hides a dangerous value, or as low
-# when it is a reminder (a scheduled reading overdue).
+# A technical alarm is raised as technical, as high when it hides a dangerous value, or as low
+# when it is a reminder (a scheduled reading overdue) or touches nothing at the bedside (the
+# central station's link: monitor/publish).
 TECHNICAL_PRIORITIES: tuple[str, ...] = (TECHNICAL, "high", "low")
 
 

@@ -132,6 +132,7 @@ class Session:
         )
         self.typed = TypedReadings(self)
         self.schedule = ScheduleWatch(self, self.protocol)
+        self.observers: list = []  # told of each poll, alarm and the stop (see `watch`)
         self.log: list[LogEntry] = []
         self.log_serial = 0  # grows with every entry (the log list is trimmed)
         self.finished = False
@@ -229,6 +230,19 @@ class Session:
         if self.resume_note:
             self._note_log("session", "", self.resume_note)
 
+    def watch(self, observer) -> None:
+        """Tell `observer` of each alarm transition (`alarm(e)`), after each poll (`polled()`) and
+        at the stop (`stopped()`), on the session's thread: the MQTT publisher (monitor.publish).
+        Its errors are the session's internal errors: it never stops the session."""
+        self.observers.append(observer)
+
+    def _tell(self, what: str, *args) -> None:
+        for o in self.observers:
+            try:
+                getattr(o, what)(*args)
+            except Exception as exc:
+                self.internal_error(f"while telling {type(o).__name__} ({what})", exc, priority="technical")
+
     def stop(self) -> None:
         drain = getattr(self.feed, "drain", None)  # a feed that holds readings back (HL7 --hl7-hold)
         if drain is not None:
@@ -240,6 +254,7 @@ class Session:
                 self.internal_error(
                     "while taking the feed's last readings", exc, name="feed.error", priority="technical"
                 )
+        self._tell("stopped")
         self.intake.release(force=True)
         t = self.event_now()
         if t is not None:
@@ -411,6 +426,7 @@ class Session:
                 self.writer.flush()
         except Exception as exc:
             self.internal_error("while updating the session", exc)
+        self._tell("polled")
         if (self.version, len(self.engine.log)) != before:
             self.version += 1
             return True
@@ -663,6 +679,7 @@ class Session:
         self.board.heard(e)
         self._note_log("alarm", e.priority, e.message, state=e.state, t=e.t)
         self.version += 1
+        self._tell("alarm", e)
 
     # -- the event log -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.core.alarm_types import AlarmStatus
-from monitor.core.priority import PRIORITY_RANK, TECHNICAL_RANK
+from monitor.core.priority import TECHNICAL_RANK, rank_of
 from monitor.session.engine_path import EnginePath
 
 HOLD_S = 60.0  # a bad line (an error, a dropped row) keeps its technical alarm up this long, in real seconds
@@ -187,7 +187,7 @@ class TechnicalAlarms:
         rank = 0
         for p in self._preclock.values():
             if p.state == "active":
-                rank = max(rank, PRIORITY_RANK["high"] if p.priority == "high" else TECHNICAL_RANK)
+                rank = max(rank, rank_of(p.priority) or TECHNICAL_RANK)
         return rank
 
     def preclock_active(self) -> int:
