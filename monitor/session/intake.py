@@ -29,6 +29,7 @@ from monitor.core.vitals import VITALS
 from monitor.session.device_times import FUTURE_S, DeviceTimes
 from monitor.sources.feed import SourceEvent
 
+FEW = 8  # rows from which a batch of columns is taken as arrays
 MERGE_WAIT_S = 0.5  # how long a file's newest row waits for a second line with its time stamp (2 polls)
 
 
@@ -113,7 +114,9 @@ class Intake:
         if reopened:
             self._replay_until = max(self._replay_until, newest)
         if isinstance(readings, ReadingColumns):
-            if not events and self._follows_on(readings.t, newest, device, wall):
+            # A poll's line or few go row by row, as they always did: for them arrays cost more
+            # (store.extend's checks, artifact flags) than they save.
+            if len(readings) > FEW and not events and self._follows_on(readings.t, newest, device, wall):
                 self._replay_until = -math.inf  # (as the loop below: the rows follow on)
                 return Batch(readings)
             readings = list(readings)  # something to sort out: row by row
@@ -240,7 +243,7 @@ class Intake:
             else:
                 self.release(force=True)
         n = len(merged)
-        if n <= 8:
+        if n <= FEW:
             for r in merged:  # a poll brings a line or a few: cheaper one by one than as arrays
                 self.store.append(r)
         else:
