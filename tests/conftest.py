@@ -51,7 +51,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "head_start: run in a background process from the end of collection, after all other tests "
-        "(tests/support/head_start.py); no fixtures, no parameters",
+        "(tests/support/head_start.py); no fixtures, no parameters; waits=True: one that mostly waits, "
+        "run beside the others instead of in a core's slot",
     )
 
 

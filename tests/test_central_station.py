@@ -48,6 +48,7 @@ def _severity(b: Bedside) -> int:
     return max((severity_of(s.priority) for s in b.session.alarms() if s.state != "pending"), default=0)
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_three_bedsides_appear_ordered_by_alarm_and_enter_opens_the_detail(broker, three):
     asyncio.run(_three(broker, three))
 
@@ -130,6 +131,7 @@ async def _fits(broker, size, n):
             b.stop()
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_the_bedside_publishes_retained_status_vitals_with_expiry_alarms_and_trend(broker, three):
     """What a fresh subscriber gets from the broker: the retained messages, with the vitals'
     MQTT v5 message expiry."""
@@ -160,6 +162,7 @@ def test_the_bedside_publishes_retained_status_vitals_with_expiry_alarms_and_tre
     assert isinstance(mqtt.MQTTv5, int)
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_alarm_transitions_are_published_as_they_happen(broker):
     w = watcher(broker, "tr")
     board = Board("tr")

@@ -78,6 +78,7 @@ def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_incidence_matches_pandas_on_the_same_recordings(cohort):
     _, sessions, db = cohort
     expected = _pandas_incidence(sessions)
@@ -104,6 +105,7 @@ def test_wilson_interval_is_the_textbook_one():
     assert (round(lo, 4), round(hi, 4)) == (0.0179, 0.4042)  # Newcombe 1998, 1 of 10
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_peaks_and_baselines_match_pandas(cohort):
     _, sessions, db = cohort
     c = Cohort(db)
@@ -203,6 +205,7 @@ def test_the_command_names_bad_options_in_one_sentence(tmp_path):
     assert out.returncode == 2 and "bogus" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_the_files_open_in_pandas_with_their_partitions(cohort):
     _, _, db = cohort
     r = pd.read_parquet(db / "readings")
@@ -236,6 +239,7 @@ def _union_seconds(spans: list[tuple[float, float]]) -> float:
     return total
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_share_of_time_in_alarm_counts_overlaps_once_and_gaps_not_at_all(cohort):
     """Against the union of each session's alarm episodes, computed here from the Parquet files."""
     _, _, db = cohort

@@ -134,6 +134,7 @@ def test_two_thousand_generated_sessions_give_the_same_log():
             assert done is None
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_a_clean_bridge_gives_what_alarms_gives_over_its_own_file(tmp_path):
     # No keys and no clock problems: the file the bridge wrote is all there is to know.
     for seed in range(60):

@@ -147,6 +147,7 @@ def tachycardic():
     return [r for r in sim.all_readings() if int(r.t - T0) % 15 == 0]
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_a_session_sent_by_hl7_send_is_recorded_and_alarmed_as_its_csv(tmp_path, tachycardic):
     readings = tachycardic
     path = tmp_path / "session.csv"
@@ -164,6 +165,7 @@ def test_a_session_sent_by_hl7_send_is_recorded_and_alarmed_as_its_csv(tmp_path,
     assert [key(e) for e in rs.recorded_alarms()] == csv_log
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_hl7_send_simulate_gives_the_recording_and_alarm_log_of_simulate_out(tmp_path, capsys):
     """The issue's words: a simulated session sent by `hl7-send`, received by the listener, and
     the same session read from its CSV (`simulate --out`): the same readings, the same alarms."""
@@ -269,6 +271,7 @@ def burst(tmp_path, n: int) -> None:
     assert len(rs.store) == n
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 @pytest.mark.fault
 def test_a_burst_of_a_thousand_messages_from_two_devices_is_taken_whole(tmp_path):
     burst(tmp_path, 1000)

@@ -15,7 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.support.bedsides import wait_for
 from tests.support.broker import module_broker, need_mosquitto
 
-pytestmark = need_mosquitto()
+pytestmark = [need_mosquitto(), pytest.mark.slow]  # a broker with TLS: the full suite, not the fast loop
 
 
 @pytest.fixture(scope="module")

@@ -79,7 +79,7 @@ def _wait_for(path: Path, seconds: float = 20.0) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.head_start
+@pytest.mark.head_start(waits=True)
 def test_a_second_real_monitor_on_the_same_folder_is_refused():
     # In the background from the start of the run (tests/support/head_start.py): no fixtures.
     with tempfile.TemporaryDirectory() as name:

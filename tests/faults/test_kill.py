@@ -121,7 +121,7 @@ def raw_rows(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.head_start
+@pytest.mark.head_start(waits=True)
 def test_sigkill_at_random_moments_loses_and_doubles_nothing():
     # In the background from the start of the run (tests/support/head_start.py): no fixtures.
     with tempfile.TemporaryDirectory() as name:

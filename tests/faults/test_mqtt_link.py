@@ -23,7 +23,7 @@ from tests.support.broker import ROOT, Broker, need_mosquitto
 
 # Each test brings its own broker and processes and waits on them most of the time: they run in
 # the background from the start of the run (tests/support/head_start.py), on the idle core.
-pytestmark = [need_mosquitto(), pytest.mark.slow, pytest.mark.head_start]
+pytestmark = [need_mosquitto(), pytest.mark.slow, pytest.mark.head_start(waits=True)]
 KEEPALIVE_S = 2
 
 

@@ -100,7 +100,7 @@ def _refusal(rec: Path) -> UsageError:
 
 
 @pytest.mark.slow
-@pytest.mark.head_start
+@pytest.mark.head_start(waits=True)
 def test_the_real_monitor_killed_and_resumed_still_reads_the_mapped_column():
     # In the background from the start of the run (tests/support/head_start.py): no fixtures.
     with tempfile.TemporaryDirectory() as name:

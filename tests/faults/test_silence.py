@@ -13,6 +13,7 @@ import math
 from datetime import UTC
 
 import numpy as np
+import pytest
 
 from monitor.core.alarm_engine import AlarmEngine
 from monitor.core.thresholds_loader import load_thresholds
@@ -59,6 +60,7 @@ class Bed:
         return {a.alarm for a in self.s.alarms() if a.alarm.endswith(".stale")}
 
 
+@pytest.mark.slow  # (seconds: the full suite runs it, the fast loop does not)
 def test_silent_back_silent_back_raises_and_clears_each_time(tmp_path):
     bed = Bed(tmp_path)
     bed.run(60)

@@ -157,7 +157,15 @@ def start_marked(items: Sequence[pytest.Item]) -> None:
             continue
         if not isinstance(item, pytest.Function) or item.fixturenames or hasattr(item, "callspec"):
             raise pytest.UsageError(f"{item.nodeid}: a head_start test takes no fixtures and no parameters")
-        HeadStart(item.nodeid, item.obj, slots).start()
+        HeadStart(item.nodeid, item.obj, None if waits(item) else slots).start()
+
+
+def waits(item: pytest.Item) -> bool:
+    """`head_start(waits=True)`: a test that mostly waits (on real processes, a broker, sleeps)
+    runs at once, beside the others, not in one of the AT_ONCE slots: holding a slot, it kept a
+    core idle while the tests that compute waited for it, and the run waited for it at its end."""
+    mark = item.get_closest_marker("head_start")
+    return bool(mark is not None and mark.kwargs.get("waits"))
 
 
 def outcome_of(item: pytest.Item) -> bool:
