@@ -58,7 +58,10 @@ def _run(test: Callable[[], Any], done: Any, slots: Any) -> None:
     # A process group of its own: whatever it starts (a process pool, a browser) has its priority
     # raised with it, and is killed with it.
     os.setpgrp()
-    os.nice(BACKGROUND_NICE)
+    if slots is not None:
+        # (Not a test that waits: the processes it starts and times, such as the kill test's
+        # monitor at 300x, starved at a low priority, and the run waited 30 s for it at its end.)
+        os.nice(BACKGROUND_NICE)
     # What the test prints (it and what it starts) and warns goes back to the test, whose captured
     # output and warnings pytest reports, not into whichever test is running meanwhile.
     with tempfile.TemporaryFile() as out:
@@ -162,8 +165,8 @@ def start_marked(items: Sequence[pytest.Item]) -> None:
 
 def waits(item: pytest.Item) -> bool:
     """`head_start(waits=True)`: a test that mostly waits (on real processes, a broker, sleeps)
-    runs at once, beside the others, not in one of the AT_ONCE slots: holding a slot, it kept a
-    core idle while the tests that compute waited for it, and the run waited for it at its end."""
+    runs at once, beside the others, not in one of the AT_ONCE slots (holding a slot, it kept a
+    core idle while the tests that compute waited for it), and at the normal priority."""
     mark = item.get_closest_marker("head_start")
     return bool(mark is not None and mark.kwargs.get("waits"))
 
