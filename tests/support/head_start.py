@@ -54,14 +54,12 @@ def _outcome(test: Callable[[], Any]) -> tuple[bool, Any]:
     return True, None
 
 
-def _run(test: Callable[[], Any], done: Any, slots: Any) -> None:
+def _run(test: Callable[[], Any], done: Any, slots: Any, nice: int) -> None:
     # A process group of its own: whatever it starts (a process pool, a browser) has its priority
     # raised with it, and is killed with it.
     os.setpgrp()
-    if slots is not None:
-        # (Not a test that waits: the processes it starts and times, such as the kill test's
-        # monitor at 300x, starved at a low priority, and the run waited 30 s for it at its end.)
-        os.nice(BACKGROUND_NICE)
+    if nice:
+        os.nice(nice)
     # What the test prints (it and what it starts) and warns goes back to the test, whose captured
     # output and warnings pytest reports, not into whichever test is running meanwhile.
     with tempfile.TemporaryFile() as out:
@@ -83,12 +81,14 @@ class HeadStart:
 
     started: ClassVar[dict[str, HeadStart]] = {}  # by node id
 
-    def __init__(self, nodeid: str, test: Callable[[], Any], slots: Any = None):
-        """slots: a semaphore the process holds while the test runs (how many run at once)."""
+    def __init__(self, nodeid: str, test: Callable[[], Any], slots: Any = None, nice: int = BACKGROUND_NICE):
+        """slots: a semaphore the process holds while the test runs (how many run at once); nice:
+        how much lower its priority is (a test that waits on processes it times runs at 0: at a
+        low priority, they starved)."""
         self.nodeid, self.test = nodeid, test
         self._done = _CONTEXT.Queue()
         # Not a daemon: a daemon may not start processes of its own (a test's process pool).
-        self._proc = _CONTEXT.Process(target=_run, args=(test, self._done, slots), name=f"head start: {nodeid}")
+        self._proc = _CONTEXT.Process(target=_run, args=(test, self._done, slots, nice), name=f"head start: {nodeid}")
         self._outcome: tuple[bool, Any, bytes, list] | None = None
 
     def start(self) -> None:
@@ -160,7 +160,10 @@ def start_marked(items: Sequence[pytest.Item]) -> None:
             continue
         if not isinstance(item, pytest.Function) or item.fixturenames or hasattr(item, "callspec"):
             raise pytest.UsageError(f"{item.nodeid}: a head_start test takes no fixtures and no parameters")
-        HeadStart(item.nodeid, item.obj, None if waits(item) else slots).start()
+        if waits(item):
+            HeadStart(item.nodeid, item.obj, None, nice=0).start()
+        else:
+            HeadStart(item.nodeid, item.obj, slots).start()
 
 
 def waits(item: pytest.Item) -> bool:
