@@ -255,3 +255,22 @@ def test_share_of_time_in_alarm_counts_overlaps_once_and_gaps_not_at_all(cohort)
         assert got[name] == pytest.approx(seconds / duration), name
     # Alarms apart in time leave the time between them out.
     assert got["any"] < 1.0
+
+
+def test_without_its_engines_cohort_says_how_to_install_them(tmp_path):
+    """The bedside install has no pyarrow or duckdb (the `cohort` extra): one sentence, exit 2."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pyarrow'] = None; sys.modules['duckdb'] = None\n"
+        "import importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n in ('pyarrow', 'duckdb') else real(n, *a)\n"
+        "from monitor.commands.main import main\n"
+        f"sys.exit(main(['cohort', {str(tmp_path)!r}, '--out', {str(tmp_path / 'out')!r}]))\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert p.returncode == 2, p.stderr
+    assert "pip install 'vitals-monitor[cohort]'" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "out").exists()

@@ -72,7 +72,21 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
 
 
+def _need_engines() -> None:
+    """pyarrow and duckdb come with the `cohort` extra, not with the bedside: installed, pandas
+    imports pyarrow into every process (35 MB more for the bedside, which never reads Parquet)."""
+    import importlib.util
+
+    missing = [name for name in ("pyarrow", "duckdb") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(
+            f"cohort needs {' and '.join(missing)}, which the bedside install leaves out: "
+            "install them with pip install 'vitals-monitor[cohort]'"
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
+    _need_engines()
     from monitor.cohort import ingest as ing
     from monitor.core.text import printable
     from monitor.core.thresholds_loader import ConfigError
