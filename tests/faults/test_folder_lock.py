@@ -117,13 +117,17 @@ def _test_a_second_real_monitor_on_the_same_folder_is_refused(tmp_path: Path) ->
 
 
 def _wait_until_locked(rec: Path, by: subprocess.Popen, seconds: float = 20.0) -> None:
-    """Until the monitor `by` holds the folder's lock (it has got past refusing anyone)."""
+    """Until the monitor `by` holds the folder's lock (it has got past refusing anyone): its process
+    id is in the lock file, which the holder writes once it has the lock. Read, not taken: a probe
+    that took the lock for a moment could make the monitor itself find it held, and be refused
+    (it did, under load)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end and by.poll() is None:
         try:
-            FolderLock(rec).acquire().release()
-        except SessionError as exc:
-            if f"process {by.pid}" in str(exc):
-                return
+            held_by = (rec / LOCK_FILE).read_text().split()
+        except OSError:
+            held_by = []
+        if held_by[:1] == [str(by.pid)]:
+            return
         time.sleep(0.05)
     raise AssertionError(f"the monitor never took the lock (exit {by.poll()})")
