@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from monitor.commands.options import UsageError, add_column_option, column_map, fail
+from monitor.commands.options import UsageError, add_column_option, column_map, fail, jobs_and_out_folder
 
 NAME = "cohort"
 HELP = "read many sessions into Parquet and print the cohort tables (incidence, peaks, alarm burden)"
@@ -92,12 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     from monitor.core.thresholds_loader import ConfigError
 
     tables = _tables(args.tables)
-    jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out '{out}' is a file, not a folder")
+    jobs, out = jobs_and_out_folder(args.jobs, args.out)
     try:
         whatifs = tuple(ing.what_if(p) for p in args.what_if)
     except ConfigError as exc:

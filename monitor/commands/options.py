@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from monitor.core.text import printable
 
@@ -68,6 +69,19 @@ def column_map(items: list[str] | None) -> dict[str, str] | None:
             )
         out[vital] = column
     return out
+
+
+def jobs_and_out_folder(jobs: int | None, out: str) -> tuple[int, Path]:
+    """--jobs (default: up to two workers) and an --out folder, checked (the cohort commands)."""
+    import os
+
+    n = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    if n < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {n}")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out '{folder}' is a file, not a folder")
+    return n, folder
 
 
 def add_thresholds_option(p: argparse.ArgumentParser, help_text: str) -> None:

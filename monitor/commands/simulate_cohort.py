@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
-from pathlib import Path
 
-from monitor.commands.options import UsageError, fail
+from monitor.commands.options import UsageError, fail, jobs_and_out_folder
 
 NAME = "simulate-cohort"
 HELP = "write N SIMULATED session folders (subjects drawn from the simulator's population) for `cohort`"
@@ -63,12 +61,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--dose must be between 0 and 1000 mg, not {args.dose:g}")
     if not 1 <= args.sites <= 99:
         raise UsageError(f"--sites must be between 1 and 99, not {args.sites}")
-    jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
-    if jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out '{out}' is a file, not a folder")
+    jobs, out = jobs_and_out_folder(args.jobs, args.out)
     plan = CohortPlan(args.n, args.seed, duration, args.dose, args.supplement, args.sites, not args.no_artifacts)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -76,11 +76,6 @@ class ReadingColumns:
         for i, ti in enumerate(t):
             yield Reading(ti, *(c[i] if c is not None else nan for c in lists))
 
-    def column(self, name: str) -> np.ndarray:
-        """A vital's values (NaN where not given)."""
-        c = self.columns.get(name)
-        return c if c is not None else np.full(len(self.t), np.nan)
-
 
 def rows_of(readings: list[Reading] | ReadingColumns) -> ReadingColumns:
     """The readings as columns (a list of rows converted; columns as they are)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.core.readings import Reading, ReadingColumns, VitalStore
+from monitor.core.readings import Reading, ReadingColumns, VitalStore, rows_of
 from monitor.core.vitals import VITALS
 from monitor.session.device_times import FUTURE_S, DeviceTimes
 from monitor.sources.feed import SourceEvent
@@ -247,10 +247,8 @@ class Intake:
             for r in merged:  # a poll brings a line or a few: cheaper one by one than as arrays
                 self.store.append(r)
         else:
-            self.store.extend(
-                np.fromiter((r.t for r in merged), float, n),
-                {v: np.fromiter((getattr(r, v) for r in merged), float, n) for v in VITALS},
-            )
+            cols = rows_of(merged)
+            self.store.extend(cols.t, cols.columns)
         self._stored()
         if hold_last:
             self.held, self._held_at = merged.pop(), self._monotonic()
